@@ -1,0 +1,115 @@
+//! How users respond to what a feed shows them: the shared response model.
+//!
+//! Every feed uses these functions, so a difference between feeds is never a difference
+//! in how people behave. Interest is the user's true interest in the note's topic;
+//! quality and appeal are the note's latent quality and its cover's appeal.
+
+use rand_pcg::Pcg64Mcg;
+
+use crate::rng::unit;
+use crate::scenario::{ActLogit, ResponseModel};
+
+/// What a user perceives of one slate item.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CoverView {
+    /// The user's true interest in the item's topic.
+    pub interest: f32,
+    /// The cover's appeal.
+    pub appeal: f32,
+    /// The note's quality (felt once watching or reading).
+    pub quality: f32,
+}
+
+/// Engagement acts after a read or a completed watch.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Acts {
+    /// Liked.
+    pub like: bool,
+    /// Collected (saved).
+    pub collect: bool,
+    /// Commented.
+    pub comment: bool,
+    /// Shared.
+    pub share: bool,
+    /// Followed the author.
+    pub follow: bool,
+}
+
+/// The logistic function.
+#[inline]
+pub fn sigmoid(x: f64) -> f64 {
+    1.0 / (1.0 + (-x).exp())
+}
+
+#[inline]
+fn act(a: &ActLogit, interest: f64, quality: f64, rng: &mut Pcg64Mcg) -> bool {
+    unit(rng) < sigmoid(a.intercept + a.interest * interest + a.quality * quality)
+}
+
+/// Draws the engagement acts of a user who read or watched an item through.
+pub fn engage(r: &ResponseModel, item: &CoverView, rng: &mut Pcg64Mcg) -> Acts {
+    let (i, q) = (f64::from(item.interest), f64::from(item.quality));
+    Acts {
+        like: act(&r.like, i, q, rng),
+        collect: act(&r.collect, i, q, rng),
+        comment: act(&r.comment, i, q, rng),
+        share: act(&r.share, i, q, rng),
+        follow: act(&r.follow, i, q, rng),
+    }
+}
+
+/// Multinomial logit over items with the given utilities plus an outside option (choose
+/// none). `u` is uniform in [0, 1). Returns the chosen index or `None`.
+#[inline]
+pub fn logit_choice(utilities: impl Iterator<Item = f64> + Clone, outside: f64, u: f64) -> Option<usize> {
+    // Subtract the maximum so exp never overflows.
+    let max = utilities.clone().fold(outside, f64::max);
+    let mut weights = [0.0f64; 16];
+    let mut total = (outside - max).exp();
+    let mut k = 0;
+    for (i, x) in utilities.enumerate().take(16) {
+        weights[i] = (x - max).exp();
+        total += weights[i];
+        k = i + 1;
+    }
+    let mut x = u * total;
+    for (i, w) in weights[..k].iter().enumerate() {
+        if x < *w {
+            return Some(i);
+        }
+        x -= w;
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::{Purpose, stream};
+
+    #[test]
+    fn logit_shares_match_exp_utilities() {
+        let mut rng = stream(3, 0, 0, Purpose::Variant);
+        let utils = [1.0, 0.0, 2.0];
+        let mut counts = [0u32; 4];
+        let n = 200_000;
+        for _ in 0..n {
+            match logit_choice(utils.iter().copied(), 0.5, unit(&mut rng)) {
+                Some(i) => counts[i] += 1,
+                None => counts[3] += 1,
+            }
+        }
+        let z: f64 = utils.iter().map(|u: &f64| u.exp()).sum::<f64>() + 0.5f64.exp();
+        for (i, u) in utils.iter().enumerate() {
+            let expected = u.exp() / z;
+            let got = f64::from(counts[i]) / n as f64;
+            assert!((got - expected).abs() < 0.005, "item {i}: {got} vs {expected}");
+        }
+    }
+
+    #[test]
+    fn logit_never_overflows() {
+        assert_eq!(logit_choice([1e6, 0.0].into_iter(), -1e6, 0.5), Some(0));
+        assert_eq!(logit_choice(std::iter::empty(), 0.0, 0.99), None);
+    }
+}

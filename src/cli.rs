@@ -1,0 +1,234 @@
+//! The command line: parse flags, call the library, print. Nothing here is model logic.
+//!
+//! Exit codes: 0 success, 1 a failure while running or writing, 2 bad input (a scenario
+//! error, a bad flag, a run too big for memory).
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::engine::{self, RunOptions};
+use crate::plan::{self, MemoryPlan};
+use crate::report::RunOutput;
+use crate::scenario::{self, Scenario, ScenarioError};
+
+/// Simulate social-media content feeds: a two-column feed with a crowd anti-funnel
+/// against a single-column feed with follower-weighted traffic pools.
+#[derive(Debug, Parser)]
+#[command(name = "feedsim", version, about, long_about = None, after_help = EXAMPLES)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+const EXAMPLES: &str = "\
+Examples:
+  feedsim run scenarios/quickstart.toml
+      run both feeds of the quickstart scenario; writes results/runs/quickstart/
+  feedsim run scenarios/quickstart.toml --set world.users=200000 --threads 2
+      the same at 200 k users on two threads
+  feedsim run scenarios/quickstart.toml --set feed.follower_weight=0.1
+      switch a mechanism: give every variant the same follower weight
+  feedsim validate scenarios/quickstart.toml
+      check the file and print the world's size and planned memory";
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run every variant of a scenario and write its run folder.
+    #[command(after_help = "The run folder holds summary.json (metrics per variant), timeseries.csv \
+(tick,variant,metric,value), creators.csv (one row per creator and variant) and perf.json \
+(wall time, impressions per second, peak memory).")]
+    Run(RunArgs),
+    /// Check a scenario, print the world's size and planned memory, refuse what will not fit.
+    Validate(ScenarioArgs),
+}
+
+/// A scenario file and overrides.
+#[derive(Debug, Args)]
+pub struct ScenarioArgs {
+    /// Scenario TOML file (see scenarios/).
+    pub scenario: PathBuf,
+    /// Override any key for every variant, e.g. `--set world.users=50000`. Repeatable.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+    /// Override the master seed.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Refuse runs planned above this many MiB (default: the memory available now).
+    #[arg(long, value_name = "MIB")]
+    pub max_memory: Option<u64>,
+}
+
+/// Flags of `run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The scenario and its overrides.
+    #[command(flatten)]
+    pub scenario: ScenarioArgs,
+    /// Run folder [default: results/runs/<scenario name>].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Worker threads; results are identical for any number [default: all cores].
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+    /// No progress bar and no table.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+/// Bad input: exit code 2.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+/// The exit code for an error: 2 for bad input, 1 otherwise.
+pub fn exit_code(err: &anyhow::Error) -> u8 {
+    if err.downcast_ref::<ScenarioError>().is_some() || err.downcast_ref::<UsageError>().is_some() { 2 } else { 1 }
+}
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Run(args) => cmd_run(args),
+        Command::Validate(args) => cmd_validate(args),
+    }
+}
+
+/// Loads the scenario with `--seed` folded into the overrides.
+fn load(args: &ScenarioArgs) -> anyhow::Result<Scenario> {
+    let mut overrides = args.set.clone();
+    if let Some(seed) = args.seed {
+        overrides.push(format!("seed={seed}"));
+    }
+    Ok(scenario::load_file(&args.scenario, &overrides)?)
+}
+
+/// Refuses a plan above the limit, naming the keys that size a run.
+fn check_fits(s: &Scenario, plan: &MemoryPlan, max_mib: Option<u64>) -> anyhow::Result<()> {
+    let limit = match max_mib {
+        Some(mib) => Some(mib << 20),
+        None => plan::available_bytes(),
+    };
+    if let Some(limit) = limit
+        && plan.total_bytes > limit
+    {
+        return Err(UsageError(format!(
+            "{}: the run is planned at {} but {} {}; lower world.users (now {}), \
+             world.friends_mean, ticks or creators' posts_per_tick",
+            s.source,
+            plan::human_bytes(plan.total_bytes),
+            plan::human_bytes(limit),
+            if max_mib.is_some() { "is the --max-memory limit" } else { "is available" },
+            plan.users,
+        ))
+        .into());
+    }
+    Ok(())
+}
+
+fn cmd_validate(args: ScenarioArgs) -> anyhow::Result<ExitCode> {
+    let s = load(&args)?;
+    let plan = MemoryPlan::of(&s);
+    let p = s.world_params();
+    println!("{}: ok", s.source);
+    println!("  scenario      {} (seed {})", s.name, s.seed);
+    println!("  variants      {}", s.variants.iter().map(|v| v.name.as_str()).collect::<Vec<_>>().join(", "));
+    println!("  users         {}", p.world.users);
+    println!("  topics        {}", p.topics.len());
+    println!("  creators      {} in {} groups", plan.creators, p.creators.len());
+    println!("  ticks         {} per variant", p.ticks);
+    println!("  notes         ~{} per variant", plan.notes);
+    println!("  social edges  ~{}", plan.social_edges);
+    println!("  follow edges  ~{}", plan.follow_edges);
+    println!(
+        "  memory        {} planned ({} B/user, {} B/note)",
+        plan::human_bytes(plan.total_bytes),
+        plan.bytes_per_user,
+        plan.bytes_per_note
+    );
+    if let Some(avail) = plan::available_bytes() {
+        println!("  available     {}", plan::human_bytes(avail));
+    }
+    check_fits(&s, &plan, args.max_memory)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn cmd_run(args: RunArgs) -> anyhow::Result<ExitCode> {
+    let s = load(&args.scenario)?;
+    let plan = MemoryPlan::of(&s);
+    check_fits(&s, &plan, args.scenario.max_memory)?;
+    let out_dir = args.out.clone().unwrap_or_else(|| Path::new("results/runs").join(&s.name));
+    let ticks_total: u64 = s.variants.iter().map(|v| u64::from(v.params.ticks)).sum();
+    let bar = if args.quiet {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::with_draw_target(Some(ticks_total), ProgressDrawTarget::stderr())
+    };
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {msg:<24} [{bar:32}] {pos}/{len} ticks, {elapsed} (eta {eta})")
+            .expect("valid template")
+            .progress_chars("=> "),
+    );
+    let names: Vec<String> = s.variants.iter().map(|v| v.name.clone()).collect();
+    let ticks: Vec<u64> = s.variants.iter().map(|v| u64::from(v.params.ticks)).collect();
+    let on_tick = |vi: usize, done: u32| {
+        let before: u64 = ticks[..vi].iter().sum();
+        bar.set_message(names[vi].clone());
+        bar.set_position(before + u64::from(done));
+    };
+    let out = engine::run(&s, &RunOptions { threads: args.threads, on_tick: &on_tick, should_stop: &|| false })?;
+    bar.finish_and_clear();
+    let written =
+        out.write_to(&out_dir).with_context(|| format!("cannot write the run folder `{}`", out_dir.display()))?;
+    if !args.quiet {
+        print_table(&out);
+        println!(
+            "\n{} impressions in {:.2} s ({:.2} M/s) on {} threads; peak memory {}",
+            out.perf.impressions,
+            out.perf.wall_seconds,
+            out.perf.impressions_per_second / 1e6,
+            out.perf.threads,
+            plan::human_bytes(out.perf.peak_rss_bytes)
+        );
+        println!("wrote {}", written.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The headline metrics, one column per variant.
+fn print_table(out: &RunOutput) {
+    const ROWS: [(&str, &str); 10] = [
+        ("impressions", "impressions"),
+        ("creator_impressions_gini", "creator Gini"),
+        ("top1pct_share", "top 1 % share"),
+        ("top10_share", "top 10 share"),
+        ("tier_share.head_ge_100k", "head (≥100k) share"),
+        ("tier_share.waist_10k_100k", "waist (10k–100k) share"),
+        ("institution_share", "institutions' share"),
+        ("ring_share.core", "core-crowd share"),
+        ("read_rate", "reads / impression"),
+        ("interest_rank_corr", "interest learned (tau)"),
+    ];
+    print!("{:<24}", "metric");
+    for v in &out.variants {
+        print!(" {:>16}", v.name);
+    }
+    println!();
+    for (key, label) in ROWS {
+        print!("{label:<24}");
+        for v in &out.variants {
+            let x = v.metrics.get(key).copied().unwrap_or(0.0);
+            if x >= 1000.0 {
+                print!(" {:>16.0}", x);
+            } else {
+                print!(" {:>16.4}", x);
+            }
+        }
+        println!();
+    }
+}

@@ -1,0 +1,30 @@
+//! feedsim: a parallel agent-based simulation of social-media content feeds.
+//!
+//! It contrasts a two-column feed whose choices train the recommender and whose
+//! distribution follows a crowd "anti-funnel" (core → high-potential → general crowd)
+//! with a single-column feed whose follower- and popularity-weighted traffic pools keep
+//! the head on top. The pipeline is `Scenario` → [`engine::run`] → [`report::RunOutput`].
+//!
+//! ```no_run
+//! let scenario = feedsim::scenario::load_file("scenarios/quickstart.toml".as_ref(), &[])?;
+//! let out = feedsim::engine::run(&scenario, &feedsim::engine::RunOptions {
+//!     threads: 2,
+//!     on_tick: &|_, _| {},
+//!     should_stop: &|| false,
+//! })?;
+//! println!("{}", out.summary.variants[0].metrics["creator_impressions_gini"]);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+#![deny(missing_docs)]
+
+pub mod behaviour;
+pub mod cli;
+pub mod content;
+pub mod engine;
+pub mod metrics;
+pub mod plan;
+pub mod platform;
+pub mod report;
+pub mod rng;
+pub mod scenario;
+pub mod world;

@@ -1,0 +1,67 @@
+//! Feed policies and the recommender state behind them.
+//!
+//! - [`FeedPolicy`]: how items are presented and what the recommender observes
+//!   ([`TwoColumnFeed`]: choose among covers, S5; [`SingleColumnFeed`]: watch or swipe).
+//! - [`Staging`]: each note's distribution stage (crowd ring or traffic pool) and its
+//!   review at the end of each tick (S4, S6).
+//! - [`Pools`]: per tick, the weighted candidate lists a slate samples from.
+//! - [`Estimates`]: the platform's estimate of each user's interests, learned from
+//!   observed behaviour.
+//!
+//! Nothing here knows which real platform a variant stands for: a feed is its parameters.
+
+mod feeds;
+mod pools;
+mod staging;
+
+pub use feeds::{FeedPolicy, Signal, SingleColumnFeed, TwoColumnFeed};
+pub use pools::{Pools, ring_of};
+pub use staging::Staging;
+
+/// The platform's interest estimates, row-major `users × topics`.
+#[derive(Debug, Clone)]
+pub struct Estimates {
+    /// Row length.
+    pub topics: usize,
+    /// Estimated interest in [0, 1].
+    pub values: Vec<f32>,
+}
+
+impl Estimates {
+    /// The platform starts from what demographics tell it: each user's estimate is the
+    /// mean true interest of their segment (S8 segments), not the user's own interests.
+    pub fn from_segments(users: &crate::world::Users) -> Estimates {
+        let t = users.topics;
+        let segs = crate::world::Segment::COUNT;
+        let mut sum = vec![0.0f64; segs * t];
+        let mut count = vec![0u64; segs];
+        for u in 0..users.count {
+            let s = users.segment[u].0 as usize;
+            count[s] += 1;
+            for (k, &x) in users.interest_row(u).iter().enumerate() {
+                sum[s * t + k] += f64::from(x);
+            }
+        }
+        let mut values = vec![0.0f32; users.count * t];
+        for (u, row) in values.chunks_mut(t).enumerate() {
+            let s = users.segment[u].0 as usize;
+            for (k, v) in row.iter_mut().enumerate() {
+                *v = (sum[s * t + k] / count[s].max(1) as f64) as f32;
+            }
+        }
+        Estimates { topics: t, values }
+    }
+
+    /// Mean absolute error against true interests over every `stride`-th user.
+    pub fn mean_abs_error(&self, users: &crate::world::Users, stride: usize) -> f64 {
+        let t = self.topics;
+        let (mut err, mut n) = (0.0f64, 0usize);
+        for u in (0..users.count).step_by(stride.max(1)) {
+            for k in 0..t {
+                err += f64::from((self.values[u * t + k] - users.interest[u * t + k]).abs());
+                n += 1;
+            }
+        }
+        if n == 0 { 0.0 } else { err / n as f64 }
+    }
+}

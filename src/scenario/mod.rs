@@ -1,0 +1,48 @@
+//! Scenario files: the TOML schema, its loading, overrides and validation.
+//!
+//! Config flows one way: TOML text → [`load`] (serde with `deny_unknown_fields`, spans
+//! kept for error messages) → `--set` overrides and variant merges → [`Scenario`], a
+//! validated value the engine trusts. The engine never sees TOML or command-line flags.
+//!
+//! A scenario has one base and a list of variants. Each variant is a partial copy of the
+//! base's tables that is deep-merged over it, so any key can differ between variants
+//! while the world (users, creators, content) stays the same.
+
+mod load;
+mod schema;
+mod validate;
+
+pub use load::{ScenarioError, load_file, load_str};
+pub use schema::*;
+pub use validate::{MAX_SLATE, MAX_TOPICS};
+
+/// A validated scenario: a name, a seed and one fully resolved [`VariantSpec`] per variant.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    /// Scenario name from the file.
+    pub name: String,
+    /// Where the scenario came from (a path, or `<string>`), for messages.
+    pub source: String,
+    /// The master seed: every random draw derives from it.
+    pub seed: u64,
+    /// The resolved variants, in file order. Each carries the full parameter set.
+    pub variants: Vec<VariantSpec>,
+}
+
+/// One fully resolved variant: the base scenario with the variant's overrides applied.
+#[derive(Debug, Clone)]
+pub struct VariantSpec {
+    /// Variant name (`base` when the file has no variants).
+    pub name: String,
+    /// The parameters this variant runs with.
+    pub params: Params,
+}
+
+impl Scenario {
+    /// The world-building parameters. All variants share one world, so the first
+    /// variant's world, demographics, topics and creators are the scenario's; validation
+    /// refuses variants that change them.
+    pub fn world_params(&self) -> &Params {
+        &self.variants[0].params
+    }
+}

@@ -1,0 +1,376 @@
+//! The scenario schema: raw serde structs mirroring the TOML file.
+//!
+//! Every struct denies unknown fields, so a misspelt key is an error, not a silent
+//! default. Defaults carry their provenance in comments: `seed: Sx` for a fact from the
+//! source article, `assumption:` with a reason otherwise.
+
+use serde::{Deserialize, Serialize};
+
+/// All parameters of one variant (the base file minus `variants`, after merging).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Params {
+    /// Scenario name.
+    pub name: String,
+    /// What question the scenario answers.
+    #[serde(default)]
+    pub description: String,
+    /// Master seed.
+    pub seed: u64,
+    /// Number of ticks to simulate; one tick is one simulated day.
+    pub ticks: u32,
+    /// World size and user behaviour rates.
+    pub world: WorldSpec,
+    /// Demographic shares of the user population.
+    #[serde(default)]
+    pub demographics: Demographics,
+    /// Thresholds that define a topic's crowd rings from interest.
+    #[serde(default)]
+    pub crowd: CrowdSpec,
+    /// The topics notes and interests range over.
+    pub topics: Vec<TopicSpec>,
+    /// Creator groups: institutions, KOLs and posting users.
+    pub creators: Vec<CreatorGroup>,
+    /// How users respond to what they are shown; shared by every feed.
+    #[serde(default)]
+    pub response: ResponseModel,
+    /// Weights of the engagement score (CES).
+    #[serde(default)]
+    pub engagement_weights: EngagementWeights,
+    /// The feed: layout, distribution and recommender parameters.
+    pub feed: FeedSpec,
+}
+
+/// World size and user activity.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorldSpec {
+    /// Simulated users.
+    pub users: u32,
+    /// Users of the real platform the world stands for (seed: S1, 300 M); each simulated
+    /// user represents `platform_users / users` real ones, which converts follower counts.
+    #[serde(default = "default_platform_users")]
+    pub platform_users: u64,
+    /// Mean feed decisions (slates or swipes) per active user per tick.
+    #[serde(default = "default_steps")]
+    pub steps_per_tick: f64,
+    /// Log-normal sigma of per-user activity (assumption: heavy-tailed usage).
+    #[serde(default = "default_activity_sigma")]
+    pub activity_sigma: f64,
+    /// Mean friends per user in the social graph (assumption).
+    #[serde(default = "default_friends")]
+    pub friends_mean: u32,
+    /// Share of friendships rewired to random users (small-world graph; assumption).
+    #[serde(default = "default_rewire")]
+    pub friend_rewire: f64,
+    /// Ticks a note stays eligible for distribution (assumption).
+    #[serde(default = "default_lifetime")]
+    pub note_lifetime_ticks: u32,
+    /// Secondary interests per user besides the primary one (assumption).
+    #[serde(default = "default_secondary")]
+    pub secondary_topics: u32,
+}
+
+fn default_platform_users() -> u64 {
+    300_000_000 // seed: S1
+}
+fn default_steps() -> f64 {
+    10.0 // assumption: ten feed decisions a day for an average user
+}
+fn default_activity_sigma() -> f64 {
+    0.8 // assumption
+}
+fn default_friends() -> u32 {
+    10 // assumption
+}
+fn default_rewire() -> f64 {
+    0.1 // assumption: Watts-Strogatz small world
+}
+fn default_lifetime() -> u32 {
+    14 // assumption: a note's feed life is about two weeks
+}
+fn default_secondary() -> u32 {
+    2 // assumption
+}
+
+/// Demographic shares (seed: S8).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Demographics {
+    /// Share born after 1995 (includes those born after 2000).
+    pub born_after_1995: f64,
+    /// Share born after 2000.
+    pub born_after_2000: f64,
+    /// Share living in tier-1 or tier-2 cities.
+    pub high_tier_city: f64,
+    /// Share of women.
+    pub female: f64,
+}
+
+impl Default for Demographics {
+    fn default() -> Self {
+        // seed: S8 (50 % after 1995, 35 % after 2000, 50 % tier-1/2, male:female 3:7)
+        Self { born_after_1995: 0.50, born_after_2000: 0.35, high_tier_city: 0.50, female: 0.70 }
+    }
+}
+
+/// Interest thresholds defining a topic's crowd rings.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CrowdSpec {
+    /// Interest at or above which a user is in a topic's core crowd.
+    pub core_interest: f64,
+    /// Interest at or above which a user is in the high-potential crowd.
+    pub high_potential_interest: f64,
+}
+
+impl Default for CrowdSpec {
+    fn default() -> Self {
+        // assumption: primary interests are drawn in [0.6, 1], secondary in [0.3, 0.6]
+        Self { core_interest: 0.6, high_potential_interest: 0.3 }
+    }
+}
+
+/// A topic notes can be about.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct TopicSpec {
+    /// Topic name, referenced by creators.
+    pub name: String,
+    /// Relative chance of being a user's primary or secondary interest.
+    pub popularity: f64,
+    /// Multiplier on popularity for women (S8 segments).
+    #[serde(default = "one")]
+    pub female_lift: f64,
+    /// Multiplier on popularity for users born after 1995.
+    #[serde(default = "one")]
+    pub young_lift: f64,
+    /// Multiplier on popularity for tier-1/2 city users.
+    #[serde(default = "one")]
+    pub high_tier_lift: f64,
+}
+
+fn one() -> f64 {
+    1.0
+}
+
+/// The kind of creator account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum CreatorKind {
+    /// A bank's account.
+    Bank,
+    /// A securities broker's account.
+    Broker,
+    /// A fund company's account.
+    Fund,
+    /// An individual key opinion leader.
+    Kol,
+    /// An ordinary user who posts (UGC).
+    Ordinary,
+}
+
+impl CreatorKind {
+    /// Name as written in files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CreatorKind::Bank => "bank",
+            CreatorKind::Broker => "broker",
+            CreatorKind::Fund => "fund",
+            CreatorKind::Kol => "kol",
+            CreatorKind::Ordinary => "ordinary",
+        }
+    }
+    /// Banks, brokers and fund companies.
+    pub fn is_institution(self) -> bool {
+        matches!(self, CreatorKind::Bank | CreatorKind::Broker | CreatorKind::Fund)
+    }
+}
+
+/// A group of creators that share a posting policy.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreatorGroup {
+    /// Group name (an institution's name, or a class like `finance_kols`).
+    pub name: String,
+    /// Account kind.
+    pub kind: CreatorKind,
+    /// Number of accounts in the group.
+    #[serde(default = "one_u32")]
+    pub count: u32,
+    /// Exact follower count at the start (platform scale). Give this or the median.
+    #[serde(default)]
+    pub followers: Option<u64>,
+    /// Median of a log-normal follower distribution (platform scale).
+    #[serde(default)]
+    pub followers_median: Option<f64>,
+    /// Log-normal sigma of followers (with `followers_median`).
+    #[serde(default)]
+    pub followers_sigma: Option<f64>,
+    /// Topics the group posts about, by name; a note picks one uniformly.
+    pub topics: Vec<String>,
+    /// Mean notes per account per tick.
+    pub posts_per_tick: f64,
+    /// Mean note quality in [0, 1].
+    pub quality: f64,
+    /// Spread of note quality.
+    #[serde(default = "default_quality_sd")]
+    pub quality_sd: f64,
+    /// How cover appeal follows quality: 1 = covers are honest, 0 = unrelated.
+    #[serde(default = "default_cover_honesty")]
+    pub cover_honesty: f64,
+}
+
+fn one_u32() -> u32 {
+    1
+}
+fn default_quality_sd() -> f64 {
+    0.15 // assumption
+}
+fn default_cover_honesty() -> f64 {
+    0.7 // assumption: covers mostly reflect content
+}
+
+/// Logistic coefficients of one engagement act given a read.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActLogit {
+    /// Intercept (log-odds at zero interest and quality).
+    pub intercept: f64,
+    /// Coefficient on the user's true interest in the topic.
+    pub interest: f64,
+    /// Coefficient on note quality.
+    pub quality: f64,
+}
+
+/// The user-response model, shared by every feed so that differences come from feeds.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResponseModel {
+    /// Utility weight of a cover's appeal in the two-column choice.
+    pub cover_appeal_weight: f64,
+    /// Utility weight of interest in the two-column choice.
+    pub cover_interest_weight: f64,
+    /// Utility of choosing none of the covers.
+    pub outside_option: f64,
+    /// Utility lost per row further down the two-column slate (position bias).
+    pub row_penalty: f64,
+    /// Utility lost per note already consumed this tick.
+    pub fatigue: f64,
+    /// Log-odds of watching a full-screen item to completion.
+    pub completion: ActLogit,
+    /// Like given a read.
+    pub like: ActLogit,
+    /// Collect given a read.
+    pub collect: ActLogit,
+    /// Comment given a read.
+    pub comment: ActLogit,
+    /// Share given a read.
+    pub share: ActLogit,
+    /// Follow the author given a read.
+    pub follow: ActLogit,
+}
+
+impl Default for ResponseModel {
+    fn default() -> Self {
+        // assumption: chosen so that about 10 % of covers are clicked, a third of reads
+        // are liked and a few per cent shared, near commonly reported XHS rates.
+        let act = |intercept, interest, quality| ActLogit { intercept, interest, quality };
+        Self {
+            cover_appeal_weight: 2.0,
+            cover_interest_weight: 3.0,
+            outside_option: 2.0,
+            row_penalty: 0.3,
+            fatigue: 0.02,
+            completion: act(-2.5, 3.0, 2.0),
+            like: act(-3.0, 2.0, 2.5),
+            collect: act(-4.0, 2.0, 2.5),
+            comment: act(-5.0, 1.5, 2.0),
+            share: act(-5.5, 2.0, 2.0),
+            follow: act(-6.5, 2.0, 2.5),
+        }
+    }
+}
+
+/// Weights of the commonly reported engagement score (CES).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct EngagementWeights {
+    /// Weight of a like.
+    pub like: f64,
+    /// Weight of a collect.
+    pub collect: f64,
+    /// Weight of a comment.
+    pub comment: f64,
+    /// Weight of a share.
+    pub share: f64,
+    /// Weight of a follow.
+    pub follow: f64,
+}
+
+impl Default for EngagementWeights {
+    fn default() -> Self {
+        // assumption: commonly reported CES weights (like 1, collect 1, comment 4,
+        // share 4, follow 8)
+        Self { like: 1.0, collect: 1.0, comment: 4.0, share: 4.0, follow: 8.0 }
+    }
+}
+
+/// How a feed presents items.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Layout {
+    /// A slate of covers; the user chooses one or none (S5).
+    TwoColumn,
+    /// One full-screen item at a time; the user watches or swipes (S5).
+    SingleColumn,
+}
+
+/// Who a note at a distribution stage may be shown to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Audience {
+    /// Stage s reaches crowd rings 0..=s of the note's topic (core, high-potential,
+    /// general): the anti-funnel (S6).
+    CrowdRings,
+    /// Every stage is open to any user interested enough to draw the topic: staged
+    /// traffic pools (S4).
+    TrafficPools,
+}
+
+/// The feed: layout, distribution and recommender.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeedSpec {
+    /// Two-column slate or single-column stream.
+    pub layout: Layout,
+    /// Covers per slate (two-column); must be 1 for single-column.
+    pub slate_size: u32,
+    /// Crowd rings or traffic pools.
+    pub audience: Audience,
+    /// Impressions a note may get in each stage before review; one entry per stage but
+    /// the last, which is open-ended.
+    pub stage_quotas: Vec<u32>,
+    /// Engagement score per impression a note needs to pass each review.
+    pub stage_thresholds: Vec<f64>,
+    /// Weight multiplier of a note in each stage (one entry per stage).
+    pub stage_boost: Vec<f64>,
+    /// Exponent on (1 + author followers) in a note's weight (S3, S4).
+    pub follower_weight: f64,
+    /// Exponent on (1 + accumulated engagement score) in a note's weight (S4).
+    pub popularity_weight: f64,
+    /// Weight of the note's smoothed engagement rate in its log-weight.
+    pub quality_weight: f64,
+    /// Ticks for a note's weight to halve with age.
+    pub freshness_half_life: f64,
+    /// Chance a slot's topic is drawn uniformly rather than from the user's estimate.
+    pub exploration: f64,
+    /// Exponent on the estimated interest when drawing a slot's topic.
+    pub interest_sharpness: f64,
+    /// Step size of the interest estimate towards an observed positive signal.
+    pub learning_rate: f64,
+    /// Step size towards zero for a skipped or swiped item.
+    pub skip_learning_rate: f64,
+    /// Chance that the observed signal is flipped (watch time is a noisy signal).
+    pub signal_noise: f64,
+}

@@ -1,0 +1,276 @@
+//! Range and consistency checks on resolved parameters.
+//!
+//! Each check names the dotted key and what would be valid. Keys that build the world
+//! (world, demographics, crowd, topics, creators, seed, ticks) must be the same in every
+//! variant: variants compare feeds on one world.
+
+use super::Scenario;
+use super::schema::{Audience, Layout, Params};
+
+/// One failed check.
+#[derive(Debug)]
+pub struct Violation {
+    /// Index of the variant whose value failed, when it differs from the base.
+    pub variant: Option<usize>,
+    /// Dotted key path.
+    pub key: String,
+    /// What is wrong and what is valid.
+    pub message: String,
+}
+
+/// Largest slate the engine supports (slates live in fixed arrays on the stack).
+pub const MAX_SLATE: u32 = 12;
+/// Largest number of topics (topic ids are bytes and per-user rows stay small).
+pub const MAX_TOPICS: usize = 64;
+
+/// Checks every variant; the first violation found is returned.
+pub fn validate(s: &Scenario) -> Result<(), Violation> {
+    for (i, v) in s.variants.iter().enumerate() {
+        check_params(&v.params).map_err(|(key, message)| Violation {
+            // Blame the variant only when its value differs from the first variant's.
+            variant: (s.variants.len() > 1).then_some(i),
+            key,
+            message,
+        })?;
+    }
+    let first = &s.variants[0].params;
+    for (i, v) in s.variants.iter().enumerate().skip(1) {
+        let p = &v.params;
+        let same = |a: &dyn erased::Ser, b: &dyn erased::Ser| a.json() == b.json();
+        for (key, a, b) in [
+            ("world", &first.world as &dyn erased::Ser, &p.world as &dyn erased::Ser),
+            ("demographics", &first.demographics, &p.demographics),
+            ("crowd", &first.crowd, &p.crowd),
+            ("topics", &first.topics, &p.topics),
+            ("creators", &first.creators, &p.creators),
+            ("seed", &first.seed, &p.seed),
+            ("ticks", &first.ticks, &p.ticks),
+        ] {
+            if !same(a, b) {
+                return Err(Violation {
+                    variant: Some(i),
+                    key: key.to_string(),
+                    message: "differs from the first variant: variants share one world, so only \
+                              feed, response and engagement_weights may differ (use separate \
+                              scenarios or `feedsim sweep` to vary the world)"
+                        .into(),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+mod erased {
+    /// Object-safe serialisation for comparing sections of two variants.
+    pub trait Ser {
+        fn json(&self) -> String;
+    }
+    impl<T: serde::Serialize> Ser for T {
+        fn json(&self) -> String {
+            serde_json::to_string(self).unwrap_or_default()
+        }
+    }
+}
+
+type Check = Result<(), (String, String)>;
+
+fn fail(key: impl Into<String>, message: impl Into<String>) -> Check {
+    Err((key.into(), message.into()))
+}
+
+fn in_range(key: &str, v: f64, lo: f64, hi: f64) -> Check {
+    if v.is_finite() && v >= lo && v <= hi {
+        Ok(())
+    } else {
+        fail(key, format!("= {v} is out of range: valid values are {lo} to {hi}"))
+    }
+}
+
+fn check_params(p: &Params) -> Check {
+    if p.ticks == 0 || p.ticks > 100_000 {
+        fail("ticks", format!("= {} is out of range: valid values are 1 to 100000", p.ticks))?;
+    }
+    let w = &p.world;
+    if w.users == 0 {
+        fail("world.users", "= 0: a world needs at least 1 user")?;
+    }
+    if w.platform_users < u64::from(w.users) {
+        fail(
+            "world.platform_users",
+            format!(
+                "= {} is smaller than world.users = {}: each simulated user stands for at least one real user",
+                w.platform_users, w.users
+            ),
+        )?;
+    }
+    in_range("world.steps_per_tick", w.steps_per_tick, 0.0, 10_000.0)?;
+    in_range("world.activity_sigma", w.activity_sigma, 0.0, 3.0)?;
+    in_range("world.friend_rewire", w.friend_rewire, 0.0, 1.0)?;
+    if w.friends_mean > 1000 {
+        fail("world.friends_mean", format!("= {} is out of range: valid values are 0 to 1000", w.friends_mean))?;
+    }
+    if w.note_lifetime_ticks == 0 {
+        fail("world.note_lifetime_ticks", "= 0: notes must live at least 1 tick")?;
+    }
+    if w.secondary_topics as usize >= p.topics.len().max(1) && w.secondary_topics > 0 {
+        fail(
+            "world.secondary_topics",
+            format!("= {} must be smaller than the number of topics ({})", w.secondary_topics, p.topics.len()),
+        )?;
+    }
+    let d = &p.demographics;
+    for (k, v) in [
+        ("demographics.born_after_1995", d.born_after_1995),
+        ("demographics.born_after_2000", d.born_after_2000),
+        ("demographics.high_tier_city", d.high_tier_city),
+        ("demographics.female", d.female),
+    ] {
+        in_range(k, v, 0.0, 1.0)?;
+    }
+    if d.born_after_2000 > d.born_after_1995 {
+        fail("demographics.born_after_2000", "must not exceed born_after_1995 (those born after 2000 are a subset)")?;
+    }
+    let c = &p.crowd;
+    in_range("crowd.core_interest", c.core_interest, 0.0, 1.0)?;
+    in_range("crowd.high_potential_interest", c.high_potential_interest, 0.0, c.core_interest)?;
+
+    if p.topics.is_empty() || p.topics.len() > MAX_TOPICS {
+        fail("topics", format!("has {} entries: valid is 1 to {MAX_TOPICS} [[topics]] tables", p.topics.len()))?;
+    }
+    for (i, t) in p.topics.iter().enumerate() {
+        if t.name.is_empty() || p.topics[..i].iter().any(|o| o.name == t.name) {
+            fail(format!("topics[{i}].name"), format!("`{}` must be non-empty and unique", t.name))?;
+        }
+        in_range(&format!("topics[{i}].popularity"), t.popularity, 1e-9, 1e9)?;
+        for (k, v) in
+            [("female_lift", t.female_lift), ("young_lift", t.young_lift), ("high_tier_lift", t.high_tier_lift)]
+        {
+            in_range(&format!("topics[{i}].{k}"), v, 0.0, 1e3)?;
+        }
+    }
+
+    if p.creators.is_empty() {
+        fail("creators", "is empty: give at least one [[creators]] group")?;
+    }
+    let names: Vec<&str> = p.topics.iter().map(|t| t.name.as_str()).collect();
+    let mut total: u64 = 0;
+    for (i, g) in p.creators.iter().enumerate() {
+        let key = |k: &str| format!("creators[{i}].{k}");
+        total += u64::from(g.count);
+        match (g.followers, g.followers_median) {
+            (Some(_), None) => {}
+            (None, Some(m)) => {
+                in_range(&key("followers_median"), m, 0.0, 1e10)?;
+                in_range(&key("followers_sigma"), g.followers_sigma.unwrap_or(1.0), 0.0, 5.0)?;
+            }
+            _ => fail(
+                key("followers"),
+                format!(
+                    "group `{}`: give exactly one of `followers` (exact) or `followers_median` (log-normal)",
+                    g.name
+                ),
+            )?,
+        }
+        if g.topics.is_empty() {
+            fail(key("topics"), "is empty: name at least one topic")?;
+        }
+        for t in &g.topics {
+            if !names.contains(&t.as_str()) {
+                fail(key("topics"), format!("names `{t}`, which is not a topic; topics are: {}", names.join(", ")))?;
+            }
+        }
+        in_range(&key("posts_per_tick"), g.posts_per_tick, 0.0, 100.0)?;
+        in_range(&key("quality"), g.quality, 0.0, 1.0)?;
+        in_range(&key("quality_sd"), g.quality_sd, 0.0, 1.0)?;
+        in_range(&key("cover_honesty"), g.cover_honesty, 0.0, 1.0)?;
+    }
+    if total == 0 || total > u64::from(u32::MAX / 2) {
+        fail("creators", format!("hold {total} accounts in all: valid is 1 to {}", u32::MAX / 2))?;
+    }
+
+    let r = &p.response;
+    for (k, v) in [
+        ("response.cover_appeal_weight", r.cover_appeal_weight),
+        ("response.cover_interest_weight", r.cover_interest_weight),
+        ("response.outside_option", r.outside_option),
+        ("response.row_penalty", r.row_penalty),
+        ("response.fatigue", r.fatigue),
+    ] {
+        in_range(k, v, -50.0, 50.0)?;
+    }
+    for (k, a) in [
+        ("completion", r.completion),
+        ("like", r.like),
+        ("collect", r.collect),
+        ("comment", r.comment),
+        ("share", r.share),
+        ("follow", r.follow),
+    ] {
+        for (f, v) in [("intercept", a.intercept), ("interest", a.interest), ("quality", a.quality)] {
+            in_range(&format!("response.{k}.{f}"), v, -50.0, 50.0)?;
+        }
+    }
+    let e = &p.engagement_weights;
+    for (k, v) in
+        [("like", e.like), ("collect", e.collect), ("comment", e.comment), ("share", e.share), ("follow", e.follow)]
+    {
+        in_range(&format!("engagement_weights.{k}"), v, 0.0, 1000.0)?;
+    }
+
+    let f = &p.feed;
+    if f.slate_size == 0 || f.slate_size > MAX_SLATE {
+        fail("feed.slate_size", format!("= {} is out of range: valid values are 1 to {MAX_SLATE}", f.slate_size))?;
+    }
+    if f.layout == Layout::SingleColumn && f.slate_size != 1 {
+        fail(
+            "feed.slate_size",
+            format!("= {}: a single_column feed shows one item at a time, so it must be 1", f.slate_size),
+        )?;
+    }
+    let stages = f.stage_boost.len();
+    if stages == 0 || stages > 16 {
+        fail("feed.stage_boost", format!("has {stages} entries: give one weight per distribution stage (1 to 16)"))?;
+    }
+    if f.audience == Audience::CrowdRings && stages != 3 {
+        fail(
+            "feed.stage_boost",
+            format!(
+                "has {stages} entries: crowd_rings distribution has exactly 3 stages (core, high-potential, general)"
+            ),
+        )?;
+    }
+    if f.stage_quotas.len() + 1 != stages {
+        fail(
+            "feed.stage_quotas",
+            format!("has {} entries: it needs one per stage but the last, so {}", f.stage_quotas.len(), stages - 1),
+        )?;
+    }
+    if f.stage_thresholds.len() + 1 != stages {
+        fail(
+            "feed.stage_thresholds",
+            format!("has {} entries: it needs one per stage but the last, so {}", f.stage_thresholds.len(), stages - 1),
+        )?;
+    }
+    for (i, q) in f.stage_quotas.iter().enumerate() {
+        if *q == 0 {
+            fail(format!("feed.stage_quotas[{i}]"), "= 0: a stage must allow at least one impression")?;
+        }
+    }
+    for (i, t) in f.stage_thresholds.iter().enumerate() {
+        in_range(&format!("feed.stage_thresholds[{i}]"), *t, 0.0, 1000.0)?;
+    }
+    for (i, b) in f.stage_boost.iter().enumerate() {
+        in_range(&format!("feed.stage_boost[{i}]"), *b, 0.0, 1e6)?;
+    }
+    in_range("feed.follower_weight", f.follower_weight, 0.0, 3.0)?;
+    in_range("feed.popularity_weight", f.popularity_weight, 0.0, 3.0)?;
+    in_range("feed.quality_weight", f.quality_weight, 0.0, 50.0)?;
+    in_range("feed.freshness_half_life", f.freshness_half_life, 0.01, 1e6)?;
+    in_range("feed.exploration", f.exploration, 0.0, 1.0)?;
+    in_range("feed.interest_sharpness", f.interest_sharpness, 0.0, 10.0)?;
+    in_range("feed.learning_rate", f.learning_rate, 0.0, 1.0)?;
+    in_range("feed.skip_learning_rate", f.skip_learning_rate, 0.0, 1.0)?;
+    in_range("feed.signal_noise", f.signal_noise, 0.0, 0.5)?;
+    Ok(())
+}

@@ -1,0 +1,49 @@
+//! The world every variant shares: users, creators and their graphs.
+//!
+//! Built once per scenario from the scenario seed, in parallel and deterministically (each
+//! agent draws from its own stream). Variants then run on clones of nothing: the world is
+//! read-only during a run; per-variant state (notes, estimates, follows gained) lives in
+//! the engine.
+
+mod creators;
+mod graph;
+mod users;
+
+pub use creators::{CreatorId, Creators, FollowerTier};
+pub use graph::Graph;
+pub use users::{Segment, UserId, Users};
+
+use crate::scenario::Params;
+
+/// Users, creators, the social graph and the follow graph.
+#[derive(Debug)]
+pub struct World {
+    /// The user population.
+    pub users: Users,
+    /// The creator accounts.
+    pub creators: Creators,
+    /// Friendships among users (symmetric), for word of mouth.
+    pub social: Graph,
+    /// Follow edges from users to creators: node ids `0..users` are users and
+    /// `users + c` is creator `c`.
+    pub follows: Graph,
+    /// Real platform users each simulated user stands for (S1 scale factor).
+    pub users_per_agent: f64,
+}
+
+impl World {
+    /// Builds the world for a scenario's parameters.
+    pub fn build(p: &Params) -> World {
+        let users = Users::generate(p);
+        let creators = Creators::generate(p);
+        let social = graph::social_graph(p, &users);
+        let follows = graph::follow_graph(p, &users, &creators);
+        let users_per_agent = p.world.platform_users as f64 / f64::from(p.world.users);
+        World { users, creators, social, follows, users_per_agent }
+    }
+
+    /// Bytes held by the world's arrays (measured from their lengths).
+    pub fn heap_bytes(&self) -> usize {
+        self.users.heap_bytes() + self.creators.heap_bytes() + self.social.heap_bytes() + self.follows.heap_bytes()
+    }
+}

@@ -1,0 +1,76 @@
+//! The command line end to end: what `run` writes and what `validate` prints.
+
+mod common;
+
+use assert_cmd::Command;
+
+fn feedsim() -> Command {
+    Command::cargo_bin("feedsim").unwrap()
+}
+
+#[test]
+fn run_writes_the_run_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    let assert = feedsim()
+        .args(["run", common::scenario_path("quickstart.toml").to_str().unwrap(), "--out", out.to_str().unwrap()])
+        .args(["--set", "world.users=2000", "--set", "ticks=5", "--threads", "2"])
+        .assert()
+        .success();
+    let stdout = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
+    assert!(stdout.contains("creator Gini") && stdout.contains("two_column") && stdout.contains("single_column"));
+
+    let summary: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["scenario"], "quickstart");
+    assert_eq!(summary["partial"], false);
+    let variants = summary["variants"].as_array().unwrap();
+    assert_eq!(variants.len(), 2);
+    for v in variants {
+        for key in ["creator_impressions_gini", "top1pct_share", "top10_share", "hhi", "tier_share.head_ge_100k"] {
+            let x = v["metrics"][key].as_f64().unwrap_or_else(|| panic!("{key} missing"));
+            assert!(x.is_finite() && (0.0..=1.0).contains(&x), "{key} = {x}");
+        }
+    }
+    assert!(summary.get("wall_seconds").is_none(), "summary.json must hold no wall-clock values");
+
+    let ts = std::fs::read_to_string(out.join("timeseries.csv")).unwrap();
+    assert!(ts.starts_with("tick,variant,metric,value\n"));
+    assert!(ts.lines().any(|l| l.starts_with("4,single_column,impressions,")));
+
+    let creators = std::fs::read_to_string(out.join("creators.csv")).unwrap();
+    let header = creators.lines().next().unwrap();
+    assert_eq!(
+        header,
+        "variant,creator,group,kind,followers_start,followers_end,notes,impressions,reads,engagements"
+    );
+    let accounts: u64 = 1 + 11 + 5 + 3 + 60 + 20 + 40 + 200 + 4000;
+    assert_eq!(creators.lines().count() as u64, 1 + 2 * accounts);
+
+    let perf: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("perf.json")).unwrap()).unwrap();
+    for key in ["wall_seconds", "impressions_per_second", "peak_rss_bytes", "threads"] {
+        assert!(perf[key].as_f64().is_some(), "perf.json lacks {key}");
+    }
+    assert_eq!(perf["threads"], 2);
+    // No temporary files are left behind.
+    for entry in std::fs::read_dir(&out).unwrap() {
+        let name = entry.unwrap().file_name().into_string().unwrap();
+        assert!(!name.ends_with(".tmp"), "left {name}");
+    }
+}
+
+#[test]
+fn validate_prints_size_and_memory() {
+    let assert =
+        feedsim().args(["validate", common::scenario_path("quickstart.toml").to_str().unwrap()]).assert().success();
+    let stdout = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
+    for word in ["users", "20000", "memory", "B/user", "two_column, single_column"] {
+        assert!(stdout.contains(word), "validate output lacks {word}:\n{stdout}");
+    }
+}
+
+#[test]
+fn help_teaches_with_examples() {
+    let assert = feedsim().arg("--help").assert().success();
+    let stdout = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
+    assert!(stdout.contains("Examples:") && stdout.contains("feedsim run scenarios/quickstart.toml"));
+}
