@@ -44,8 +44,34 @@ pub enum Command {
 (tick,variant,metric,value), creators.csv (one row per creator and variant) and perf.json \
 (wall time, impressions per second, peak memory).")]
     Run(RunArgs),
+    /// Run every variant N times with independent seeds: means, 95 % intervals and
+    /// paired differences between variants.
+    #[command(after_help = "Replicate r runs with seed SEED + r. Variants share each replicate's world and \
+notes, so differences are paired by replicate. Writes comparison.json and comparison.csv \
+(kind,variant,metric,n,mean,sd,ci_low,ci_high) into the output folder.")]
+    Compare(CompareArgs),
     /// Check a scenario, print the world's size and planned memory, refuse what will not fit.
     Validate(ScenarioArgs),
+}
+
+/// Flags of `compare`.
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// The scenario and its overrides.
+    #[command(flatten)]
+    pub scenario: ScenarioArgs,
+    /// Independent replicates per variant (at least 2 for an interval).
+    #[arg(long, default_value_t = 10)]
+    pub replicates: usize,
+    /// Output folder [default: results/runs/<scenario name>-compare].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Worker threads; results are identical for any number [default: all cores].
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+    /// No progress bar and no table.
+    #[arg(long)]
+    pub quiet: bool,
 }
 
 /// A scenario file and overrides.
@@ -95,6 +121,7 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Run(args) => cmd_run(args),
+        Command::Compare(args) => cmd_compare(args),
         Command::Validate(args) => cmd_validate(args),
     }
 }
@@ -200,26 +227,106 @@ fn cmd_run(args: RunArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+fn progress(quiet: bool, len: u64, unit: &str) -> ProgressBar {
+    let bar = if quiet {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr())
+    };
+    bar.set_style(
+        ProgressStyle::with_template(&format!(
+            "{{spinner}} {{msg:<24}} [{{bar:32}}] {{pos}}/{{len}} {unit}, {{elapsed}} (eta {{eta}})"
+        ))
+        .expect("valid template")
+        .progress_chars("=> "),
+    );
+    bar
+}
+
+fn cmd_compare(args: CompareArgs) -> anyhow::Result<ExitCode> {
+    if args.replicates < 2 {
+        return Err(
+            UsageError(format!("--replicates {}: need at least 2 for a confidence interval", args.replicates)).into()
+        );
+    }
+    let s = load(&args.scenario)?;
+    let plan = MemoryPlan::of(&s);
+    // Replicates run concurrently, one world each per worker thread.
+    let workers =
+        if args.threads == 0 { std::thread::available_parallelism().map_or(1, |n| n.get()) } else { args.threads };
+    let concurrent = workers.min(args.replicates) as u64;
+    let mut scaled = plan.clone();
+    scaled.total_bytes = plan.total_bytes.saturating_mul(concurrent);
+    check_fits(&s, &scaled, args.scenario.max_memory)?;
+    let out_dir = args.out.clone().unwrap_or_else(|| Path::new("results/runs").join(format!("{}-compare", s.name)));
+    let bar = progress(args.quiet, args.replicates as u64, "replicates");
+    bar.set_message(s.name.clone());
+    let pool = engine::thread_pool(args.threads)?;
+    let cmp = pool.install(|| crate::compare::compare(&s, args.replicates, &|| bar.inc(1)));
+    bar.finish_and_clear();
+    std::fs::create_dir_all(&out_dir).with_context(|| format!("cannot create `{}`", out_dir.display()))?;
+    let json = crate::report::json_bytes(&cmp)?;
+    crate::report::write_atomic(&out_dir.join("comparison.json"), &json)
+        .with_context(|| format!("cannot write into `{}`", out_dir.display()))?;
+    crate::report::write_atomic(&out_dir.join("comparison.csv"), &cmp.to_csv()?)
+        .with_context(|| format!("cannot write into `{}`", out_dir.display()))?;
+    if !args.quiet {
+        print_comparison(&cmp);
+        println!("wrote {}/comparison.json and comparison.csv", out_dir.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Means with intervals per variant, then paired differences.
+fn print_comparison(cmp: &crate::compare::Comparison) {
+    println!("{} replicates of `{}` (mean [95 % CI])", cmp.replicates, cmp.scenario);
+    print!("{:<24}", "metric");
+    for v in &cmp.variants {
+        print!(" {:>30}", v.name);
+    }
+    for d in &cmp.differences {
+        print!(" {:>30}", format!("{} - {}", d.a, d.b));
+    }
+    println!();
+    for (key, label) in HEADLINE.iter().skip(1) {
+        print!("{label:<24}");
+        let cell = |e: Option<crate::compare::Estimate>| match e {
+            Some(e) => format!("{:.4} [{:.4}, {:.4}]", e.mean, e.ci_low, e.ci_high),
+            None => "-".into(),
+        };
+        for v in &cmp.variants {
+            print!(" {:>30}", cell(v.metrics.get(*key).copied()));
+        }
+        for d in &cmp.differences {
+            print!(" {:>30}", cell(d.metrics.get(*key).copied()));
+        }
+        println!();
+    }
+}
+
+const HEADLINE: [(&str, &str); 12] = [
+    ("impressions", "impressions"),
+    ("creator_impressions_gini", "creator Gini"),
+    ("top1pct_share", "top 1 % share"),
+    ("top10_share", "top 10 share"),
+    ("follower_elasticity", "follower elasticity"),
+    ("tier_share.head_ge_100k", "head (≥100k) share"),
+    ("tier_share.waist_10k_100k", "waist (10k–100k) share"),
+    ("institution_share", "institutions' share"),
+    ("ring_share.core", "core-crowd share"),
+    ("head_stability.top_kept", "top-10 inst. kept"),
+    ("read_rate", "reads / impression"),
+    ("interest_rank_corr", "interest learned (tau)"),
+];
+
 /// The headline metrics, one column per variant.
 fn print_table(out: &RunOutput) {
-    const ROWS: [(&str, &str); 10] = [
-        ("impressions", "impressions"),
-        ("creator_impressions_gini", "creator Gini"),
-        ("top1pct_share", "top 1 % share"),
-        ("top10_share", "top 10 share"),
-        ("tier_share.head_ge_100k", "head (≥100k) share"),
-        ("tier_share.waist_10k_100k", "waist (10k–100k) share"),
-        ("institution_share", "institutions' share"),
-        ("ring_share.core", "core-crowd share"),
-        ("read_rate", "reads / impression"),
-        ("interest_rank_corr", "interest learned (tau)"),
-    ];
     print!("{:<24}", "metric");
     for v in &out.variants {
         print!(" {:>16}", v.name);
     }
     println!();
-    for (key, label) in ROWS {
+    for (key, label) in HEADLINE {
         print!("{label:<24}");
         for v in &out.variants {
             let x = v.metrics.get(key).copied().unwrap_or(0.0);

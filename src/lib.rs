@@ -19,6 +19,7 @@
 
 pub mod behaviour;
 pub mod cli;
+pub mod compare;
 pub mod content;
 pub mod engine;
 pub mod metrics;

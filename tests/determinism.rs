@@ -24,10 +24,7 @@ fn summary_is_identical_on_one_and_two_threads() {
 fn a_different_seed_gives_different_results() {
     let a = common::run_on(&common::load("quickstart.toml", &SMALL), 2);
     let b = common::run_on(&common::load("quickstart.toml", &[SMALL[0], SMALL[1], "seed=7"]), 2);
-    assert_ne!(
-        feedsim::report::json_bytes(&a.summary).unwrap(),
-        feedsim::report::json_bytes(&b.summary).unwrap()
-    );
+    assert_ne!(feedsim::report::json_bytes(&a.summary).unwrap(), feedsim::report::json_bytes(&b.summary).unwrap());
 }
 
 #[test]

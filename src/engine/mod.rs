@@ -46,35 +46,43 @@ pub enum EngineError {
     },
 }
 
-/// Builds the world and runs every variant of the scenario.
+/// Builds the world and runs every variant of the scenario on a pool of `opts.threads`.
 pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutput, EngineError> {
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(opts.threads)
-        .build()
-        .map_err(|source| EngineError::Threads { threads: opts.threads, source })?;
+    let pool = thread_pool(opts.threads)?;
     let threads = pool.current_num_threads();
+    Ok(pool.install(|| run_here(scenario, opts, threads)))
+}
+
+/// A rayon pool of `threads` workers (0 = all cores).
+pub fn thread_pool(threads: usize) -> Result<rayon::ThreadPool, EngineError> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|source| EngineError::Threads { threads, source })
+}
+
+/// Runs the scenario on the current rayon pool (`threads` is only reported).
+pub fn run_here(scenario: &Scenario, opts: &RunOptions, threads: usize) -> RunOutput {
     let started = Instant::now();
-    pool.install(|| {
-        let world = World::build(scenario.world_params());
-        let world_bytes = world.heap_bytes();
-        let mut variants: Vec<VariantOutput> = Vec::with_capacity(scenario.variants.len());
-        let mut stopped = false;
-        for (vi, spec) in scenario.variants.iter().enumerate() {
-            let mut run = VariantRun::new(&world, &spec.params);
-            for tick in 0..spec.params.ticks {
-                if stopped {
-                    break;
-                }
-                run.step(tick);
-                (opts.on_tick)(vi, tick + 1);
-                stopped = (opts.should_stop)();
-            }
-            variants.push(run.finish(&spec.name));
+    let world = World::build(scenario.world_params());
+    let world_bytes = world.heap_bytes();
+    let mut variants: Vec<VariantOutput> = Vec::with_capacity(scenario.variants.len());
+    let mut stopped = false;
+    for (vi, spec) in scenario.variants.iter().enumerate() {
+        let mut run = VariantRun::new(&world, &spec.params);
+        for tick in 0..spec.params.ticks {
             if stopped {
                 break;
             }
+            run.step(tick);
+            (opts.on_tick)(vi, tick + 1);
+            stopped = (opts.should_stop)();
         }
-        let wall = started.elapsed().as_secs_f64();
-        Ok(RunOutput::new(scenario, variants, wall, threads, world_bytes, stopped))
-    })
+        variants.push(run.finish(&spec.name));
+        if stopped {
+            break;
+        }
+    }
+    let wall = started.elapsed().as_secs_f64();
+    RunOutput::new(scenario, variants, wall, threads, world_bytes, stopped)
 }

@@ -8,7 +8,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::behaviour::{CoverView, engage};
-use crate::content::{Notes, RINGS};
+use crate::content::{Notes, RINGS, Tally};
 use crate::metrics;
 use crate::platform::{Estimates, FeedPolicy, Pools, Signal, SingleColumnFeed, Staging, TwoColumnFeed, ring_of};
 use crate::report::{CreatorRow, VariantOutput};
@@ -68,8 +68,14 @@ pub struct VariantRun<'w> {
     follows_gained: Vec<AtomicU32>,
     /// Expected draws per pool for the coming tick (last tick's measured draws).
     demand: Vec<f64>,
-    /// Impressions already credited to authors, per note.
-    credited: Vec<u64>,
+    /// Each note's counters as of the last accounting (deltas are credited to authors).
+    credited: Vec<Tally>,
+    /// Impressions × note age, by the viewer's true ring (mean age of reach per ring).
+    ring_age_sum: [f64; RINGS],
+    /// Institution creator ids, ascending.
+    institutions: Vec<u32>,
+    /// Impressions per tick (outer) of each institution (inner, as `institutions`).
+    institution_ticks: Vec<Vec<u64>>,
     creator_impressions: Vec<u64>,
     creator_reads: Vec<u64>,
     creator_engagements: Vec<u64>,
@@ -114,6 +120,11 @@ impl<'w> VariantRun<'w> {
             follows_gained: (0..world.creators.count).map(|_| AtomicU32::new(0)).collect(),
             demand: Vec::new(),
             credited: Vec::new(),
+            ring_age_sum: [0.0; RINGS],
+            institutions: (0..world.creators.count as u32)
+                .filter(|&c| world.creators.kind[c as usize].is_institution())
+                .collect(),
+            institution_ticks: Vec::new(),
             creator_impressions: vec![0; world.creators.count],
             creator_reads: vec![0; world.creators.count],
             creator_engagements: vec![0; world.creators.count],
@@ -190,7 +201,7 @@ impl<'w> VariantRun<'w> {
         let before = self.notes.len();
         self.notes.post(p, &world.creators, tick);
         self.staging.grow(&self.notes);
-        self.credited.resize(self.notes.len(), 0);
+        self.credited.resize(self.notes.len(), Tally::default());
         for n in before..self.notes.len() {
             self.creator_notes[self.notes.author[n] as usize] += 1;
         }
@@ -261,56 +272,39 @@ impl<'w> VariantRun<'w> {
             interest_rank_corr: 0.0,
             read_interest: if reads_seen > 0 { read_interest / reads_seen as f64 } else { 0.0 },
         };
+        let inst_row = self.institutions.iter().map(|_| 0u64).collect::<Vec<_>>();
+        self.institution_ticks.push(inst_row);
         for n in active {
-            let tally = self.notes.counters[n].tally();
-            let imps = tally.total_impressions();
-            let delta = imps - self.credited[n];
-            self.credited[n] = imps;
+            let now = self.notes.counters[n].tally();
+            let before = std::mem::replace(&mut self.credited[n], now);
             let author = self.notes.author[n] as usize;
+            let age = f64::from(tick - self.notes.born[n]);
+            let mut delta = 0u64;
+            for r in 0..RINGS {
+                let d = u64::from(now.impressions[r] - before.impressions[r]);
+                rec.ring_impressions[r] += d;
+                self.ring_age_sum[r] += d as f64 * age;
+                delta += d;
+            }
             self.creator_impressions[author] += delta;
             rec.impressions += delta;
-            let tier = FollowerTier::of(world.creators.followers[author]) as usize;
-            rec.tier_impressions[tier] += delta;
+            rec.tier_impressions[FollowerTier::of(world.creators.followers[author]) as usize] += delta;
+            let reads = u64::from(now.reads - before.reads);
+            let engagements = now.engagements() - before.engagements();
+            self.creator_reads[author] += reads;
+            self.creator_engagements[author] += engagements;
+            rec.reads += reads;
+            rec.engagements += engagements;
+            if let Ok(i) = self.institutions.binary_search(&(author as u32)) {
+                self.institution_ticks.last_mut().expect("pushed above")[i] += delta;
+            }
         }
-        // Reads, engagements and ring impressions are cheapest from per-note tallies of
-        // the notes touched this tick; recompute the creator totals for those authors.
-        self.recount_totals(&mut rec);
         let totals: Vec<f64> = self.creator_impressions.iter().map(|&x| x as f64).collect();
         rec.creator_impressions_gini = metrics::concentration::gini(&totals);
         rec.top10_share = metrics::concentration::top_k_share(&totals, 10);
         rec.interest_rank_corr = self.interest_rank_corr();
         self.records.push(rec);
         self.ticks_done = tick + 1;
-    }
-
-    /// Recomputes cumulative reads and engagements per creator and fills the tick's
-    /// deltas of reads, engagements and ring impressions.
-    fn recount_totals(&mut self, rec: &mut TickRecord) {
-        let prev_reads: u64 = self.creator_reads.iter().sum();
-        let prev_eng: u64 = self.creator_engagements.iter().sum();
-        let prev_rings = self.records.iter().fold([0u64; RINGS], |mut acc, r| {
-            for (a, x) in acc.iter_mut().zip(r.ring_impressions) {
-                *a += x;
-            }
-            acc
-        });
-        self.creator_reads.iter_mut().for_each(|x| *x = 0);
-        self.creator_engagements.iter_mut().for_each(|x| *x = 0);
-        let mut rings = [0u64; RINGS];
-        for n in 0..self.notes.len() {
-            let t = self.notes.counters[n].tally();
-            let a = self.notes.author[n] as usize;
-            self.creator_reads[a] += u64::from(t.reads);
-            self.creator_engagements[a] += t.engagements();
-            for (r, x) in rings.iter_mut().zip(t.impressions) {
-                *r += u64::from(x);
-            }
-        }
-        rec.reads = self.creator_reads.iter().sum::<u64>() - prev_reads;
-        rec.engagements = self.creator_engagements.iter().sum::<u64>() - prev_eng;
-        for r in 0..RINGS {
-            rec.ring_impressions[r] = rings[r] - prev_rings[r];
-        }
     }
 
     /// Mean Kendall tau-b between estimated and true interest rows of sampled users.
@@ -382,14 +376,15 @@ impl<'w> VariantRun<'w> {
             .collect();
         let reached_stage: [u64; 2] =
             [0, 1].map(|s| self.staging.entered.iter().filter(|e| e[s] != u32::MAX).count() as u64);
-        let metrics = metrics::variant_metrics(
-            &self.records,
-            &rows,
-            self.notes.len() as u64,
+        let metrics = metrics::variant_metrics(&metrics::VariantTotals {
+            ticks: &self.records,
+            creators: &rows,
+            notes_posted: self.notes.len() as u64,
             reached_stage,
-            self.ticks_done,
-            self.params,
-        );
+            ring_age_sum: self.ring_age_sum,
+            institution_ticks: &self.institution_ticks,
+            spec: &self.params.metrics,
+        });
         VariantOutput { name: name.to_string(), metrics, ticks: self.records, creators: rows }
     }
 }

@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use crate::content::RINGS;
 use crate::engine::TickRecord;
 use crate::report::CreatorRow;
-use crate::scenario::Params;
+use crate::scenario::MetricsSpec;
 use crate::world::FollowerTier;
 
 /// Named metrics of one variant, sorted by name.
@@ -28,16 +28,41 @@ fn share(part: f64, whole: f64) -> f64 {
     if whole > 0.0 { part / whole } else { 0.0 }
 }
 
+/// What a finished variant hands to [`variant_metrics`].
+pub struct VariantTotals<'a> {
+    /// Per-tick records.
+    pub ticks: &'a [TickRecord],
+    /// Per-creator totals.
+    pub creators: &'a [CreatorRow],
+    /// Notes posted.
+    pub notes_posted: u64,
+    /// Notes that reached stage 1 and stage 2.
+    pub reached_stage: [u64; 2],
+    /// Impressions × note age per true crowd ring.
+    pub ring_age_sum: [f64; RINGS],
+    /// Impressions per tick of each institution.
+    pub institution_ticks: &'a [Vec<u64>],
+    /// Window settings.
+    pub spec: &'a MetricsSpec,
+}
+
 /// The headline metrics of a finished variant.
-pub fn variant_metrics(
-    ticks: &[TickRecord],
-    creators: &[CreatorRow],
-    notes_posted: u64,
-    reached_stage: [u64; 2],
-    ticks_done: u32,
-    _params: &Params,
-) -> MetricMap {
+///
+/// Beyond concentration (see [`concentration`]):
+/// - `follower_elasticity`: OLS slope of ln(1 + impressions) on ln(1 + followers at start)
+///   across creators (S3: lower means reach depends less on followers); 0 if undefined.
+/// - `ring_mean_age.<ring>`: mean note age (ticks since posting) of impressions in each
+///   true crowd ring; an anti-funnel reaches the core young and the general crowd late (S6).
+/// - `head_stability.top_kept`: mean share of the top-`head_institutions` institutions (by
+///   window reach) still in the top in the next window (S4).
+/// - `head_stability.kendall_tau`: mean Kendall tau-b of institutions' window reach
+///   between consecutive windows.
+/// - `volatility.head_cv` and `volatility.rest_cv`: mean coefficient of variation of
+///   window reach of the top institutions (by total reach) and of all others (waist and
+///   tail, S4).
+pub fn variant_metrics(v: &VariantTotals) -> MetricMap {
     let mut m = MetricMap::new();
+    let (ticks, creators) = (v.ticks, v.creators);
     let imps: Vec<f64> = creators.iter().map(|c| c.impressions as f64).collect();
     let total: f64 = imps.iter().sum();
     m.insert("impressions".into(), total);
@@ -51,6 +76,9 @@ pub fn variant_metrics(
     m.insert("top1pct_share".into(), concentration::top_fraction_share(&imps, 0.01));
     m.insert("top10_share".into(), concentration::top_k_share(&imps, 10));
     m.insert("hhi".into(), concentration::hhi(&imps));
+    let log_f: Vec<f64> = creators.iter().map(|c| (1.0 + c.followers_start as f64).ln()).collect();
+    let log_r: Vec<f64> = imps.iter().map(|x| (1.0 + x).ln()).collect();
+    m.insert("follower_elasticity".into(), stats::ols_slope(&log_f, &log_r).unwrap_or(0.0));
     let mut tiers = [0.0f64; 4];
     for c in creators {
         tiers[FollowerTier::of(c.followers_start) as usize] += c.impressions as f64;
@@ -70,14 +98,60 @@ pub fn variant_metrics(
     let ring_total: u64 = rings.iter().sum();
     for (i, name) in RING_NAMES.iter().enumerate() {
         m.insert(format!("ring_share.{name}"), share(rings[i] as f64, ring_total as f64));
+        m.insert(format!("ring_mean_age.{name}"), share(v.ring_age_sum[i], rings[i] as f64));
     }
-    m.insert("notes_posted".into(), notes_posted as f64);
-    m.insert("notes_promoted_share.stage1".into(), share(reached_stage[0] as f64, notes_posted as f64));
-    m.insert("notes_promoted_share.stage2".into(), share(reached_stage[1] as f64, notes_posted as f64));
+    m.insert("notes_posted".into(), v.notes_posted as f64);
+    m.insert("notes_promoted_share.stage1".into(), share(v.reached_stage[0] as f64, v.notes_posted as f64));
+    m.insert("notes_promoted_share.stage2".into(), share(v.reached_stage[1] as f64, v.notes_posted as f64));
     let last = ticks.last();
     m.insert("interest_rank_corr".into(), last.map_or(0.0, |r| r.interest_rank_corr));
+    let mean_corr = share(ticks.iter().map(|r| r.interest_rank_corr).sum(), ticks.len() as f64);
+    m.insert("interest_rank_corr_mean".into(), mean_corr);
     let reads_w: f64 = ticks.iter().map(|r| r.read_interest * r.reads as f64).sum();
     m.insert("read_interest".into(), share(reads_w, ticks.iter().map(|r| r.reads as f64).sum()));
-    m.insert("ticks".into(), f64::from(ticks_done));
+    head_stability(v.institution_ticks, v.spec, &mut m);
+    m.insert("ticks".into(), ticks.len() as f64);
     m
+}
+
+/// Stability of the institutions' head across windows of ticks (S4).
+fn head_stability(per_tick: &[Vec<u64>], spec: &MetricsSpec, m: &mut MetricMap) {
+    let width = spec.window_ticks.max(1) as usize;
+    let institutions = per_tick.first().map_or(0, Vec::len);
+    // Full windows only, so every window's reach is comparable.
+    let windows: Vec<Vec<f64>> = per_tick
+        .chunks_exact(width)
+        .map(|w| (0..institutions).map(|i| w.iter().map(|t| t[i] as f64).sum()).collect())
+        .collect();
+    let head = (spec.head_institutions as usize).min(institutions);
+    let top = |reach: &[f64]| -> Vec<usize> {
+        let mut idx: Vec<usize> = (0..reach.len()).collect();
+        // Ties broken by id so the ranking is deterministic.
+        idx.sort_by(|&a, &b| reach[b].total_cmp(&reach[a]).then(a.cmp(&b)));
+        idx.truncate(head);
+        idx
+    };
+    let pairs: Vec<(&Vec<f64>, &Vec<f64>)> = windows.iter().zip(windows.iter().skip(1)).collect();
+    let kept: Vec<f64> = pairs
+        .iter()
+        .map(|(a, b)| {
+            let (ta, tb) = (top(a), top(b));
+            share(ta.iter().filter(|i| tb.contains(i)).count() as f64, head as f64)
+        })
+        .collect();
+    let taus: Vec<f64> = pairs.iter().filter_map(|(a, b)| stats::kendall_tau_b(a, b)).collect();
+    m.insert("head_stability.top_kept".into(), share(kept.iter().sum(), kept.len() as f64));
+    m.insert("head_stability.kendall_tau".into(), share(taus.iter().sum(), taus.len() as f64));
+    let totals: Vec<f64> = (0..institutions).map(|i| windows.iter().map(|w| w[i]).sum()).collect();
+    let head_set = top(&totals);
+    let cv_of = |i: usize| {
+        let series: Vec<f64> = windows.iter().map(|w| w[i]).collect();
+        stats::coefficient_of_variation(&series)
+    };
+    let mean_cv = |ids: &mut dyn Iterator<Item = usize>| {
+        let cvs: Vec<f64> = ids.filter_map(cv_of).collect();
+        share(cvs.iter().sum(), cvs.len() as f64)
+    };
+    m.insert("volatility.head_cv".into(), mean_cv(&mut head_set.iter().copied()));
+    m.insert("volatility.rest_cv".into(), mean_cv(&mut (0..institutions).filter(|i| !head_set.contains(i))));
 }

@@ -4,7 +4,8 @@
 //! A note's weight is
 //! `boost[stage] · exp(quality_weight · rate + ln 2 · (−age / half_life))
 //!  · (1 + followers)^follower_weight · (1 + CES)^popularity_weight`,
-//! where `rate` is the note's smoothed engagement score per impression. Weights are then
+//! where `rate` is the note's smoothed engagement score per impression relative to the
+//! mean of active notes. Weights are then
 //! paced: a note whose stage has a quota gets at most its remaining quota in expected
 //! impressions this tick, using the expected number of draws from each pool. Pacing is
 //! what keeps a test exposure small (S6) inside a one-day tick.
@@ -86,6 +87,16 @@ impl Pools {
     ) -> Pools {
         let rings = Self::rings(feed.audience);
         let mut pools = Pools { topics, rings, pools: vec![Pool::default(); topics * rings] };
+        // The mean engagement rate of active notes: a note's rate enters its weight
+        // relative to it, so `quality_weight` means the same on feeds whose layouts
+        // produce different rates per impression.
+        let (mut ces_sum, mut imp_sum) = (0.0, 0.0);
+        for n in active.clone() {
+            let t = notes.counters[n].tally();
+            ces_sum += t.engagement_score(weights);
+            imp_sum += t.total_impressions() as f64;
+        }
+        let mean_rate = if ces_sum > 0.0 { ces_sum / imp_sum } else { 1.0 };
         // Raw weights and how many rings each note reaches.
         let mut raw: Vec<(u32, f64, usize, Option<u64>)> = Vec::with_capacity(active.len());
         let mut pool_total = vec![0.0f64; topics * rings];
@@ -101,7 +112,7 @@ impl Pools {
                 continue;
             }
             let stage = staging.stage[n] as usize;
-            let rate = ces / (imps as f64 + RATE_PRIOR_IMPRESSIONS);
+            let rate = ces / (imps as f64 + RATE_PRIOR_IMPRESSIONS) / mean_rate;
             let age = f64::from(tick - notes.born[n]);
             let log_w = feed.quality_weight * rate - std::f64::consts::LN_2 * age / feed.freshness_half_life
                 + feed.follower_weight * (1.0 + followers[notes.author[n] as usize]).ln()

@@ -45,4 +45,14 @@ impl Scenario {
     pub fn world_params(&self) -> &Params {
         &self.variants[0].params
     }
+
+    /// The same scenario with another master seed (for replicates).
+    pub fn with_seed(&self, seed: u64) -> Scenario {
+        let mut s = self.clone();
+        s.seed = seed;
+        for v in &mut s.variants {
+            v.params.seed = seed;
+        }
+        s
+    }
 }

@@ -39,6 +39,26 @@ pub struct Params {
     pub engagement_weights: EngagementWeights,
     /// The feed: layout, distribution and recommender parameters.
     pub feed: FeedSpec,
+    /// How metrics are windowed.
+    #[serde(default)]
+    pub metrics: MetricsSpec,
+}
+
+/// Metric settings.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetricsSpec {
+    /// Ticks per window for head-stability measures (rank changes between windows).
+    pub window_ticks: u32,
+    /// Institutions counted as the head when measuring stability (S4 speaks of the top 10).
+    pub head_institutions: u32,
+}
+
+impl Default for MetricsSpec {
+    fn default() -> Self {
+        // assumption: weekly windows; seed: S4 (the industry's top-10 institutions)
+        Self { window_ticks: 7, head_institutions: 10 }
+    }
 }
 
 /// World size and user activity.

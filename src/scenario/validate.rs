@@ -272,5 +272,11 @@ fn check_params(p: &Params) -> Check {
     in_range("feed.learning_rate", f.learning_rate, 0.0, 1.0)?;
     in_range("feed.skip_learning_rate", f.skip_learning_rate, 0.0, 1.0)?;
     in_range("feed.signal_noise", f.signal_noise, 0.0, 0.5)?;
+    if p.metrics.window_ticks == 0 {
+        fail("metrics.window_ticks", "= 0: valid values are 1 or more (stability needs two full windows)")?;
+    }
+    if p.metrics.head_institutions == 0 {
+        fail("metrics.head_institutions", "= 0: valid values are 1 or more")?;
+    }
     Ok(())
 }
