@@ -5,6 +5,8 @@
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
@@ -105,6 +107,21 @@ pub struct RunArgs {
     /// No progress bar and no table.
     #[arg(long)]
     pub quiet: bool,
+}
+
+/// A flag raised by the first SIGINT or SIGTERM: the run finishes its tick, writes what
+/// it has (marked partial) and exits 130. A second signal exits at once.
+fn interrupt_flag() -> Arc<AtomicBool> {
+    let flag = Arc::new(AtomicBool::new(false));
+    let seen = Arc::clone(&flag);
+    // Installing fails only if a handler exists already (a second run in one process);
+    // the run then simply cannot be interrupted gracefully.
+    let _ = ctrlc::set_handler(move || {
+        if seen.swap(true, Ordering::SeqCst) {
+            std::process::exit(130);
+        }
+    });
+    flag
 }
 
 /// Bad input: exit code 2.
@@ -208,7 +225,9 @@ fn cmd_run(args: RunArgs) -> anyhow::Result<ExitCode> {
         bar.set_message(names[vi].clone());
         bar.set_position(before + u64::from(done));
     };
-    let out = engine::run(&s, &RunOptions { threads: args.threads, on_tick: &on_tick, should_stop: &|| false })?;
+    let interrupted = interrupt_flag();
+    let should_stop = || interrupted.load(Ordering::SeqCst);
+    let out = engine::run(&s, &RunOptions { threads: args.threads, on_tick: &on_tick, should_stop: &should_stop })?;
     bar.finish_and_clear();
     let written =
         out.write_to(&out_dir).with_context(|| format!("cannot write the run folder `{}`", out_dir.display()))?;
@@ -223,6 +242,10 @@ fn cmd_run(args: RunArgs) -> anyhow::Result<ExitCode> {
             plan::human_bytes(out.perf.peak_rss_bytes)
         );
         println!("wrote {}", written.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "));
+    }
+    if out.summary.partial {
+        eprintln!("feedsim: interrupted; wrote the ticks done so far (summary.json has \"partial\": true)");
+        return Ok(ExitCode::from(130));
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -71,3 +71,25 @@ fn help_teaches_with_examples() {
     let stdout = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
     assert!(stdout.contains("Examples:") && stdout.contains("feedsim run scenarios/quickstart.toml"));
 }
+
+#[test]
+fn sigint_finishes_the_tick_writes_partial_outputs_and_exits_130() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("feedsim"))
+        .args(["run", common::scenario_path("quickstart.toml").to_str().unwrap(), "--quiet"])
+        .args(["--set", "world.users=150000", "--set", "ticks=2000", "--out", out.to_str().unwrap()])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Long enough for the world to be built and some ticks to run.
+    std::thread::sleep(std::time::Duration::from_millis(2500));
+    let killed = std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(killed.success());
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130));
+    let summary: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["partial"], true);
+    let ticks_done = summary["variants"][0]["metrics"]["ticks"].as_f64().unwrap();
+    assert!(ticks_done >= 1.0 && ticks_done < 2000.0, "ticks done: {ticks_done}");
+}
