@@ -95,7 +95,12 @@ fn c4_two_column_penetrates_rings_in_order() {
         (two["ring_mean_age.core"], two["ring_mean_age.high_potential"], two["ring_mean_age.general"]);
     assert!(core.ci_high < hp.ci_low || core.mean < hp.mean, "core {core:?} not before high-potential {hp:?}");
     assert!(hp.mean < general.mean && core.ci_high < general.ci_low, "rings out of order: {core:?} {hp:?} {general:?}");
-    assert!(ring_gap(&c, 0) > ring_gap(&c, 1), "two_column gap {} ≤ single_column {}", ring_gap(&c, 0), ring_gap(&c, 1));
+    assert!(
+        ring_gap(&c, 0) > ring_gap(&c, 1),
+        "two_column gap {} ≤ single_column {}",
+        ring_gap(&c, 0),
+        ring_gap(&c, 1)
+    );
     // Flip: the same two-column feed with traffic pools instead of crowd rings reaches
     // all rings at once; the ordered gap shrinks to under half.
     let mut s = quickstart();
