@@ -16,7 +16,7 @@ use serde::Deserialize;
 use toml::de::{DeTable, DeValue};
 use toml::{Table, Value};
 
-use super::schema::{CrowdSpec, Demographics, EngagementWeights, Params, ResponseModel};
+use super::schema::{CrowdSpec, Demographics, EngagementWeights, MetricsSpec, Params, ResponseModel};
 use super::validate::{self, Violation};
 use super::{Scenario, VariantSpec};
 
@@ -139,7 +139,10 @@ pub fn load_str(text: &str, source: &str, overrides: &[String]) -> Result<Scenar
             Some(other) => {
                 return Err(locator.invalid(
                     &format!("variants[{i}].name"),
-                    &format!("is a {}: a variant's name must be a string, for example name = \"single_column\"", other.type_str()),
+                    &format!(
+                        "is {}: a variant's name must be a string, for example name = \"single_column\"",
+                        a_type(&other)
+                    ),
                 ));
             }
             None => {
@@ -158,7 +161,7 @@ pub fn load_str(text: &str, source: &str, overrides: &[String]) -> Result<Scenar
         let mut merged = doc.clone();
         deep_merge(&mut merged, variant.clone());
         for o in &overrides {
-            set_path(&mut merged, &o.path, o.value.clone()).map_err(|m| o.error(format!("{m} (in `{source}`)")))?;
+            set_path(&mut merged, &o.path, o.value.clone(), source).map_err(|m| o.error(m))?;
         }
         let params = Params::deserialize(Value::Table(merged))
             .map_err(|e| locator.blame_variant(&doc, i, &name, &variant, &e))?;
@@ -198,10 +201,11 @@ fn fill_defaults(doc: &mut Table) {
     put(doc, "crowd", CrowdSpec::default());
     put(doc, "response", ResponseModel::default());
     put(doc, "engagement_weights", EngagementWeights::default());
+    put(doc, "metrics", MetricsSpec::default());
 }
 
-/// The text with every `[[variants]]` block blanked out (lines kept, so spans still
-/// point at the right line of the original file).
+/// The text with every `[[variants]]` block blanked out with spaces (byte offsets kept,
+/// so spans still point at the right line and column of the original file).
 fn strip_variants(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut in_variant = false;
@@ -211,7 +215,7 @@ fn strip_variants(text: &str) -> String {
             in_variant = t.starts_with("[[variants]]") || t.starts_with("[variants.");
         }
         if in_variant {
-            out.push_str(if line.ends_with('\n') { "\n" } else { "" });
+            out.extend(line.bytes().map(|b| if b == b'\n' || b == b'\r' { char::from(b) } else { ' ' }));
         } else {
             out.push_str(line);
         }
@@ -318,7 +322,7 @@ fn parse_override(arg: &str, source: &str) -> Result<Override, ScenarioError> {
 fn check_overrides(doc: &Table, overrides: &[Override], source: &str) -> Result<(), ScenarioError> {
     for o in overrides {
         let mut trial = doc.clone();
-        set_path(&mut trial, &o.path, o.value.clone()).map_err(|m| o.error(format!("{m} (in `{source}`)")))?;
+        set_path(&mut trial, &o.path, o.value.clone(), source).map_err(|m| o.error(m))?;
         if let Err(e) = Params::deserialize(Value::Table(trial)) {
             let key = culprit_key(&o.path, e.message());
             return Err(o.error(format!("`{key}` in `{source}`: {}", explain(&key, e.message()))));
@@ -327,8 +331,9 @@ fn check_overrides(doc: &Table, overrides: &[Override], source: &str) -> Result<
     Ok(())
 }
 
-/// Sets a dotted path in a table; the path must name an existing table chain.
-fn set_path(root: &mut Table, path: &[String], value: Value) -> Result<(), String> {
+/// Sets a dotted path in a table; the path must name an existing table chain. Errors
+/// name `source` and the tables or keys that do exist.
+fn set_path(root: &mut Table, path: &[String], value: Value, source: &str) -> Result<(), String> {
     let (last, parents) = path.split_last().expect("non-empty path");
     let mut table = root;
     for (depth, p) in parents.iter().enumerate() {
@@ -337,8 +342,8 @@ fn set_path(root: &mut Table, path: &[String], value: Value) -> Result<(), Strin
             Some(Value::Table(_)) => {}
             Some(v) => {
                 return Err(format!(
-                    "`{here}` is a {}, not a table: set it directly, for example --set {here}=...",
-                    v.type_str()
+                    "`{here}` is {} in `{source}`, not a table: set it directly, for example --set {here}=...",
+                    a_type(v)
                 ));
             }
             None => {
@@ -348,8 +353,12 @@ fn set_path(root: &mut Table, path: &[String], value: Value) -> Result<(), Strin
                 } else {
                     ("tables", tables)
                 };
-                let inside = if depth == 0 { "the scenario".to_string() } else { format!("`{}`", path[..depth].join(".")) };
-                let mut message = format!("no table `{here}`: the {what} of {inside} are {}", names.join(", "));
+                let names_list = names.join(", ");
+                let there = match depth {
+                    0 => format!("its {what} are {names_list}"),
+                    _ => format!("the {what} of `{}` are {names_list}", path[..depth].join(".")),
+                };
+                let mut message = format!("no table `{here}` in `{source}`: {there}");
                 if let Some(best) = closest(p, &names) {
                     message.push_str(&format!("; did you mean `{best}`?"));
                 }
@@ -360,6 +369,13 @@ fn set_path(root: &mut Table, path: &[String], value: Value) -> Result<(), Strin
     }
     table.insert(last.clone(), value);
     Ok(())
+}
+
+/// "an array", "a string": a TOML value's type with its article.
+fn a_type(value: &Value) -> String {
+    let t = value.type_str();
+    let article = if t.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
+    format!("{article} {t}")
 }
 
 /// Adds what would be valid to an I/O error: for a missing file, the scenario files in
@@ -508,8 +524,7 @@ impl Locator<'_> {
             (0, 0, message)
         } else {
             let (line, column) = e.span().map_or((0, 0), |s| self.position(s.start));
-            let message =
-                if key.is_empty() { explain("", raw) } else { format!("`{key}`: {}", explain(&key, raw)) };
+            let message = if key.is_empty() { explain("", raw) } else { format!("`{key}`: {}", explain(&key, raw)) };
             (line, column, message)
         };
         ScenarioError::Syntax { path: self.source.to_string(), line, column, message }
@@ -570,7 +585,14 @@ impl Locator<'_> {
                     .find_map(|i| self.find(&format!("variants[{i}].{}", v.key)))
                     .map(|s| self.position(s.start).0)
                     .or_else(|| self.line_near(&v.key));
-                (line, format!("{in_variant}{}", v.message))
+                // A --set on the same table may be what makes this value inconsistent.
+                let section = v.key.split(['.', '[']).next().unwrap_or_default();
+                let context: String = overrides
+                    .iter()
+                    .filter(|o| o.path[0] == section)
+                    .map(|o| format!(" (with --set {})", o.arg))
+                    .collect();
+                (line, format!("{in_variant}{}{context}", v.message))
             }
         };
         ScenarioError::Invalid { path: self.source.to_string(), line: line.unwrap_or(0), key: v.key, message }
@@ -625,7 +647,8 @@ impl Locator<'_> {
         fn walk(value: &DeValue, at: usize, path: &str) -> Option<String> {
             match value {
                 DeValue::Table(table) => table.iter().find_map(|(k, v)| {
-                    let here = if path.is_empty() { k.get_ref().to_string() } else { format!("{path}.{}", k.get_ref()) };
+                    let here =
+                        if path.is_empty() { k.get_ref().to_string() } else { format!("{path}.{}", k.get_ref()) };
                     if hit(k.span(), at) {
                         return Some(here);
                     }
@@ -681,6 +704,7 @@ mod tests {
     fn strip_variants_keeps_line_count() {
         let text = "a = 1\n[[variants]]\nname = \"x\"\n[variants.feed]\nk = 1\n[feed]\nb = 2\n";
         let stripped = strip_variants(text);
+        assert_eq!(stripped.len(), text.len());
         assert_eq!(stripped.lines().count(), text.lines().count());
         assert!(stripped.contains("b = 2") && !stripped.contains("name"));
     }

@@ -4,14 +4,19 @@
 //! (world, demographics, crowd, topics, creators, seed, ticks) must be the same in every
 //! variant: variants compare feeds on one world.
 
+use serde_json::Value as Json;
+
 use super::Scenario;
 use super::schema::{Audience, Layout, Params};
 
 /// One failed check.
 #[derive(Debug)]
 pub struct Violation {
-    /// Index of the variant whose value failed, when it differs from the base.
+    /// Index of the variant whose value failed, when the scenario has several variants.
     pub variant: Option<usize>,
+    /// Another variant the value was compared with (the first one, for keys that must be
+    /// the same in every variant); the key may be set in its block instead.
+    pub compared_with: Option<usize>,
     /// Dotted key path.
     pub key: String,
     /// What is wrong and what is valid.
@@ -27,33 +32,41 @@ pub const MAX_TOPICS: usize = 64;
 pub fn validate(s: &Scenario) -> Result<(), Violation> {
     for (i, v) in s.variants.iter().enumerate() {
         check_params(&v.params).map_err(|(key, message)| Violation {
-            // Blame the variant only when its value differs from the first variant's.
+            // Name the variant whenever there are several: a base value can be valid in
+            // one variant and not in another (a slate size with a single-column layout).
             variant: (s.variants.len() > 1).then_some(i),
+            compared_with: None,
             key,
             message,
         })?;
     }
-    let first = &s.variants[0].params;
+    let first = &s.variants[0];
+    let world = |p: &Params| {
+        [
+            ("world", serde_json::to_value(&p.world)),
+            ("demographics", serde_json::to_value(&p.demographics)),
+            ("crowd", serde_json::to_value(&p.crowd)),
+            ("topics", serde_json::to_value(&p.topics)),
+            ("creators", serde_json::to_value(&p.creators)),
+            ("seed", serde_json::to_value(p.seed)),
+            ("ticks", serde_json::to_value(p.ticks)),
+        ]
+        .map(|(k, v)| (k, v.unwrap_or_default()))
+    };
+    let first_world = world(&first.params);
     for (i, v) in s.variants.iter().enumerate().skip(1) {
-        let p = &v.params;
-        let same = |a: &dyn erased::Ser, b: &dyn erased::Ser| a.json() == b.json();
-        for (key, a, b) in [
-            ("world", &first.world as &dyn erased::Ser, &p.world as &dyn erased::Ser),
-            ("demographics", &first.demographics, &p.demographics),
-            ("crowd", &first.crowd, &p.crowd),
-            ("topics", &first.topics, &p.topics),
-            ("creators", &first.creators, &p.creators),
-            ("seed", &first.seed, &p.seed),
-            ("ticks", &first.ticks, &p.ticks),
-        ] {
-            if !same(a, b) {
+        for ((key, a), (_, b)) in first_world.iter().zip(world(&v.params)) {
+            if let Some((key, this, that)) = first_difference(key, a, &b) {
                 return Err(Violation {
                     variant: Some(i),
-                    key: key.to_string(),
-                    message: "differs from the first variant: variants share one world, so only \
-                              feed, response and engagement_weights may differ (use separate \
-                              scenarios or `feedsim sweep` to vary the world)"
-                        .into(),
+                    compared_with: Some(0),
+                    key,
+                    message: format!(
+                        "{this} but {that} in the first variant `{}`: variants share one world, so only \
+                         [feed], [response], [engagement_weights] and [metrics] may differ between \
+                         them; give a different world its own scenario file",
+                        first.name
+                    ),
                 });
             }
         }
@@ -61,15 +74,21 @@ pub fn validate(s: &Scenario) -> Result<(), Violation> {
     Ok(())
 }
 
-mod erased {
-    /// Object-safe serialisation for comparing sections of two variants.
-    pub trait Ser {
-        fn json(&self) -> String;
-    }
-    impl<T: serde::Serialize> Ser for T {
-        fn json(&self) -> String {
-            serde_json::to_string(self).unwrap_or_default()
+/// The first leaf where `b` differs from `a`: its dotted path, how `b` is ("= 5", "has 3
+/// entries") and how `a` is ("20000", "2").
+fn first_difference(path: &str, a: &Json, b: &Json) -> Option<(String, String, String)> {
+    match (a, b) {
+        (Json::Object(x), Json::Object(y)) => {
+            x.iter().find_map(|(k, va)| first_difference(&format!("{path}.{k}"), va, y.get(k).unwrap_or(&Json::Null)))
         }
+        (Json::Array(x), Json::Array(y)) if x.len() == y.len() => {
+            x.iter().zip(y).enumerate().find_map(|(i, (va, vb))| first_difference(&format!("{path}[{i}]"), va, vb))
+        }
+        (Json::Array(x), Json::Array(y)) => {
+            Some((path.to_string(), format!("has {} entries", y.len()), x.len().to_string()))
+        }
+        _ if a == b => None,
+        _ => Some((path.to_string(), format!("= {b}"), a.to_string())),
     }
 }
 
