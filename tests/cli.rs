@@ -43,6 +43,11 @@ fn run_writes_the_run_folder() {
     let accounts: u64 = 1 + 11 + 5 + 3 + 60 + 20 + 40 + 200 + 4000;
     assert_eq!(creators.lines().count() as u64, 1 + 2 * accounts);
 
+    let lorenz = std::fs::read_to_string(out.join("lorenz.csv")).unwrap();
+    assert!(lorenz.starts_with("variant,population_share,impression_share\n"));
+    assert_eq!(lorenz.lines().count(), 1 + 2 * 101);
+    assert!(lorenz.lines().any(|l| l == "two_column,1,1"));
+
     let perf: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("perf.json")).unwrap()).unwrap();
     for key in ["wall_seconds", "impressions_per_second", "peak_rss_bytes", "threads"] {
         assert!(perf[key].as_f64().is_some(), "perf.json lacks {key}");

@@ -7,6 +7,7 @@
 //!   values, so it is byte-identical for the same scenario and seed on any thread count;
 //! - `timeseries.csv`: tidy rows `tick,variant,metric,value`;
 //! - `creators.csv`: one row per creator and variant;
+//! - `lorenz.csv`: Lorenz curve points of creator impressions per variant;
 //! - `perf.json`: wall time, impressions per second, peak memory, threads.
 
 use std::io::Write;
@@ -165,6 +166,7 @@ impl RunOutput {
             ("summary.json", json_bytes(&self.summary)?),
             ("timeseries.csv", self.timeseries_csv()?),
             ("creators.csv", self.creators_csv()?),
+            ("lorenz.csv", self.lorenz_csv()?),
             ("perf.json", json_bytes(&self.perf)?),
         ];
         files
@@ -203,6 +205,20 @@ impl RunOutput {
                 }
                 row("interest_rank_corr", r.interest_rank_corr)?;
                 row("read_interest", r.read_interest)?;
+            }
+        }
+        w.into_inner().map_err(|e| std::io::Error::other(e.to_string()))
+    }
+
+    /// `lorenz.csv`: the Lorenz curve of creator impressions per variant, 100 steps:
+    /// rows `variant,population_share,impression_share`.
+    pub fn lorenz_csv(&self) -> std::io::Result<Vec<u8>> {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        w.write_record(["variant", "population_share", "impression_share"])?;
+        for v in &self.variants {
+            let imps: Vec<f64> = v.creators.iter().map(|c| c.impressions as f64).collect();
+            for (x, y) in crate::metrics::concentration::lorenz_curve(&imps, 100) {
+                w.write_record([v.name.as_str(), &x.to_string(), &y.to_string()])?;
             }
         }
         w.into_inner().map_err(|e| std::io::Error::other(e.to_string()))
