@@ -65,10 +65,18 @@ pub struct CompareArgs {
     /// Independent replicates per variant (at least 2 for an interval).
     #[arg(long, default_value_t = 10)]
     pub replicates: usize,
-    /// Output folder [default: results/runs/<scenario name>-compare].
+    /// Where to write and how to run.
+    #[command(flatten)]
+    pub exec: ExecArgs,
+}
+
+/// Output folder, threads and verbosity, shared by the commands that run simulations.
+#[derive(Debug, Args)]
+pub struct ExecArgs {
+    /// Output folder [default: results/runs/<scenario name> for run, with -compare for compare].
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// Worker threads; results are identical for any number [default: all cores].
+    /// Worker threads, 0 for all cores; results are identical for any number.
     #[arg(long, default_value_t = 0)]
     pub threads: usize,
     /// No progress bar and no table.
@@ -98,15 +106,9 @@ pub struct RunArgs {
     /// The scenario and its overrides.
     #[command(flatten)]
     pub scenario: ScenarioArgs,
-    /// Run folder [default: results/runs/<scenario name>].
-    #[arg(long)]
-    pub out: Option<PathBuf>,
-    /// Worker threads; results are identical for any number [default: all cores].
-    #[arg(long, default_value_t = 0)]
-    pub threads: usize,
-    /// No progress bar and no table.
-    #[arg(long)]
-    pub quiet: bool,
+    /// Where to write and how to run.
+    #[command(flatten)]
+    pub exec: ExecArgs,
 }
 
 /// A flag raised by the first SIGINT or SIGTERM: the run finishes its tick, writes what
@@ -206,9 +208,9 @@ fn cmd_run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let s = load(&args.scenario)?;
     let plan = MemoryPlan::of(&s);
     check_fits(&s, &plan, args.scenario.max_memory)?;
-    let out_dir = args.out.clone().unwrap_or_else(|| Path::new("results/runs").join(&s.name));
+    let out_dir = args.exec.out.clone().unwrap_or_else(|| Path::new("results/runs").join(&s.name));
     let ticks_total: u64 = s.variants.iter().map(|v| u64::from(v.params.ticks)).sum();
-    let bar = if args.quiet {
+    let bar = if args.exec.quiet {
         ProgressBar::hidden()
     } else {
         ProgressBar::with_draw_target(Some(ticks_total), ProgressDrawTarget::stderr())
@@ -227,11 +229,12 @@ fn cmd_run(args: RunArgs) -> anyhow::Result<ExitCode> {
     };
     let interrupted = interrupt_flag();
     let should_stop = || interrupted.load(Ordering::SeqCst);
-    let out = engine::run(&s, &RunOptions { threads: args.threads, on_tick: &on_tick, should_stop: &should_stop })?;
+    let out =
+        engine::run(&s, &RunOptions { threads: args.exec.threads, on_tick: &on_tick, should_stop: &should_stop })?;
     bar.finish_and_clear();
     let written =
         out.write_to(&out_dir).with_context(|| format!("cannot write the run folder `{}`", out_dir.display()))?;
-    if !args.quiet {
+    if !args.exec.quiet {
         print_table(&out);
         println!(
             "\n{} impressions in {:.2} s ({:.2} M/s) on {} threads; peak memory {}",
@@ -275,16 +278,20 @@ fn cmd_compare(args: CompareArgs) -> anyhow::Result<ExitCode> {
     let s = load(&args.scenario)?;
     let plan = MemoryPlan::of(&s);
     // Replicates run concurrently, one world each per worker thread.
-    let workers =
-        if args.threads == 0 { std::thread::available_parallelism().map_or(1, |n| n.get()) } else { args.threads };
+    let workers = if args.exec.threads == 0 {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    } else {
+        args.exec.threads
+    };
     let concurrent = workers.min(args.replicates) as u64;
     let mut scaled = plan.clone();
     scaled.total_bytes = plan.total_bytes.saturating_mul(concurrent);
     check_fits(&s, &scaled, args.scenario.max_memory)?;
-    let out_dir = args.out.clone().unwrap_or_else(|| Path::new("results/runs").join(format!("{}-compare", s.name)));
-    let bar = progress(args.quiet, args.replicates as u64, "replicates");
+    let out_dir =
+        args.exec.out.clone().unwrap_or_else(|| Path::new("results/runs").join(format!("{}-compare", s.name)));
+    let bar = progress(args.exec.quiet, args.replicates as u64, "replicates");
     bar.set_message(s.name.clone());
-    let pool = engine::thread_pool(args.threads)?;
+    let pool = engine::thread_pool(args.exec.threads)?;
     let cmp = pool.install(|| crate::compare::compare(&s, args.replicates, &|| bar.inc(1)));
     bar.finish_and_clear();
     std::fs::create_dir_all(&out_dir).with_context(|| format!("cannot create `{}`", out_dir.display()))?;
@@ -293,7 +300,7 @@ fn cmd_compare(args: CompareArgs) -> anyhow::Result<ExitCode> {
         .with_context(|| format!("cannot write into `{}`", out_dir.display()))?;
     crate::report::write_atomic(&out_dir.join("comparison.csv"), &cmp.to_csv()?)
         .with_context(|| format!("cannot write into `{}`", out_dir.display()))?;
-    if !args.quiet {
+    if !args.exec.quiet {
         print_comparison(&cmp);
         println!("wrote {}/comparison.json and comparison.csv", out_dir.display());
     }
