@@ -21,7 +21,7 @@ use crate::report::{RunOutput, VariantOutput};
 use crate::scenario::Scenario;
 use crate::world::World;
 
-pub use variant::{TickRecord, VariantRun};
+pub use variant::{PhaseSeconds, TickRecord, VariantRun};
 
 /// How to run: threads and a progress callback.
 pub struct RunOptions<'a> {

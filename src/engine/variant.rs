@@ -85,6 +85,48 @@ pub struct VariantRun<'w> {
     ring_shares: Vec<[f64; 2]>,
     records: Vec<TickRecord>,
     ticks_done: u32,
+    phase_seconds: PhaseSeconds,
+}
+
+/// Wall-clock seconds spent in each phase of the tick, summed over ticks. Reported in
+/// `perf.json` and by `feedsim bench`, never in `summary.json`.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct PhaseSeconds {
+    /// Creators posting.
+    pub post: f64,
+    /// Ring cut-offs and candidate pools.
+    pub distribute: f64,
+    /// The parallel user phase.
+    pub choose_engage: f64,
+    /// Stage reviews.
+    pub review: f64,
+    /// Crediting counters and tick metrics.
+    pub account: f64,
+}
+
+impl PhaseSeconds {
+    /// Adds another variant's times.
+    pub fn add(&mut self, o: &PhaseSeconds) {
+        self.post += o.post;
+        self.distribute += o.distribute;
+        self.choose_engage += o.choose_engage;
+        self.review += o.review;
+        self.account += o.account;
+    }
+}
+
+/// Measures consecutive phases.
+struct PhaseClock(std::time::Instant);
+
+impl PhaseClock {
+    fn start() -> Self {
+        PhaseClock(std::time::Instant::now())
+    }
+    fn lap(&mut self, into: &mut f64) {
+        let now = std::time::Instant::now();
+        *into += (now - self.0).as_secs_f64();
+        self.0 = now;
+    }
 }
 
 /// What a chunk of users did in a tick.
@@ -132,6 +174,7 @@ impl<'w> VariantRun<'w> {
             ring_shares,
             records: Vec::new(),
             ticks_done: 0,
+            phase_seconds: PhaseSeconds::default(),
         }
     }
 
@@ -197,6 +240,7 @@ impl<'w> VariantRun<'w> {
         let p = self.params;
         let world = self.world;
         let t = world.users.topics;
+        let mut clock = PhaseClock::start();
         // 1. post
         let before = self.notes.len();
         self.notes.post(p, &world.creators, tick);
@@ -205,6 +249,7 @@ impl<'w> VariantRun<'w> {
         for n in before..self.notes.len() {
             self.creator_notes[self.notes.author[n] as usize] += 1;
         }
+        clock.lap(&mut self.phase_seconds.post);
         // 2. distribute
         let active = self.first_active(tick)..self.notes.len();
         let cutoffs = self.ring_cutoffs();
@@ -236,6 +281,7 @@ impl<'w> VariantRun<'w> {
             t,
             &self.demand,
         );
+        clock.lap(&mut self.phase_seconds.distribute);
         // 3. choose and engage
         let outcomes = match p.feed.layout {
             Layout::TwoColumn => {
@@ -253,8 +299,10 @@ impl<'w> VariantRun<'w> {
             reads_seen += o.reads;
         }
         self.demand = draws.iter().map(|&d| d as f64).collect();
+        clock.lap(&mut self.phase_seconds.choose_engage);
         // 4. review
         let review = self.staging.review(&self.notes, active.clone(), &p.feed, &p.engagement_weights, tick);
+        clock.lap(&mut self.phase_seconds.review);
         // 5. account
         let mut rec = TickRecord {
             tick,
@@ -304,6 +352,7 @@ impl<'w> VariantRun<'w> {
         rec.top10_share = metrics::concentration::top_k_share(&totals, 10);
         rec.interest_rank_corr = self.interest_rank_corr();
         self.records.push(rec);
+        clock.lap(&mut self.phase_seconds.account);
         self.ticks_done = tick + 1;
     }
 
@@ -385,7 +434,13 @@ impl<'w> VariantRun<'w> {
             institution_ticks: &self.institution_ticks,
             spec: &self.params.metrics,
         });
-        VariantOutput { name: name.to_string(), metrics, ticks: self.records, creators: rows }
+        VariantOutput {
+            name: name.to_string(),
+            metrics,
+            ticks: self.records,
+            creators: rows,
+            phase_seconds: self.phase_seconds,
+        }
     }
 }
 

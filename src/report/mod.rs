@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::engine::TickRecord;
+use crate::engine::{PhaseSeconds, TickRecord};
 use crate::metrics::{MetricMap, RING_NAMES};
 use crate::scenario::Scenario;
 use crate::world::FollowerTier;
@@ -56,6 +56,8 @@ pub struct VariantOutput {
     pub ticks: Vec<TickRecord>,
     /// Per-creator rows.
     pub creators: Vec<CreatorRow>,
+    /// Wall-clock seconds per tick phase (perf only).
+    pub phase_seconds: PhaseSeconds,
 }
 
 /// The `summary.json` document.
@@ -107,6 +109,8 @@ pub struct Perf {
     pub variants: usize,
     /// Bytes held by the world's arrays.
     pub world_bytes: usize,
+    /// Seconds per tick phase, summed over variants (world building excluded).
+    pub phase_seconds: PhaseSeconds,
 }
 
 /// Everything a run produced.
@@ -155,6 +159,10 @@ impl RunOutput {
             ticks: p.ticks,
             variants: variants.len(),
             world_bytes,
+            phase_seconds: variants.iter().fold(PhaseSeconds::default(), |mut acc, v| {
+                acc.add(&v.phase_seconds);
+                acc
+            }),
         };
         RunOutput { summary, variants, perf }
     }
