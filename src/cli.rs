@@ -82,6 +82,10 @@ pub struct ExecArgs {
     /// No progress bar and no table.
     #[arg(long)]
     pub quiet: bool,
+    /// Write into an output folder that already holds files (same-named files are
+    /// replaced, others kept). Without it such a folder is refused.
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// A scenario file and overrides.
@@ -120,6 +124,7 @@ fn interrupt_flag() -> Arc<AtomicBool> {
     // the run then simply cannot be interrupted gracefully.
     let _ = ctrlc::set_handler(move || {
         if seen.swap(true, Ordering::SeqCst) {
+            crate::outdir::release_all();
             std::process::exit(130);
         }
     });
@@ -133,7 +138,14 @@ pub struct UsageError(pub String);
 
 /// The exit code for an error: 2 for bad input, 1 otherwise.
 pub fn exit_code(err: &anyhow::Error) -> u8 {
-    if err.downcast_ref::<ScenarioError>().is_some() || err.downcast_ref::<UsageError>().is_some() { 2 } else { 1 }
+    if err.downcast_ref::<ScenarioError>().is_some()
+        || err.downcast_ref::<UsageError>().is_some()
+        || err.downcast_ref::<crate::outdir::OutDirError>().is_some_and(|e| e.is_usage())
+    {
+        2
+    } else {
+        1
+    }
 }
 
 /// Runs a parsed command line.
@@ -209,6 +221,8 @@ fn cmd_run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let plan = MemoryPlan::of(&s);
     check_fits(&s, &plan, args.scenario.max_memory)?;
     let out_dir = args.exec.out.clone().unwrap_or_else(|| Path::new("results/runs").join(&s.name));
+    // Claimed before running, so a busy or non-empty folder is refused at once.
+    let _claim = crate::outdir::claim(&out_dir, args.exec.force)?;
     let ticks_total: u64 = s.variants.iter().map(|v| u64::from(v.params.ticks)).sum();
     let bar = if args.exec.quiet {
         ProgressBar::hidden()
@@ -289,6 +303,7 @@ fn cmd_compare(args: CompareArgs) -> anyhow::Result<ExitCode> {
     check_fits(&s, &scaled, args.scenario.max_memory)?;
     let out_dir =
         args.exec.out.clone().unwrap_or_else(|| Path::new("results/runs").join(format!("{}-compare", s.name)));
+    let _claim = crate::outdir::claim(&out_dir, args.exec.force)?;
     let bar = progress(args.exec.quiet, args.replicates as u64, "replicates");
     bar.set_message(s.name.clone());
     let pool = engine::thread_pool(args.exec.threads)?;

@@ -23,6 +23,7 @@ pub mod compare;
 pub mod content;
 pub mod engine;
 pub mod metrics;
+pub mod outdir;
 pub mod plan;
 pub mod platform;
 pub mod report;

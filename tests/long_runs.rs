@@ -1,0 +1,149 @@
+//! Output folders of long runs: a previous run is never written over without `--force`,
+//! two runs never write into one folder at once, and a lock left by a killed run does not
+//! block the next one.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Child, Command as StdCommand, Stdio};
+use std::time::{Duration, Instant};
+
+use assert_cmd::Command;
+
+const SMALL: [&str; 4] = ["--set", "world.users=2000", "--set", "ticks=3"];
+
+fn feedsim() -> Command {
+    Command::cargo_bin("feedsim").unwrap()
+}
+
+fn quickstart() -> String {
+    common::scenario_path("quickstart.toml").display().to_string()
+}
+
+/// `feedsim run quickstart --out OUT --quiet` with a small world and `extra` flags.
+fn run_small(out: &Path, extra: &[&str]) -> std::process::Output {
+    feedsim()
+        .args(["run", &quickstart(), "--quiet", "--out", out.to_str().unwrap()])
+        .args(SMALL)
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
+/// A run big enough to last many seconds, in the background.
+fn spawn_long(out: &Path, extra: &[&str]) -> Child {
+    StdCommand::new(assert_cmd::cargo::cargo_bin("feedsim"))
+        .args(["run", &quickstart(), "--quiet", "--threads", "1", "--out", out.to_str().unwrap()])
+        .args(["--set", "world.users=100000", "--set", "ticks=5000"])
+        .args(extra)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+fn wait_for(path: &Path) {
+    let start = Instant::now();
+    while !path.exists() {
+        assert!(start.elapsed() < Duration::from_secs(20), "{} never appeared", path.display());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn stderr(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn a_second_run_into_a_finished_run_folder_is_refused_unless_forced() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    let first = run_small(&out, &[]);
+    assert!(first.status.success(), "{}", stderr(&first));
+    let before = std::fs::read(out.join("summary.json")).unwrap();
+
+    let second = run_small(&out, &["--seed", "7"]);
+    assert_eq!(second.status.code(), Some(2), "{}", stderr(&second));
+    let msg = stderr(&second);
+    assert!(msg.starts_with("feedsim: "), "{msg}");
+    assert!(msg.contains(out.to_str().unwrap()) && msg.contains("a run of scenario `quickstart`"), "{msg}");
+    assert!(msg.contains("add --force") && msg.contains("another --out"), "{msg}");
+    assert_eq!(std::fs::read(out.join("summary.json")).unwrap(), before, "the refused run changed the folder");
+
+    let forced = run_small(&out, &["--seed", "7", "--force"]);
+    assert!(forced.status.success(), "{}", stderr(&forced));
+    assert_ne!(std::fs::read(out.join("summary.json")).unwrap(), before, "--force wrote the new run");
+    assert!(!out.join(".feedsim.lock").exists(), "the lock file is removed on exit");
+}
+
+#[test]
+fn a_folder_of_other_files_is_refused_and_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("notes.txt"), "mine").unwrap();
+    let o = run_small(dir.path(), &[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("already holds files (notes.txt)"), "{}", stderr(&o));
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "nothing was added");
+    // An empty existing folder is fine.
+    let empty = dir.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    assert!(run_small(&empty, &[]).status.success());
+}
+
+#[test]
+fn compare_refuses_a_non_empty_folder_too() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("comparison.json"), r#"{"scenario": "quickstart"}"#).unwrap();
+    let o = feedsim()
+        .args(["compare", &quickstart(), "--quiet", "--replicates", "2", "--out", dir.path().to_str().unwrap()])
+        .args(SMALL)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("a comparison of scenario `quickstart`"), "{}", stderr(&o));
+}
+
+#[test]
+fn two_runs_never_write_one_folder_and_a_killed_runs_lock_is_stale() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    let lock = out.join(".feedsim.lock");
+    let mut long = spawn_long(&out, &[]);
+    wait_for(&lock);
+
+    // Even --force does not let a second run into a folder being written.
+    let o = run_small(&out, &["--force"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let msg = stderr(&o);
+    assert!(msg.contains(&format!("another feedsim (pid {}) is writing into", long.id())), "{msg}");
+    // Nor without it, before the first run has written anything.
+    let o = run_small(&out, &[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("another feedsim"), "{}", stderr(&o));
+
+    // kill -9 skips every destructor: the lock file stays, but the OS lock is gone.
+    long.kill().unwrap();
+    long.wait().unwrap();
+    assert!(lock.exists());
+    let o = run_small(&out, &[]);
+    assert!(o.status.success(), "a stale lock must not block: {}", stderr(&o));
+    assert!(out.join("summary.json").exists() && !lock.exists());
+}
+
+#[test]
+fn an_interrupted_run_releases_its_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    let mut long = spawn_long(&out, &[]);
+    wait_for(&out.join(".feedsim.lock"));
+    std::thread::sleep(Duration::from_millis(1500));
+    let killed = StdCommand::new("kill").args(["-INT", &long.id().to_string()]).status().unwrap();
+    assert!(killed.success());
+    assert_eq!(long.wait().unwrap().code(), Some(130));
+    assert!(out.join("summary.json").exists());
+    assert!(!out.join(".feedsim.lock").exists());
+    // The partial run is a run like any other: refused without --force.
+    let o = run_small(&out, &[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("an interrupted run of scenario `quickstart`"), "{}", stderr(&o));
+}
