@@ -53,7 +53,19 @@ notes, so differences are paired by replicate. Writes comparison.json and compar
 (kind,variant,metric,n,mean,sd,ci_low,ci_high) into the output folder.")]
     Compare(CompareArgs),
     /// Check a scenario, print the world's size and planned memory, refuse what will not fit.
-    Validate(ScenarioArgs),
+    Validate(ValidateArgs),
+}
+
+/// Flags of `validate`.
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// The scenario and its overrides.
+    #[command(flatten)]
+    pub scenario: ScenarioArgs,
+    /// Print the memory plan as one JSON object (bytes; `available_bytes` is null where
+    /// unknown) instead of the summary.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Flags of `compare`.
@@ -189,9 +201,17 @@ fn check_fits(s: &Scenario, plan: &MemoryPlan, max_mib: Option<u64>) -> anyhow::
     Ok(())
 }
 
-fn cmd_validate(args: ScenarioArgs) -> anyhow::Result<ExitCode> {
+fn cmd_validate(args: ValidateArgs) -> anyhow::Result<ExitCode> {
+    let (args, json) = (args.scenario, args.json);
     let s = load(&args)?;
     let plan = MemoryPlan::of(&s);
+    if json {
+        let mut v = serde_json::to_value(&plan)?;
+        v["available_bytes"] = plan::available_bytes().into();
+        println!("{v}");
+        check_fits(&s, &plan, args.max_memory)?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let p = s.world_params();
     println!("{}: ok", s.source);
     println!("  scenario      {} (seed {})", s.name, s.seed);
@@ -204,10 +224,12 @@ fn cmd_validate(args: ScenarioArgs) -> anyhow::Result<ExitCode> {
     println!("  social edges  ~{}", plan.social_edges);
     println!("  follow edges  ~{}", plan.follow_edges);
     println!(
-        "  memory        {} planned ({} B/user, {} B/note)",
+        "  memory        {} planned at peak ({} B/user, {} B/note; building the world {}, running {})",
         plan::human_bytes(plan.total_bytes),
         plan.bytes_per_user,
-        plan.bytes_per_note
+        plan.bytes_per_note,
+        plan::human_bytes(plan.build_bytes),
+        plan::human_bytes(plan.run_bytes)
     );
     if let Some(avail) = plan::available_bytes() {
         println!("  available     {}", plan::human_bytes(avail));

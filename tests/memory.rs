@@ -1,0 +1,96 @@
+//! Memory preflight: `validate --json`'s planned peak against the peak resident memory a
+//! real run measures (`perf.json`'s `peak_rss_bytes`), within 20 %, at two world sizes
+//! (where building the world sets the peak) and at many notes (where running does).
+//!
+//! Activity is lowered (`world.steps_per_tick`) to keep each run to a few seconds: it
+//! changes the work, not what is held in memory.
+
+mod common;
+
+use assert_cmd::Command;
+
+/// The planned peak for the overrides, from `validate --json`.
+fn planned(overrides: &[&str]) -> serde_json::Value {
+    let mut cmd = Command::cargo_bin("feedsim").unwrap();
+    cmd.args(["validate", common::scenario_path("quickstart.toml").to_str().unwrap(), "--json"]);
+    for o in overrides {
+        cmd.args(["--set", o]);
+    }
+    let out = cmd.output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).expect("validate --json prints one JSON object")
+}
+
+/// Runs on 2 threads and returns `perf.json`'s measured peak.
+fn measured(overrides: &[&str]) -> u64 {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    let mut cmd = Command::cargo_bin("feedsim").unwrap();
+    cmd.args(["run", common::scenario_path("quickstart.toml").to_str().unwrap(), "--quiet", "--threads", "2"]);
+    cmd.args(["--out", out.to_str().unwrap()]);
+    for o in overrides {
+        cmd.args(["--set", o]);
+    }
+    cmd.assert().success();
+    let perf: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("perf.json")).unwrap()).unwrap();
+    perf["peak_rss_bytes"].as_u64().expect("peak_rss_bytes")
+}
+
+fn check(overrides: &[&str]) {
+    let plan = planned(overrides);
+    let planned = plan["total_bytes"].as_u64().unwrap();
+    let measured = measured(overrides);
+    if measured == 0 {
+        eprintln!("peak memory is not measured on this platform; skipped");
+        return;
+    }
+    let ratio = planned as f64 / measured as f64;
+    let mib = |b: u64| b as f64 / (1u64 << 20) as f64;
+    eprintln!(
+        "{overrides:?}: planned {:.1} MiB (build {:.1}, run {:.1}), measured {:.1} MiB, ratio {ratio:.3}",
+        mib(planned),
+        mib(plan["build_bytes"].as_u64().unwrap()),
+        mib(plan["run_bytes"].as_u64().unwrap()),
+        mib(measured)
+    );
+    assert!((0.8..=1.2).contains(&ratio), "{overrides:?}: planned {planned} B but measured {measured} B");
+}
+
+#[test]
+fn plan_matches_measured_peak_at_200k_users() {
+    check(&["world.users=200000", "ticks=5", "world.steps_per_tick=1"]);
+}
+
+#[test]
+fn plan_matches_measured_peak_at_1m_users() {
+    check(&["world.users=1000000", "ticks=2", "world.steps_per_tick=1"]);
+}
+
+#[test]
+fn plan_matches_measured_peak_with_many_notes() {
+    // About 400 k notes per variant: the notes, not the world, set the peak.
+    check(&["world.users=2000", "ticks=300", "world.steps_per_tick=0.5"]);
+}
+
+#[test]
+fn validate_json_holds_the_plan_and_run_refuses_what_does_not_fit() {
+    let plan = planned(&[]);
+    for key in ["users", "notes", "social_edges", "build_bytes", "run_bytes", "total_bytes", "available_bytes"] {
+        assert!(plan.get(key).is_some(), "validate --json lacks {key}: {plan}");
+    }
+    assert_eq!(plan["users"], 20000);
+    let total = plan["total_bytes"].as_u64().unwrap();
+    assert_eq!(total, plan["build_bytes"].as_u64().unwrap().max(plan["run_bytes"].as_u64().unwrap()));
+    // A limit just below the plan refuses, naming the keys to lower.
+    let below = (total >> 20).saturating_sub(1).max(1).to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::cargo_bin("feedsim")
+        .unwrap()
+        .args(["run", common::scenario_path("quickstart.toml").to_str().unwrap(), "--quiet", "--max-memory", &below])
+        .args(["--out", dir.path().join("run").to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("--max-memory") && stderr.contains("lower world.users"), "{stderr}");
+}
