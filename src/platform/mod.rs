@@ -15,7 +15,7 @@ mod pools;
 mod staging;
 
 pub use feeds::{FeedPolicy, Signal, SingleColumnFeed, TwoColumnFeed};
-pub use pools::{Pools, ring_of};
+pub use pools::{AliasTable, Pools, ring_of};
 pub use staging::Staging;
 
 /// The platform's interest estimates, row-major `users × topics`.

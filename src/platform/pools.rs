@@ -1,5 +1,5 @@
 //! Candidate pools: per tick, for each topic and audience ring, the notes a slate slot
-//! may draw and their cumulative weights.
+//! may draw, as alias tables (one O(1) draw per slot).
 //!
 //! A note's weight is
 //! `boost[stage] · exp(quality_weight · rate + ln 2 · (−age / half_life))
@@ -28,11 +28,79 @@ pub fn ring_of(value: f32, core: f32, high_potential: f32) -> usize {
     }
 }
 
-/// One weighted list of notes.
+/// One slot of an [`AliasTable`]: its own item with probability `prob`, else its alias.
+#[derive(Debug, Clone, Copy)]
+struct AliasSlot {
+    prob: f64,
+    item: u32,
+    alias: u32,
+}
+
+/// A weighted list sampled in O(1) per draw (Walker's alias method, built by Vose's
+/// algorithm in O(n)). Built once per tick per pool; a draw reads one 16-byte slot.
+///
+/// Construction is sequential and a draw is a pure function of the table and the
+/// uniform, so draws are identical on any thread count.
 #[derive(Debug, Default, Clone)]
-struct Pool {
-    notes: Vec<u32>,
-    cumulative: Vec<f64>,
+pub struct AliasTable {
+    slots: Vec<AliasSlot>,
+}
+
+impl AliasTable {
+    /// A table drawing `items[i]` with probability ∝ `weights[i]`. Weights must be
+    /// positive and finite; an empty list gives a table that draws nothing.
+    pub fn new(items: &[u32], weights: &[f64]) -> AliasTable {
+        assert_eq!(items.len(), weights.len(), "one weight per item");
+        let n = items.len();
+        let total: f64 = weights.iter().sum();
+        if n == 0 || !(total > 0.0 && total.is_finite()) {
+            return AliasTable::default();
+        }
+        let mut scaled: Vec<f64> = weights.iter().map(|&w| w * n as f64 / total).collect();
+        let mut slots: Vec<AliasSlot> = items.iter().map(|&item| AliasSlot { prob: 1.0, item, alias: item }).collect();
+        let (mut small, mut large): (Vec<u32>, Vec<u32>) = (Vec::new(), Vec::new());
+        for (i, &p) in scaled.iter().enumerate() {
+            if p < 1.0 { small.push(i as u32) } else { large.push(i as u32) }
+        }
+        while let (Some(&s), Some(&l)) = (small.last(), large.last()) {
+            small.pop();
+            let (s, l) = (s as usize, l as usize);
+            slots[s].prob = scaled[s];
+            slots[s].alias = items[l];
+            scaled[l] = (scaled[l] + scaled[s]) - 1.0;
+            if scaled[l] < 1.0 {
+                large.pop();
+                small.push(l as u32);
+            }
+        }
+        // Whatever is left (on either list, by rounding) keeps its own item: prob 1.
+        AliasTable { slots }
+    }
+
+    /// Draws an item with `u` uniform in [0, 1): the integer part of `u · n` picks a
+    /// slot, the fractional part decides between the slot's item and its alias.
+    #[inline]
+    pub fn draw(&self, u: f64) -> Option<u32> {
+        let n = self.slots.len();
+        if n == 0 {
+            return None;
+        }
+        let x = u * n as f64;
+        let i = (x as usize).min(n - 1);
+        let s = &self.slots[i];
+        let frac = x - i as f64;
+        Some(if frac < s.prob { s.item } else { s.alias })
+    }
+
+    /// Number of items.
+    pub fn len(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// Whether the table draws nothing.
+    pub fn is_empty(&self) -> bool {
+        self.slots.is_empty()
+    }
 }
 
 /// All pools of a tick, indexed by (topic, ring).
@@ -40,7 +108,7 @@ struct Pool {
 pub struct Pools {
     topics: usize,
     rings: usize,
-    pools: Vec<Pool>,
+    pools: Vec<AliasTable>,
 }
 
 /// Pseudo-impressions that shrink a young note's engagement rate towards zero.
@@ -86,7 +154,7 @@ impl Pools {
         demand: &[f64],
     ) -> Pools {
         let rings = Self::rings(feed.audience);
-        let mut pools = Pools { topics, rings, pools: vec![Pool::default(); topics * rings] };
+        let mut pools = Pools { topics, rings, pools: Vec::new() };
         // The mean engagement rate of active notes: a note's rate enters its weight
         // relative to it, so `quality_weight` means the same on feeds whose layouts
         // produce different rates per impression.
@@ -131,7 +199,8 @@ impl Pools {
             }
             raw.push((n as u32, w, reach, remaining));
         }
-        // Pacing against expected demand, then the cumulative lists.
+        // Pacing against expected demand, then the alias tables.
+        let mut lists: Vec<(Vec<u32>, Vec<f64>)> = vec![(Vec::new(), Vec::new()); topics * rings];
         for (n, w, reach, remaining) in raw {
             let topic = notes.topic[n as usize] as usize;
             let mut w = w;
@@ -147,33 +216,79 @@ impl Pools {
                 }
             }
             for r in 0..reach {
-                let i = pools.index(topic, r);
-                let pool = &mut pools.pools[i];
-                let acc = pool.cumulative.last().copied().unwrap_or(0.0) + w;
-                pool.notes.push(n);
-                pool.cumulative.push(acc);
+                let (notes, weights) = &mut lists[pools.index(topic, r)];
+                notes.push(n);
+                weights.push(w);
             }
         }
+        pools.pools = lists.iter().map(|(notes, weights)| AliasTable::new(notes, weights)).collect();
         pools
     }
 
     /// Draws a note from the (topic, ring) pool with `u` uniform in [0, 1).
     #[inline]
     pub fn draw(&self, topic: usize, ring: usize, u: f64) -> Option<u32> {
-        let pool = &self.pools[self.index(topic, ring)];
-        let total = *pool.cumulative.last()?;
-        let x = u * total;
-        let i = pool.cumulative.partition_point(|&c| c <= x).min(pool.notes.len() - 1);
-        Some(pool.notes[i])
+        self.pools[self.index(topic, ring)].draw(u)
     }
 
     /// Notes listed in each pool (a note appears in every ring it reaches).
     pub fn listed(&self) -> usize {
-        self.pools.iter().map(|p| p.notes.len()).sum()
+        self.pools.iter().map(AliasTable::len).sum()
     }
 
     /// Number of topics.
     pub fn topics(&self) -> usize {
         self.topics
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::{Purpose, stream, unit};
+
+    #[test]
+    fn alias_draws_match_weights() {
+        let items = [10, 11, 12, 13, 14];
+        let weights = [1.0, 0.0001, 5.0, 2.5, 0.3];
+        let table = AliasTable::new(&items, &weights);
+        let mut rng = stream(1, 0, 0, Purpose::Variant);
+        let n = 400_000;
+        let mut counts = [0u32; 5];
+        for _ in 0..n {
+            counts[(table.draw(unit(&mut rng)).unwrap() - 10) as usize] += 1;
+        }
+        let total: f64 = weights.iter().sum();
+        for (i, w) in weights.iter().enumerate() {
+            let got = f64::from(counts[i]) / f64::from(n);
+            assert!((got - w / total).abs() < 0.003, "item {i}: {got} vs {}", w / total);
+        }
+    }
+
+    #[test]
+    fn alias_edge_cases() {
+        assert_eq!(AliasTable::new(&[], &[]).draw(0.5), None);
+        let one = AliasTable::new(&[7], &[3.0]);
+        assert_eq!([0.0, 0.5, 0.999_999].map(|u| one.draw(u)), [Some(7); 3]);
+        // Equal weights: slot i is item i, whatever the fractional part.
+        let even = AliasTable::new(&[1, 2, 3, 4], &[2.0; 4]);
+        assert_eq!([0.0, 0.26, 0.5, 0.99].map(|u| even.draw(u)), [Some(1), Some(2), Some(3), Some(4)]);
+    }
+
+    #[test]
+    fn alias_probabilities_sum_to_weights_exactly_enough() {
+        // The probability mass each item receives over all slots equals its weight share.
+        let items: Vec<u32> = (0..1000).collect();
+        let weights: Vec<f64> = (0..1000).map(|i| ((i * 7919) % 1013) as f64 + 0.5).collect();
+        let table = AliasTable::new(&items, &weights);
+        let mut mass = vec![0.0; 1000];
+        for s in &table.slots {
+            mass[s.item as usize] += s.prob;
+            mass[s.alias as usize] += 1.0 - s.prob;
+        }
+        let total: f64 = weights.iter().sum();
+        for i in 0..1000 {
+            assert!((mass[i] / 1000.0 - weights[i] / total).abs() < 1e-12, "item {i}");
+        }
     }
 }
