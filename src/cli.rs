@@ -54,6 +54,25 @@ notes, so differences are paired by replicate. Writes comparison.json and compar
     Compare(CompareArgs),
     /// Check a scenario, print the world's size and planned memory, refuse what will not fit.
     Validate(ValidateArgs),
+    /// Write report.html (charts and tables) from a run, compare or sweep folder.
+    Report(ReportArgs),
+    /// Run a grid over scenario keys, each point with replicates: sweep.csv, sweep.json.
+    #[command(
+        after_help = "Example: feedsim sweep scenarios/quickstart.toml --param feed.follower_weight=0.1,0.4,0.8 \
+--param variants.two_column.feed.slate_size=1:5:2 --replicates 4 --report\n\
+A plain key applies to every variant (like --set); variants.NAME.key changes one variant only."
+    )]
+    Sweep(crate::sweep::SweepArgs),
+    /// Rerun the baselines in results/baselines and fail when a metric moved beyond its
+    /// tolerance (exit 1), or rewrite them with --update.
+    Check(crate::check::CheckArgs),
+}
+
+/// Flags of `report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// A folder written by `run`, `compare` or `sweep`.
+    pub dir: PathBuf,
 }
 
 /// Flags of `validate`.
@@ -77,6 +96,9 @@ pub struct CompareArgs {
     /// Independent replicates per variant (at least 2 for an interval).
     #[arg(long, default_value_t = 10)]
     pub replicates: usize,
+    /// Also write report.html into the output folder.
+    #[arg(long)]
+    pub report: bool,
     /// Where to write and how to run.
     #[command(flatten)]
     pub exec: ExecArgs,
@@ -125,6 +147,9 @@ pub struct RunArgs {
     /// Where to write and how to run.
     #[command(flatten)]
     pub exec: ExecArgs,
+    /// Also write report.html into the run folder.
+    #[arg(long)]
+    pub report: bool,
 }
 
 /// A flag raised by the first SIGINT or SIGTERM: the run finishes its tick, writes what
@@ -166,6 +191,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Run(args) => cmd_run(args),
         Command::Compare(args) => cmd_compare(args),
         Command::Validate(args) => cmd_validate(args),
+        Command::Report(args) => cmd_report(&args.dir),
+        Command::Sweep(args) => crate::sweep::cmd(args),
+        Command::Check(args) => crate::check::cmd(args),
     }
 }
 
@@ -199,6 +227,16 @@ fn check_fits(s: &Scenario, plan: &MemoryPlan, max_mib: Option<u64>) -> anyhow::
         .into());
     }
     Ok(())
+}
+
+fn cmd_report(dir: &Path) -> anyhow::Result<ExitCode> {
+    let path =
+        crate::report::html::write_report(dir).map_err(|e| match e.downcast::<crate::report::html::ReportError>() {
+            Ok(bad) => UsageError(bad.to_string()).into(),
+            Err(e) => e,
+        })?;
+    println!("wrote {}", path.display());
+    Ok(ExitCode::SUCCESS)
 }
 
 fn cmd_validate(args: ValidateArgs) -> anyhow::Result<ExitCode> {
@@ -268,8 +306,11 @@ fn cmd_run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let out =
         engine::run(&s, &RunOptions { threads: args.exec.threads, on_tick: &on_tick, should_stop: &should_stop })?;
     bar.finish_and_clear();
-    let written =
+    let mut written =
         out.write_to(&out_dir).with_context(|| format!("cannot write the run folder `{}`", out_dir.display()))?;
+    if args.report {
+        written.push(crate::report::html::write_report(&out_dir)?);
+    }
     if !args.exec.quiet {
         print_table(&out);
         println!(
@@ -337,9 +378,13 @@ fn cmd_compare(args: CompareArgs) -> anyhow::Result<ExitCode> {
         .with_context(|| format!("cannot write into `{}`", out_dir.display()))?;
     crate::report::write_atomic(&out_dir.join("comparison.csv"), &cmp.to_csv()?)
         .with_context(|| format!("cannot write into `{}`", out_dir.display()))?;
+    let report = if args.report { Some(crate::report::html::write_report(&out_dir)?) } else { None };
     if !args.exec.quiet {
         print_comparison(&cmp);
         println!("wrote {}/comparison.json and comparison.csv", out_dir.display());
+        if let Some(r) = report {
+            println!("wrote {}", r.display());
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

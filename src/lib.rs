@@ -18,6 +18,7 @@
 #![deny(missing_docs)]
 
 pub mod behaviour;
+pub mod check;
 pub mod cli;
 pub mod compare;
 pub mod content;
@@ -29,4 +30,5 @@ pub mod platform;
 pub mod report;
 pub mod rng;
 pub mod scenario;
+pub mod sweep;
 pub mod world;

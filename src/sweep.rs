@@ -1,0 +1,492 @@
+//! Parameter sweeps: a grid over one or more scenario keys, each grid point run as a
+//! `compare` (replicates, means with 95 % intervals, paired differences).
+//!
+//! A parameter is `path.to.key=LIST_OR_RANGE`: a LIST `a,b,c` (any TOML values) or an
+//! inclusive RANGE `start:stop:step` of numbers. The grid is the cartesian product of
+//! the parameters, the first parameter varying slowest.
+//!
+//! **Which variants a parameter changes.** A plain key (`feed.follower_weight`) works
+//! like `--set`: it is applied after each variant's own block, so it sets the value in
+//! *every* variant, overriding what a `[[variants]]` block says. Sweeping
+//! `feed.follower_weight` on quickstart therefore gives both feeds the same follower
+//! weight at each point, and the paired difference then measures what the other
+//! mechanisms still do. A key prefixed with a variant, `variants.NAME.path.to.key`,
+//! changes only that variant, as if written in its `[[variants]]` block (where a plain
+//! `--set` of the same key still wins).
+//!
+//! Every grid point uses the same seeds (replicate r runs with seed + r), so grid
+//! points share worlds and notes, and differences between points are not blurred by
+//! world-to-world spread.
+//!
+//! Outputs: `sweep.csv`, tidy rows `<one column per parameter>,kind,variant,metric,n,mean,sd,ci_low,ci_high`
+//! (kind `variant`, or `difference` with variant `a-b`, as in `comparison.csv`), and
+//! `sweep.json` with the same numbers per grid point.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use toml::{Table, Value};
+
+use crate::compare::Comparison;
+use crate::report::html::{DifferenceDoc, VariantDoc};
+use crate::scenario::{self, Scenario, ScenarioError};
+
+/// Bad sweep input (exit code 2).
+#[derive(Debug, thiserror::Error)]
+pub enum SweepError {
+    /// A `--param` that does not parse.
+    #[error("--param {arg}: {message}")]
+    Param {
+        /// The argument as given.
+        arg: String,
+        /// What is wrong and what would be valid.
+        message: String,
+    },
+    /// A grid point whose scenario does not load.
+    #[error("grid point {point}: {source}")]
+    Point {
+        /// The point's `key=value` list.
+        point: String,
+        /// The scenario error.
+        source: ScenarioError,
+    },
+}
+
+/// One swept parameter.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ParamDoc {
+    /// Dotted key, optionally `variants.NAME.` first.
+    pub key: String,
+    /// Values in grid order, as TOML value text.
+    pub values: Vec<String>,
+}
+
+/// One grid point's results.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SweepPointDoc {
+    /// The parameters' values, in parameter order.
+    pub values: Vec<String>,
+    /// Per-variant estimates.
+    pub variants: Vec<VariantDoc>,
+    /// Paired differences.
+    pub differences: Vec<DifferenceDoc>,
+}
+
+/// The `sweep.json` document.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SweepDoc {
+    /// Scenario name.
+    pub scenario: String,
+    /// Scenario file as given.
+    pub scenario_file: String,
+    /// Seed of replicate 0 (every grid point uses seeds seed..seed + replicates).
+    pub seed: u64,
+    /// Replicates per grid point.
+    pub replicates: usize,
+    /// feedsim version.
+    pub feedsim_version: String,
+    /// `--set` overrides applied to every point.
+    pub overrides: Vec<String>,
+    /// The swept parameters.
+    pub params: Vec<ParamDoc>,
+    /// Grid points, the first parameter varying slowest.
+    pub points: Vec<SweepPointDoc>,
+}
+
+/// Parses `key=LIST_OR_RANGE`.
+pub fn parse_param(arg: &str) -> Result<ParamDoc, SweepError> {
+    let fail = |m: &str| SweepError::Param { arg: arg.to_string(), message: m.to_string() };
+    let (key, spec) = arg.split_once('=').ok_or_else(|| {
+        fail("expected KEY=LIST or KEY=START:STOP:STEP, for example feed.follower_weight=0.1,0.4,0.8")
+    })?;
+    let key = key.trim();
+    if key.is_empty() || key.split('.').any(str::is_empty) {
+        return Err(fail("the key is empty or has an empty part; write it dotted, like feed.slate_size"));
+    }
+    let spec = spec.trim();
+    let values = if spec.contains(':') && !spec.contains(',') {
+        range(spec).map_err(|m| fail(&m))?
+    } else {
+        let vals: Vec<String> = spec.split(',').map(|v| v.trim().to_string()).collect();
+        if vals.iter().any(String::is_empty) {
+            return Err(fail("a list has an empty value; write values separated by commas, like 1,3,5"));
+        }
+        vals
+    };
+    if values.is_empty() {
+        return Err(fail("no values"));
+    }
+    let mut seen = std::collections::HashSet::new();
+    if let Some(d) = values.iter().find(|v| !seen.insert(v.as_str())) {
+        return Err(fail(&format!("the value {d} appears twice")));
+    }
+    Ok(ParamDoc { key: key.to_string(), values })
+}
+
+/// The values of an inclusive range `start:stop:step`: integers when all three are.
+fn range(spec: &str) -> Result<Vec<String>, String> {
+    let parts: Vec<&str> = spec.split(':').map(str::trim).collect();
+    if parts.len() != 3 {
+        return Err("a range is START:STOP:STEP (inclusive), like 0.1:0.9:0.2".into());
+    }
+    if let (Ok(a), Ok(b), Ok(s)) = (parts[0].parse::<i64>(), parts[1].parse::<i64>(), parts[2].parse::<i64>()) {
+        if s <= 0 || b < a {
+            return Err("a range needs STEP > 0 and STOP >= START".into());
+        }
+        let n = (b - a) / s + 1;
+        if n > 1000 {
+            return Err(format!("{n} values: at most 1000 per parameter"));
+        }
+        return Ok((0..n).map(|i| (a + i * s).to_string()).collect());
+    }
+    let num = |p: &str| p.parse::<f64>().map_err(|_| format!("`{p}` is not a number"));
+    let (a, b, s) = (num(parts[0])?, num(parts[1])?, num(parts[2])?);
+    if s.is_nan() || s <= 0.0 || b < a || !a.is_finite() || !b.is_finite() {
+        return Err("a range needs STEP > 0 and STOP >= START".into());
+    }
+    // Inclusive with a tolerance for float steps; printed with the step's decimals.
+    let n = ((b - a) / s + 1e-9).floor() as i64 + 1;
+    if n > 1000 {
+        return Err(format!("{n} values: at most 1000 per parameter"));
+    }
+    let decimals = parts.iter().map(|p| p.split_once('.').map_or(0, |(_, d)| d.len())).max().unwrap_or(0);
+    Ok((0..n).map(|i| format!("{:.*}", decimals, a + i as f64 * s)).collect())
+}
+
+/// The grid: every combination of values, the first parameter varying slowest.
+pub fn grid(params: &[ParamDoc]) -> Vec<Vec<String>> {
+    params.iter().fold(vec![Vec::new()], |acc, p| {
+        acc.iter()
+            .flat_map(|prefix| {
+                p.values.iter().map(move |v| {
+                    let mut row = prefix.clone();
+                    row.push(v.clone());
+                    row
+                })
+            })
+            .collect()
+    })
+}
+
+fn toml_value(text: &str) -> Value {
+    // As `--set` does: a TOML value if it parses as one, else a string.
+    toml::from_str::<Table>(&format!("v = {text}"))
+        .ok()
+        .and_then(|mut t| t.remove("v"))
+        .unwrap_or_else(|| Value::String(text.to_string()))
+}
+
+/// Loads the scenario for one grid point.
+pub fn load_point(
+    path: &Path,
+    overrides: &[String],
+    params: &[ParamDoc],
+    values: &[String],
+) -> Result<Scenario, SweepError> {
+    let shown = params.iter().zip(values).map(|(p, v)| format!("{}={v}", p.key)).collect::<Vec<_>>().join(" ");
+    let point_err = |source| SweepError::Point { point: shown.clone(), source };
+    let mut plain = Vec::new();
+    let mut per_variant: Vec<(String, Vec<String>, Value)> = Vec::new();
+    for (p, v) in params.iter().zip(values) {
+        match p.key.strip_prefix("variants.") {
+            Some(rest) => {
+                let (name, key) = rest.split_once('.').ok_or_else(|| SweepError::Param {
+                    arg: p.key.clone(),
+                    message: "write variants.NAME.path.to.key, like variants.two_column.feed.slate_size".into(),
+                })?;
+                per_variant.push((name.to_string(), key.split('.').map(str::to_string).collect(), toml_value(v)));
+            }
+            None => plain.push(format!("{}={v}", p.key)),
+        }
+    }
+    // --set overrides come after the swept plain keys, so an explicit --set wins.
+    let all: Vec<String> = plain.into_iter().chain(overrides.iter().cloned()).collect();
+    if per_variant.is_empty() {
+        return scenario::load_file(path, &all).map_err(point_err);
+    }
+    let shown_path = path.display().to_string();
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| point_err(ScenarioError::Read { path: shown_path.clone(), source: e }))?;
+    let mut doc: Table = toml::from_str(&text).map_err(|e| SweepError::Param {
+        arg: shown.clone(),
+        message: format!("{shown_path} does not parse as TOML: {e}"),
+    })?;
+    let variants = match doc.get_mut("variants") {
+        Some(Value::Array(items)) => items,
+        _ => {
+            return Err(SweepError::Param {
+                arg: shown.clone(),
+                message: format!("{shown_path} has no [[variants]] to change"),
+            });
+        }
+    };
+    for (name, key, value) in per_variant {
+        let names: Vec<String> =
+            variants.iter().filter_map(|v| v.get("name").and_then(Value::as_str).map(str::to_string)).collect();
+        let Some(table) = variants
+            .iter_mut()
+            .filter_map(Value::as_table_mut)
+            .find(|t| t.get("name").and_then(Value::as_str) == Some(name.as_str()))
+        else {
+            return Err(SweepError::Param {
+                arg: format!("variants.{name}.{}", key.join(".")),
+                message: format!("{shown_path} has no variant `{name}`; its variants are {}", names.join(", ")),
+            });
+        };
+        let mut t = table;
+        for k in &key[..key.len() - 1] {
+            let entry = t.entry(k.clone()).or_insert_with(|| Value::Table(Table::new()));
+            t = match entry {
+                Value::Table(inner) => inner,
+                _ => {
+                    return Err(SweepError::Param {
+                        arg: format!("variants.{name}.{}", key.join(".")),
+                        message: format!("`{k}` is not a table in variant `{name}`"),
+                    });
+                }
+            };
+        }
+        t.insert(key[key.len() - 1].clone(), value);
+    }
+    let text = toml::to_string(&doc).map_err(|e| SweepError::Param { arg: shown.clone(), message: e.to_string() })?;
+    scenario::load_str(&text, &shown_path, &all).map_err(point_err)
+}
+
+/// Turns a comparison into a grid point's document.
+pub fn point_doc(values: Vec<String>, cmp: &Comparison) -> SweepPointDoc {
+    let v = serde_json::to_value(cmp).expect("a comparison serialises");
+    SweepPointDoc {
+        values,
+        variants: serde_json::from_value(v["variants"].clone()).expect("variants read back"),
+        differences: serde_json::from_value(v["differences"].clone()).expect("differences read back"),
+    }
+}
+
+impl SweepDoc {
+    /// `sweep.csv`: one column per parameter, then `kind,variant,metric,n,mean,sd,ci_low,ci_high`.
+    pub fn to_csv(&self) -> std::io::Result<Vec<u8>> {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        let mut header: Vec<String> = self.params.iter().map(|p| p.key.clone()).collect();
+        header.extend(["kind", "variant", "metric", "n", "mean", "sd", "ci_low", "ci_high"].map(String::from));
+        w.write_record(&header)?;
+        for p in &self.points {
+            let rows = p
+                .variants
+                .iter()
+                .map(|v| ("variant", v.name.clone(), &v.metrics))
+                .chain(p.differences.iter().map(|d| ("difference", format!("{}-{}", d.a, d.b), &d.metrics)));
+            for (kind, name, metrics) in rows {
+                for (metric, e) in metrics {
+                    let mut row = p.values.clone();
+                    row.extend([
+                        kind.to_string(),
+                        name.clone(),
+                        metric.clone(),
+                        e.n.to_string(),
+                        e.mean.to_string(),
+                        e.sd.to_string(),
+                        e.ci_low.to_string(),
+                        e.ci_high.to_string(),
+                    ]);
+                    w.write_record(&row)?;
+                }
+            }
+        }
+        w.into_inner().map_err(|e| std::io::Error::other(e.to_string()))
+    }
+
+    /// Writes `sweep.json` and `sweep.csv` into `dir`; returns their paths.
+    pub fn write_to(&self, dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+        std::fs::create_dir_all(dir)?;
+        let json = dir.join("sweep.json");
+        crate::report::write_atomic(&json, &crate::report::json_bytes(self)?)?;
+        let csv = dir.join("sweep.csv");
+        crate::report::write_atomic(&csv, &self.to_csv()?)?;
+        Ok(vec![json, csv])
+    }
+}
+
+/// Flags of `sweep`.
+#[derive(Debug, clap::Args)]
+pub struct SweepArgs {
+    /// The scenario and the overrides applied at every grid point.
+    #[command(flatten)]
+    pub scenario: crate::cli::ScenarioArgs,
+    /// A swept key: `path.to.key=a,b,c` or `path.to.key=START:STOP:STEP` (inclusive);
+    /// `variants.NAME.path.to.key=…` changes one variant only. Repeatable: the grid is
+    /// the product.
+    #[arg(long = "param", value_name = "KEY=LIST_OR_RANGE", required = true)]
+    pub params: Vec<String>,
+    /// Replicates per grid point (at least 2 for an interval).
+    #[arg(long, default_value_t = 10)]
+    pub replicates: usize,
+    /// Also write report.html into the output folder.
+    #[arg(long)]
+    pub report: bool,
+    /// Where to write and how to run.
+    #[command(flatten)]
+    pub exec: crate::cli::ExecArgs,
+}
+
+/// Runs `feedsim sweep`.
+pub fn cmd(args: SweepArgs) -> anyhow::Result<std::process::ExitCode> {
+    use crate::cli::UsageError;
+    use anyhow::Context;
+    if args.replicates < 2 {
+        return Err(
+            UsageError(format!("--replicates {}: need at least 2 for a confidence interval", args.replicates)).into()
+        );
+    }
+    let params = args
+        .params
+        .iter()
+        .map(|p| parse_param(p))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| UsageError(e.to_string()))?;
+    if let Some(dup) = params.iter().enumerate().find(|(i, p)| params[..*i].iter().any(|q| q.key == p.key)) {
+        return Err(UsageError(format!("--param {}: the key is swept twice", dup.1.key)).into());
+    }
+    let mut overrides = args.scenario.set.clone();
+    if let Some(seed) = args.scenario.seed {
+        overrides.push(format!("seed={seed}"));
+    }
+    let points = grid(&params);
+    // Load every point first, so a bad value is refused before anything runs.
+    let scenarios = points
+        .iter()
+        .map(|values| load_point(&args.scenario.scenario, &overrides, &params, values))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| UsageError(format!("{e:#}")))?;
+    let first = &scenarios[0];
+    let workers = if args.exec.threads == 0 {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    } else {
+        args.exec.threads
+    };
+    let concurrent = workers.min(args.replicates) as u64;
+    let planned = scenarios.iter().map(|s| crate::plan::MemoryPlan::of(s).total_bytes).max().unwrap_or(0);
+    let limit = args.scenario.max_memory.map(|m| m << 20).or_else(crate::plan::available_bytes);
+    if let Some(limit) = limit
+        && planned.saturating_mul(concurrent) > limit
+    {
+        return Err(UsageError(format!(
+            "{}: {concurrent} replicates at once are planned at {} but {} is the limit; lower world.users or --threads",
+            first.source,
+            crate::plan::human_bytes(planned.saturating_mul(concurrent)),
+            crate::plan::human_bytes(limit)
+        ))
+        .into());
+    }
+    let out_dir =
+        args.exec.out.clone().unwrap_or_else(|| Path::new("results/runs").join(format!("{}-sweep", first.name)));
+    // Claimed before running, so a busy or non-empty folder is refused at once.
+    let _claim = crate::outdir::claim(&out_dir, args.exec.force)?;
+    let total = (points.len() * args.replicates) as u64;
+    let bar = if args.exec.quiet {
+        indicatif::ProgressBar::hidden()
+    } else {
+        indicatif::ProgressBar::with_draw_target(Some(total), indicatif::ProgressDrawTarget::stderr())
+    };
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} {msg:<32} [{bar:32}] {pos}/{len} replicates, {elapsed} (eta {eta})",
+        )
+        .expect("valid template")
+        .progress_chars("=> "),
+    );
+    let pool = crate::engine::thread_pool(args.exec.threads)?;
+    let mut docs = Vec::with_capacity(points.len());
+    for (values, s) in points.iter().zip(&scenarios) {
+        bar.set_message(
+            params.iter().zip(values).map(|(p, v)| format!("{}={v}", short(&p.key))).collect::<Vec<_>>().join(" "),
+        );
+        let cmp = pool.install(|| crate::compare::compare(s, args.replicates, &|| bar.inc(1)));
+        docs.push(point_doc(values.clone(), &cmp));
+    }
+    bar.finish_and_clear();
+    let doc = SweepDoc {
+        scenario: first.name.clone(),
+        scenario_file: args.scenario.scenario.display().to_string(),
+        seed: first.seed,
+        replicates: args.replicates,
+        feedsim_version: env!("CARGO_PKG_VERSION").to_string(),
+        overrides,
+        params,
+        points: docs,
+    };
+    let mut written = doc.write_to(&out_dir).with_context(|| format!("cannot write into `{}`", out_dir.display()))?;
+    if args.report {
+        written.push(crate::report::html::write_report(&out_dir)?);
+    }
+    if !args.exec.quiet {
+        print_table(&doc);
+        println!("wrote {}", written.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "));
+    }
+    Ok(std::process::ExitCode::SUCCESS)
+}
+
+fn short(key: &str) -> &str {
+    key.rsplit('.').next().unwrap_or(key)
+}
+
+/// The creator-Gini difference (the C1 measure) per grid point and variant pair.
+fn print_table(doc: &SweepDoc) {
+    let metric = "creator_impressions_gini";
+    let widths: Vec<usize> = doc.params.iter().map(|p| p.key.chars().count().max(8) + 2).collect();
+    for (p, w) in doc.params.iter().zip(&widths) {
+        print!("{:>w$}", p.key);
+    }
+    let pairs: Vec<String> = doc
+        .points
+        .first()
+        .map(|p| p.differences.iter().map(|d| format!("{} - {}", d.a, d.b)).collect())
+        .unwrap_or_default();
+    for pair in &pairs {
+        print!(" {:>34}", format!("Gini {pair}"));
+    }
+    println!();
+    for p in &doc.points {
+        for (v, w) in p.values.iter().zip(&widths) {
+            print!("{v:>w$}");
+        }
+        for d in &p.differences {
+            let cell = d.metrics.get(metric).map_or("-".into(), |e| {
+                let star = if e.ci_low > 0.0 || e.ci_high < 0.0 { "*" } else { " " };
+                format!("{:.4} [{:.4}, {:.4}]{star}", e.mean, e.ci_low, e.ci_high)
+            });
+            print!(" {cell:>34}");
+        }
+        println!();
+    }
+    println!("(* the 95 % interval excludes 0)");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lists_and_ranges() {
+        assert_eq!(parse_param("feed.slate_size=1,3,5").unwrap().values, ["1", "3", "5"]);
+        assert_eq!(parse_param("feed.slate_size=1:7:2").unwrap().values, ["1", "3", "5", "7"]);
+        assert_eq!(parse_param("feed.follower_weight=0.1:0.8:0.35").unwrap().values, ["0.10", "0.45", "0.80"]);
+        assert_eq!(
+            parse_param("feed.follower_weight=0.1:0.5:0.1").unwrap().values,
+            ["0.1", "0.2", "0.3", "0.4", "0.5"]
+        );
+        assert_eq!(parse_param("feed.layout=two_column").unwrap().values, ["two_column"]);
+        for bad in ["feed.x", "=1,2", "feed..x=1", "a=1:2", "a=3:1:1", "a=0:1:0", "a=1,,2", "a=1,1", "a=x:y:z"] {
+            assert!(parse_param(bad).is_err(), "{bad} should be refused");
+        }
+    }
+
+    #[test]
+    fn grid_is_a_product_first_slowest() {
+        let p = [parse_param("a=1,2").unwrap(), parse_param("b=x,y,z").unwrap()];
+        let g = grid(&p);
+        assert_eq!(g.len(), 6);
+        assert_eq!(g[0], ["1", "x"]);
+        assert_eq!(g[1], ["1", "y"]);
+        assert_eq!(g[5], ["2", "z"]);
+    }
+}
