@@ -23,6 +23,7 @@ pub mod cli;
 pub mod compare;
 pub mod content;
 pub mod engine;
+pub mod fastmath;
 pub mod metrics;
 pub mod outdir;
 pub mod plan;
