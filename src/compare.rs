@@ -101,15 +101,26 @@ pub fn compare(scenario: &Scenario, replicates: usize, on_replicate: &(dyn Fn() 
 /// Summarises replicate metric maps (`runs[replicate][variant]`).
 pub fn summarise(scenario: &Scenario, runs: &[Vec<MetricMap>]) -> Comparison {
     let names: Vec<String> = scenario.variants.iter().map(|v| v.name.clone()).collect();
-    let series =
-        |vi: usize, key: &str| -> Vec<f64> { runs.iter().map(|r| r[vi].get(key).copied().unwrap_or(0.0)).collect() };
-    let keys: Vec<String> = runs.first().map(|r| r[0].keys().cloned().collect()).unwrap_or_default();
+    // A metric a variant lacks in any replicate (a campaign only some variants run) is
+    // left out for that variant rather than counted as zero.
+    let series = |vi: usize, key: &str| -> Vec<f64> { runs.iter().filter_map(|r| r[vi].get(key).copied()).collect() };
+    let complete = |vi: usize, key: &str| runs.iter().all(|r| r[vi].contains_key(key));
+    let keys: Vec<String> = runs
+        .iter()
+        .flat_map(|r| r.iter().flat_map(|m| m.keys().cloned()))
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
     let variants = names
         .iter()
         .enumerate()
         .map(|(vi, name)| VariantEstimates {
             name: name.clone(),
-            metrics: keys.iter().filter_map(|k| mean_interval(&series(vi, k)).map(|i| (k.clone(), i.into()))).collect(),
+            metrics: keys
+                .iter()
+                .filter(|k| complete(vi, k))
+                .filter_map(|k| mean_interval(&series(vi, k)).map(|i| (k.clone(), i.into())))
+                .collect(),
         })
         .collect();
     let mut differences = Vec::new();
@@ -120,6 +131,7 @@ pub fn summarise(scenario: &Scenario, runs: &[Vec<MetricMap>]) -> Comparison {
                 b: names[b].clone(),
                 metrics: keys
                     .iter()
+                    .filter(|k| complete(a, k) && complete(b, k))
                     .filter_map(|k| paired_difference(&series(a, k), &series(b, k)).map(|i| (k.clone(), i.into())))
                     .collect(),
             });

@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
 use rand_distr::{Distribution, Normal, Poisson};
 
 use crate::rng::{Purpose, stream, unit};
-use crate::scenario::{EngagementWeights, Params};
+use crate::scenario::{ContentKind, EngagementWeights, Params};
 use crate::world::Creators;
 
 /// A note's index.
@@ -109,8 +109,38 @@ pub struct Notes {
     pub appeal: Vec<f32>,
     /// Tick the note was posted.
     pub born: Vec<u32>,
+    /// Content kind.
+    pub kind: Vec<ContentKind>,
+    /// Credibility in [0, 1]: the kind's, lowered for prize reviews.
+    pub credibility: Vec<f32>,
+    /// Campaign index, or [`NO_CAMPAIGN`].
+    pub campaign: Vec<u16>,
     /// Concurrent counters.
     pub counters: Vec<NoteCounters>,
+}
+
+/// Marks a note posted outside any campaign.
+pub const NO_CAMPAIGN: u16 = u16::MAX;
+
+/// A note to append: everything but the counters.
+#[derive(Debug, Clone, Copy)]
+pub struct NewNote {
+    /// Author creator id.
+    pub author: u32,
+    /// Topic id.
+    pub topic: u8,
+    /// Quality in [0, 1].
+    pub quality: f32,
+    /// Cover appeal in [0, 1].
+    pub appeal: f32,
+    /// Tick posted.
+    pub born: u32,
+    /// Content kind.
+    pub kind: ContentKind,
+    /// Credibility in [0, 1].
+    pub credibility: f32,
+    /// Campaign index or [`NO_CAMPAIGN`].
+    pub campaign: u16,
 }
 
 impl Notes {
@@ -123,9 +153,23 @@ impl Notes {
         self.author.is_empty()
     }
     /// Bytes per note of all columns (for memory planning).
-    pub const BYTES_PER_NOTE: usize = 4 + 1 + 4 + 4 + 4 + std::mem::size_of::<NoteCounters>();
+    pub const BYTES_PER_NOTE: usize = 4 + 1 + 4 + 4 + 4 + 1 + 4 + 2 + std::mem::size_of::<NoteCounters>();
 
-    /// Appends the notes creators post in `tick`, in creator order.
+    /// Appends one note.
+    pub fn push(&mut self, n: NewNote) {
+        self.author.push(n.author);
+        self.topic.push(n.topic);
+        self.quality.push(n.quality);
+        self.appeal.push(n.appeal);
+        self.born.push(n.born);
+        self.kind.push(n.kind);
+        self.credibility.push(n.credibility);
+        self.campaign.push(n.campaign);
+        self.counters.push(NoteCounters::default());
+    }
+
+    /// Appends the notes creators post in `tick`, in creator order, then the extra
+    /// notes of running campaigns in campaign order.
     pub fn post(&mut self, p: &Params, creators: &Creators, tick: u32) {
         for c in 0..creators.count {
             let g = &creators.groups[creators.group[c] as usize];
@@ -134,20 +178,74 @@ impl Notes {
             }
             let mut rng = stream(p.seed, tick, c as u64, Purpose::Posting);
             let k = Poisson::new(g.posts_per_tick).map_or(0.0, |d| d.sample(&mut rng)) as usize;
-            let topics = &creators.group_topics[creators.group[c] as usize];
-            let noise = Normal::new(0.0, g.quality_sd.max(1e-12)).expect("validated sd");
             for _ in 0..k {
-                let topic = topics[(unit(&mut rng) * topics.len() as f64) as usize % topics.len()];
-                let quality = (g.quality + noise.sample(&mut rng)).clamp(0.0, 1.0);
-                // A cover is an honest signal of quality to the degree `cover_honesty`.
-                let appeal = (g.cover_honesty * quality + (1.0 - g.cover_honesty) * unit(&mut rng)).clamp(0.0, 1.0);
-                self.author.push(c as u32);
-                self.topic.push(topic);
-                self.quality.push(quality as f32);
-                self.appeal.push(appeal as f32);
-                self.born.push(tick);
-                self.counters.push(NoteCounters::default());
+                let kind = draw_kind(&g.kinds, &mut rng);
+                let note = compose(p, creators, c, kind, NO_CAMPAIGN, tick, &mut rng);
+                self.push(note);
             }
         }
+        for (ci, camp) in p.campaigns.iter().enumerate() {
+            if tick < camp.start_tick || tick >= camp.end_tick || camp.posts_per_tick <= 0.0 {
+                continue;
+            }
+            let Some(gi) = creators.groups.iter().position(|g| g.name == camp.group) else { continue };
+            let accounts: Vec<usize> = (0..creators.count).filter(|&c| creators.group[c] as usize == gi).collect();
+            if accounts.is_empty() {
+                continue;
+            }
+            let mut rng = stream(p.seed, tick, ci as u64, Purpose::Campaign);
+            let k = Poisson::new(camp.posts_per_tick).map_or(0.0, |d| d.sample(&mut rng)) as usize;
+            for _ in 0..k {
+                let c = accounts[(unit(&mut rng) * accounts.len() as f64) as usize % accounts.len()];
+                let note = compose(p, creators, c, camp.kind, ci as u16, tick, &mut rng);
+                self.push(note);
+            }
+        }
+    }
+}
+
+/// Draws a content kind from a group's mix (lifestyle when the mix is empty).
+fn draw_kind(mix: &std::collections::BTreeMap<ContentKind, f64>, rng: &mut rand_pcg::Pcg64Mcg) -> ContentKind {
+    let total: f64 = mix.values().sum();
+    if mix.is_empty() || total <= 0.0 {
+        return ContentKind::Lifestyle;
+    }
+    let mut x = unit(rng) * total;
+    for (&k, &w) in mix {
+        if x < w {
+            return k;
+        }
+        x -= w;
+    }
+    *mix.keys().next_back().expect("non-empty mix")
+}
+
+/// A creator's note: topic from the group's list, quality around the group's mean, and
+/// a cover that is an honest signal of quality to the degree `cover_honesty`.
+fn compose(
+    p: &Params,
+    creators: &Creators,
+    c: usize,
+    kind: ContentKind,
+    campaign: u16,
+    tick: u32,
+    rng: &mut rand_pcg::Pcg64Mcg,
+) -> NewNote {
+    let g = &creators.groups[creators.group[c] as usize];
+    let topics = &creators.group_topics[creators.group[c] as usize];
+    let noise = Normal::new(0.0, g.quality_sd.max(1e-12)).expect("validated sd");
+    let topic = topics[(unit(rng) * topics.len() as f64) as usize % topics.len()];
+    let quality = (g.quality + noise.sample(rng)).clamp(0.0, 1.0);
+    let kp = p.kinds.get(kind);
+    let appeal = (g.cover_honesty * quality + (1.0 - g.cover_honesty) * unit(rng) + kp.appeal_bonus).clamp(0.0, 1.0);
+    NewNote {
+        author: c as u32,
+        topic,
+        quality: quality as f32,
+        appeal: appeal as f32,
+        born: tick,
+        kind,
+        credibility: kp.credibility as f32,
+        campaign,
     }
 }

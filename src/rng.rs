@@ -24,6 +24,8 @@ pub enum Purpose {
     Session = 5,
     /// Anything a variant draws on its own (kept apart from shared streams).
     Variant = 6,
+    /// A campaign's extra posts in one tick.
+    Campaign = 7,
 }
 
 /// SplitMix64 finaliser: a bijective avalanche on 64 bits.

@@ -341,7 +341,7 @@ fn variant_that_changes_the_world() {
         &[
             &format!("feedsim: {}:{line}: `world.users` in variant `single_column`", b.path()),
             "= 5 but 20000 in the first variant `two_column`",
-            "only [feed], [response], [engagement_weights] and [metrics] may differ",
+            "only [feed], [response], [engagement_weights], [metrics]",
         ],
     );
 }

@@ -40,7 +40,8 @@ fn run_writes_the_run_folder() {
     let creators = std::fs::read_to_string(out.join("creators.csv")).unwrap();
     let header = creators.lines().next().unwrap();
     assert_eq!(header, "variant,creator,group,kind,followers_start,followers_end,notes,impressions,reads,engagements");
-    let accounts: u64 = 1 + 11 + 5 + 3 + 60 + 20 + 40 + 200 + 4000;
+    // The scenario's accounts plus one advocates' account per focal institution.
+    let accounts: u64 = 1 + 11 + 5 + 3 + 60 + 20 + 40 + 200 + 4000 + 2;
     assert_eq!(creators.lines().count() as u64, 1 + 2 * accounts);
 
     let lorenz = std::fs::read_to_string(out.join("lorenz.csv")).unwrap();

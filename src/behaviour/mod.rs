@@ -4,6 +4,8 @@
 //! in how people behave. Interest is the user's true interest in the note's topic;
 //! quality and appeal are the note's latent quality and its cover's appeal.
 
+pub mod journey;
+
 use rand_pcg::Pcg64Mcg;
 
 use crate::rng::unit;
@@ -18,6 +20,8 @@ pub struct CoverView {
     pub appeal: f32,
     /// The note's quality (felt once watching or reading).
     pub quality: f32,
+    /// ln(1 + visible likes) when the feed shows counts, else 0 (social influence).
+    pub social: f32,
 }
 
 /// Engagement acts after a read or a completed watch.
@@ -35,10 +39,10 @@ pub struct Acts {
     pub follow: bool,
 }
 
-/// The logistic function (with the inlined [`crate::fastmath::exp`]).
+/// The logistic function.
 #[inline]
 pub fn sigmoid(x: f64) -> f64 {
-    1.0 / (1.0 + crate::fastmath::exp(-x))
+    1.0 / (1.0 + (-x).exp())
 }
 
 #[inline]
@@ -59,24 +63,18 @@ pub fn engage(r: &ResponseModel, item: &CoverView, rng: &mut Pcg64Mcg) -> Acts {
 }
 
 /// Multinomial logit over items with the given utilities plus an outside option (choose
-/// none). `u` is uniform in [0, 1). Returns the chosen index or `None`. At most 16 items
-/// are considered. Utilities are evaluated once; exponentials use the inlined
-/// [`crate::fastmath::exp`].
+/// none). `u` is uniform in [0, 1). Returns the chosen index or `None`.
 #[inline]
 pub fn logit_choice(utilities: impl Iterator<Item = f64> + Clone, outside: f64, u: f64) -> Option<usize> {
-    let mut weights = [0.0f64; 16];
-    let mut k = 0;
     // Subtract the maximum so exp never overflows.
-    let mut max = outside;
-    for (w, x) in weights.iter_mut().zip(utilities) {
-        *w = x;
-        max = max.max(x);
-        k += 1;
-    }
-    let mut total = crate::fastmath::exp(outside - max);
-    for w in &mut weights[..k] {
-        *w = crate::fastmath::exp(*w - max);
-        total += *w;
+    let max = utilities.clone().fold(outside, f64::max);
+    let mut weights = [0.0f64; 16];
+    let mut total = (outside - max).exp();
+    let mut k = 0;
+    for (i, x) in utilities.enumerate().take(16) {
+        weights[i] = (x - max).exp();
+        total += weights[i];
+        k = i + 1;
     }
     let mut x = u * total;
     for (i, w) in weights[..k].iter().enumerate() {

@@ -13,6 +13,7 @@
 //!
 //! Work per tick is O(active users × slate size + active notes).
 
+mod session;
 mod variant;
 
 use std::time::Instant;
@@ -21,6 +22,7 @@ use crate::report::{RunOutput, VariantOutput};
 use crate::scenario::Scenario;
 use crate::world::World;
 
+pub use session::{CHANNELS, matches as segment_matches};
 pub use variant::{PhaseSeconds, TickRecord, VariantRun};
 
 /// How to run: threads and a progress callback.

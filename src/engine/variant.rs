@@ -2,20 +2,22 @@
 
 use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
 
-use rand_distr::{Distribution, Poisson};
-use rand_pcg::Pcg64Mcg;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::behaviour::{CoverView, engage};
+use super::session::{
+    CampaignTick, ChunkOutcome, INBOX_LIMIT, NONE, RECENT_FOLLOWS, ReviewPost, TickView, UserRows, matches,
+    topic_weights, user_ring,
+};
 use crate::content::{Notes, RINGS, Tally};
 use crate::metrics;
-use crate::platform::{Estimates, FeedPolicy, Pools, Signal, SingleColumnFeed, Staging, TwoColumnFeed, ring_of};
+use crate::platform::{
+    Estimates, FeedPolicy, Pools, SearchIndex, SingleColumnFeed, Staging, TwoColumnFeed, WeightedList,
+};
 use crate::report::{CreatorRow, VariantOutput};
 use crate::rng::{Purpose, stream, unit};
-use crate::scenario::MAX_SLATE;
-use crate::scenario::{Audience, Layout, Params};
-use crate::world::{FollowerTier, World};
+use crate::scenario::{Layout, Params};
+use crate::world::{FollowerTier, Segment, World};
 
 /// Users per parallel work item. Results do not depend on it (each user has its own
 /// random stream); it only sets scheduling granularity.
@@ -56,6 +58,17 @@ pub struct TickRecord {
     pub interest_rank_corr: f64,
     /// Mean true interest of the topics users read this tick.
     pub read_interest: f64,
+    /// Impressions this tick by channel (feed, search, share, follow).
+    pub channel_impressions: [u64; 4],
+    /// Campaign-promoted impressions this tick (part of the feed channel).
+    pub promoted_impressions: u64,
+    /// Impressions outside the crowd rings the note's stage had reached (they came
+    /// through search, shares or follows).
+    pub out_of_ring_impressions: u64,
+    /// Users entering each journey stage this tick, `focal × 5` (aware … advocate).
+    pub funnel_entered: Vec<u64>,
+    /// Impressions this tick of each focal institution's notes.
+    pub focal_impressions: Vec<u64>,
 }
 
 /// A variant in progress.
@@ -86,6 +99,25 @@ pub struct VariantRun<'w> {
     records: Vec<TickRecord>,
     ticks_done: u32,
     phase_seconds: PhaseSeconds,
+    /// Journey stage per user and focal institution, `users × focal`.
+    journey: Vec<u8>,
+    /// Topic each user last started asking about.
+    ask_topic: Vec<u8>,
+    /// Creators each user followed recently.
+    recent_follows: Vec<[u32; RECENT_FOLLOWS]>,
+    /// Shared notes each user sees this tick (CSR over users).
+    inbox_start: Vec<u32>,
+    inbox_notes: Vec<u32>,
+    /// Shares made last tick, delivered this tick.
+    pending_shares: Vec<(u32, u32)>,
+    /// Reviews advocates wrote last tick, posted this tick.
+    pending_reviews: Vec<ReviewPost>,
+    /// Conversions per focal institution and segment, `focal × 16`.
+    conversions: Vec<u64>,
+    /// Each campaign's eligible activity (expected feed decisions per tick).
+    campaign_reach: Vec<f64>,
+    /// Focal index of each creator, or `u8::MAX`.
+    focal_of: Vec<u8>,
 }
 
 /// Wall-clock seconds spent in each phase of the tick, summed over ticks. Reported in
@@ -129,13 +161,6 @@ impl PhaseClock {
     }
 }
 
-/// What a chunk of users did in a tick.
-struct ChunkOutcome {
-    draws: Vec<u32>,
-    read_interest: f64,
-    reads: u64,
-}
-
 impl<'w> VariantRun<'w> {
     /// Fresh state for a variant on a world.
     pub fn new(world: &'w World, params: &'w Params) -> Self {
@@ -175,7 +200,66 @@ impl<'w> VariantRun<'w> {
             records: Vec::new(),
             ticks_done: 0,
             phase_seconds: PhaseSeconds::default(),
+            journey: vec![0; users.count * params.journey.focal.len()],
+            ask_topic: users.primary.clone(),
+            recent_follows: vec![[NONE; RECENT_FOLLOWS]; users.count],
+            inbox_start: vec![0; users.count + 1],
+            inbox_notes: Vec::new(),
+            pending_shares: Vec::new(),
+            pending_reviews: Vec::new(),
+            conversions: vec![0; params.journey.focal.len() * Segment::COUNT],
+            campaign_reach: params
+                .campaigns
+                .iter()
+                .map(|c| {
+                    (0..users.count)
+                        .filter(|&u| c.target.as_ref().is_none_or(|t| matches(t, users.segment[u])))
+                        .map(|u| f64::from(users.activity[u]))
+                        .sum()
+                })
+                .collect(),
+            focal_of: (0..world.creators.count)
+                .map(|c| world.creators.group_focal[world.creators.group[c] as usize].unwrap_or(u8::MAX))
+                .collect(),
         }
+    }
+
+    /// Posts last tick's advocates' reviews and turns last tick's shares (and the
+    /// reviews, shared with the advocates' friends) into this tick's inboxes.
+    fn deliver(&mut self, tick: u32) {
+        let world = self.world;
+        let mut deliveries = std::mem::take(&mut self.pending_shares);
+        for r in std::mem::take(&mut self.pending_reviews) {
+            let id = self.notes.len() as u32;
+            self.notes.push(r.note);
+            self.creator_notes[r.note.author as usize] += 1;
+            if self.params.sharing.enabled {
+                let friends = world.social.neighbors(r.user);
+                let mut rng = stream(self.params.seed, tick, u64::from(r.user), Purpose::Variant);
+                for _ in 0..self.params.sharing.friends_per_share.min(friends.len() as u32) {
+                    let i = ((unit(&mut rng) * friends.len() as f64) as usize).min(friends.len() - 1);
+                    deliveries.push((friends[i], id));
+                }
+            }
+        }
+        // Stable: deliveries keep their (deterministic) order within a user.
+        deliveries.sort_by_key(|&(friend, _)| friend);
+        let n = world.users.count;
+        self.inbox_start.iter_mut().for_each(|x| *x = 0);
+        self.inbox_notes.clear();
+        let mut i = 0;
+        for u in 0..n {
+            self.inbox_start[u] = self.inbox_notes.len() as u32;
+            let mut taken = 0;
+            while i < deliveries.len() && deliveries[i].0 as usize == u {
+                if taken < INBOX_LIMIT {
+                    self.inbox_notes.push(deliveries[i].1);
+                    taken += 1;
+                }
+                i += 1;
+            }
+        }
+        self.inbox_start[n] = self.inbox_notes.len() as u32;
     }
 
     /// Current follower counts (platform scale) of every creator.
@@ -244,10 +328,13 @@ impl<'w> VariantRun<'w> {
         // 1. post
         let before = self.notes.len();
         self.notes.post(p, &world.creators, tick);
+        self.deliver(tick);
         self.staging.grow(&self.notes);
         self.credited.resize(self.notes.len(), Tally::default());
         for n in before..self.notes.len() {
-            self.creator_notes[self.notes.author[n] as usize] += 1;
+            if self.notes.kind[n] != crate::scenario::ContentKind::Review {
+                self.creator_notes[self.notes.author[n] as usize] += 1;
+            }
         }
         clock.lap(&mut self.phase_seconds.post);
         // 2. distribute
@@ -283,20 +370,46 @@ impl<'w> VariantRun<'w> {
         );
         clock.lap(&mut self.phase_seconds.distribute);
         // 3. choose and engage
+        let search = SearchIndex::build(
+            p,
+            &self.notes,
+            active.clone(),
+            &followers,
+            &|c| Some(self.focal_of[c as usize]).filter(|&f| f != u8::MAX),
+            &p.engagement_weights,
+            tick,
+        );
         let outcomes = match p.feed.layout {
-            Layout::TwoColumn => {
-                self.users_act(&TwoColumnFeed { slate_size: p.feed.slate_size as usize }, &pools, &cutoffs, tick)
-            }
-            Layout::SingleColumn => self.users_act(&SingleColumnFeed, &pools, &cutoffs, tick),
+            Layout::TwoColumn => self.users_act(
+                &TwoColumnFeed { slate_size: p.feed.slate_size as usize },
+                &pools,
+                &search,
+                &cutoffs,
+                active.clone(),
+                tick,
+            ),
+            Layout::SingleColumn => self.users_act(&SingleColumnFeed, &pools, &search, &cutoffs, active.clone(), tick),
         };
+        let focal = p.journey.focal.len();
         let mut draws = vec![0u64; pools.len()];
         let (mut read_interest, mut reads_seen) = (0.0, 0u64);
-        for o in &outcomes {
+        let mut merged = ChunkOutcome::new(0, focal);
+        for o in outcomes {
             for (d, x) in draws.iter_mut().zip(&o.draws) {
                 *d += u64::from(*x);
             }
             read_interest += o.read_interest;
             reads_seen += o.reads;
+            for c in 0..4 {
+                merged.channel[c] += o.channel[c];
+            }
+            merged.promoted += o.promoted;
+            merged.out_of_ring += o.out_of_ring;
+            add_into(&mut merged.entered, &o.entered);
+            add_into(&mut merged.focal_impressions, &o.focal_impressions);
+            add_into(&mut self.conversions, &o.conversions);
+            self.pending_shares.extend(o.shares);
+            self.pending_reviews.extend(o.reviews);
         }
         self.demand = draws.iter().map(|&d| d as f64).collect();
         clock.lap(&mut self.phase_seconds.choose_engage);
@@ -319,6 +432,11 @@ impl<'w> VariantRun<'w> {
             ring_impressions: [0; RINGS],
             interest_rank_corr: 0.0,
             read_interest: if reads_seen > 0 { read_interest / reads_seen as f64 } else { 0.0 },
+            channel_impressions: merged.channel,
+            promoted_impressions: merged.promoted,
+            out_of_ring_impressions: merged.out_of_ring,
+            funnel_entered: merged.entered,
+            focal_impressions: merged.focal_impressions,
         };
         let inst_row = self.institutions.iter().map(|_| 0u64).collect::<Vec<_>>();
         self.institution_ticks.push(inst_row);
@@ -376,30 +494,107 @@ impl<'w> VariantRun<'w> {
         if n == 0 { 0.0 } else { sum / n as f64 }
     }
 
-    /// Phase 3: every user's feed decisions for the tick, in parallel chunks.
+    /// Phase 3: every user's decisions for the tick, in parallel chunks of users.
     fn users_act<F: FeedPolicy>(
         &mut self,
         feed: &F,
         pools: &Pools,
+        search: &SearchIndex,
         cutoffs: &[[f32; 2]],
+        active: std::ops::Range<usize>,
         tick: u32,
     ) -> Vec<ChunkOutcome> {
         let world = self.world;
         let p = self.params;
         let t = world.users.topics;
+        let focal = p.journey.focal.len();
         let notes = &self.notes;
-        let follows = &self.follows_gained;
-        let ctx = SessionCtx { world, params: p, pools, cutoffs, notes, follows, feed, tick };
-        self.estimates
-            .values
-            .par_chunks_mut(CHUNK_USERS * t)
+        // Snapshots the session reads: newest note per creator, visible counts, ranks.
+        let mut latest_note = vec![NONE; world.creators.count];
+        let mut visible = vec![0.0f32; notes.len()];
+        let mut rank_score = vec![0.0f32; notes.len()];
+        for n in active.clone() {
+            latest_note[notes.author[n] as usize] = n as u32;
+            let tally = notes.counters[n].tally();
+            if p.feed.show_counts {
+                visible[n] = (1.0 + tally.likes as f32).ln();
+            }
+            rank_score[n] =
+                (tally.engagement_score(&p.engagement_weights) / (tally.total_impressions() as f64 + 20.0)) as f32;
+        }
+        let campaigns: Vec<CampaignTick> = p
+            .campaigns
+            .iter()
             .enumerate()
-            .map(|(ci, est)| {
-                let mut out = ChunkOutcome { draws: vec![0; pools.len()], read_interest: 0.0, reads: 0 };
-                let mut weights = vec![0.0; t];
-                for (i, row) in est.chunks_mut(t).enumerate() {
-                    ctx.session(ci * CHUNK_USERS + i, row, &mut weights, &mut out);
+            .map(|(ci, c)| {
+                let mut list = WeightedList::default();
+                for n in active.clone() {
+                    if notes.campaign[n] == ci as u16 && notes.kind[n] != crate::scenario::ContentKind::Review {
+                        list.push(n as u32, 1.0);
+                    }
                 }
+                let group = world.creators.groups.iter().position(|g| g.name == c.group);
+                CampaignTick {
+                    active: tick >= c.start_tick && tick < c.end_tick,
+                    notes: list,
+                    slot_chance: (c.promoted_per_tick / self.campaign_reach[ci].max(1e-9)).min(1.0),
+                    target: c.target.clone(),
+                    focal: group.and_then(|g| world.creators.group_focal[g]),
+                    prize_advocacy: c.prize_advocacy,
+                    prize_credibility_drop: c.prize_credibility_drop,
+                    review_prize: c.review_prize,
+                }
+            })
+            .collect();
+        let mut trend_boost = vec![0.0f32; t];
+        for tr in &p.trends {
+            if tick >= tr.start_tick
+                && tick < tr.end_tick
+                && let Some(k) = p.topics.iter().position(|x| x.name == tr.topic)
+            {
+                trend_boost[k] += tr.interest_boost as f32;
+            }
+        }
+        let view = TickView {
+            world,
+            params: p,
+            feed,
+            tick,
+            pools,
+            search,
+            cutoffs,
+            notes,
+            stage: &self.staging.stage,
+            follows_gained: &self.follows_gained,
+            inbox_start: &self.inbox_start,
+            inbox_notes: &self.inbox_notes,
+            latest_note: &latest_note,
+            visible: &visible,
+            rank_score: &rank_score,
+            focal_of: &self.focal_of,
+            campaigns: &campaigns,
+            trend_boost: &trend_boost,
+        };
+        // Split the user-owned columns into chunks: each chunk is written by one task.
+        let n = world.users.count;
+        let mut rows = Vec::with_capacity(n.div_ceil(CHUNK_USERS));
+        let (mut est, mut journey) = (&mut self.estimates.values[..], &mut self.journey[..]);
+        let (mut ask, mut follows) = (&mut self.ask_topic[..], &mut self.recent_follows[..]);
+        let mut first = 0;
+        while first < n {
+            let len = CHUNK_USERS.min(n - first);
+            let (e, e_rest) = std::mem::take(&mut est).split_at_mut(len * t);
+            let (j, j_rest) = std::mem::take(&mut journey).split_at_mut(len * focal);
+            let (a, a_rest) = std::mem::take(&mut ask).split_at_mut(len);
+            let (f, f_rest) = std::mem::take(&mut follows).split_at_mut(len);
+            (est, journey, ask, follows) = (e_rest, j_rest, a_rest, f_rest);
+            rows.push(UserRows { first, est: e, journey: j, ask_topic: a, follows: f });
+            first += len;
+        }
+        rows.into_par_iter()
+            .map(|r| {
+                let mut out = ChunkOutcome::new(pools.len(), focal);
+                view.run_chunk(r, &mut out);
                 out
             })
             .collect()
@@ -433,6 +628,9 @@ impl<'w> VariantRun<'w> {
             ring_age_sum: self.ring_age_sum,
             institution_ticks: &self.institution_ticks,
             spec: &self.params.metrics,
+            focal: &self.params.journey.focal,
+            conversions: &self.conversions,
+            campaigns: &self.params.campaigns,
         });
         VariantOutput {
             name: name.to_string(),
@@ -444,133 +642,8 @@ impl<'w> VariantRun<'w> {
     }
 }
 
-/// Read-only context of the user phase.
-struct SessionCtx<'a, F> {
-    world: &'a World,
-    params: &'a Params,
-    pools: &'a Pools,
-    cutoffs: &'a [[f32; 2]],
-    notes: &'a Notes,
-    follows: &'a [AtomicU32],
-    feed: &'a F,
-    tick: u32,
-}
-
-/// Unnormalised topic weights est^sharpness; returns their sum.
-#[inline]
-fn topic_weights(row: &[f32], sharpness: f64, out: &mut [f64]) -> f64 {
-    let mut total = 0.0;
-    for (w, &e) in out.iter_mut().zip(row) {
-        *w = f64::from(e.max(1e-6)).powf(sharpness);
-        total += *w;
+fn add_into(acc: &mut [u64], x: &[u64]) {
+    for (a, b) in acc.iter_mut().zip(x) {
+        *a += b;
     }
-    total
-}
-
-/// The ring a user is served from for a topic.
-#[inline]
-fn user_ring(audience: Audience, estimate: f32, cut: [f32; 2]) -> usize {
-    match audience {
-        Audience::CrowdRings => ring_of(estimate, cut[0], cut[1]),
-        Audience::TrafficPools => 0,
-    }
-}
-
-impl<F: FeedPolicy> SessionCtx<'_, F> {
-    /// One user's tick: a Poisson number of feed decisions.
-    fn session(&self, u: usize, est: &mut [f32], weights: &mut [f64], out: &mut ChunkOutcome) {
-        let users = &self.world.users;
-        let p = self.params;
-        let f = &p.feed;
-        let mut rng = stream(p.seed, self.tick, u as u64, Purpose::Session);
-        let mean = f64::from(users.activity[u]);
-        let steps = if mean > 0.0 { Poisson::new(mean).map_or(0.0, |d| d.sample(&mut rng)) as u32 } else { 0 };
-        if steps == 0 {
-            return;
-        }
-        let total = topic_weights(est, f.interest_sharpness, weights);
-        let truth = users.interest_row(u);
-        let (core, hp) = (p.crowd.core_interest as f32, p.crowd.high_potential_interest as f32);
-        let k = self.feed.slate_size();
-        let mut slate = [0u32; MAX_SLATE as usize];
-        let mut covers = [CoverView::default(); MAX_SLATE as usize];
-        let mut consumed = 0u32;
-        for _ in 0..steps {
-            let mut len = 0;
-            for _ in 0..k {
-                // Up to three tries to find a note not already on the slate.
-                for _ in 0..3 {
-                    let topic = draw_topic(&mut rng, weights, total, f.exploration);
-                    let ring = user_ring(f.audience, est[topic], self.cutoffs[topic]);
-                    out.draws[self.pools.index(topic, ring)] += 1;
-                    if let Some(n) = self.pools.draw(topic, ring, unit(&mut rng))
-                        && !slate[..len].contains(&n)
-                    {
-                        slate[len] = n;
-                        len += 1;
-                        break;
-                    }
-                }
-            }
-            for i in 0..len {
-                let n = slate[i] as usize;
-                let interest = truth[self.notes.topic[n] as usize];
-                covers[i] = CoverView { interest, appeal: self.notes.appeal[n], quality: self.notes.quality[n] };
-                self.notes.counters[n].impressions[ring_of(interest, core, hp)].fetch_add(1, Relaxed);
-            }
-            if len == 0 {
-                continue;
-            }
-            let chosen = self.feed.choose(&p.response, &covers[..len], consumed, &mut rng);
-            if let Some(i) = chosen {
-                consumed += 1;
-                let n = slate[i] as usize;
-                let c = &self.notes.counters[n];
-                c.reads.fetch_add(1, Relaxed);
-                out.read_interest += f64::from(covers[i].interest);
-                out.reads += 1;
-                let acts = engage(&p.response, &covers[i], &mut rng);
-                for (hit, counter) in [
-                    (acts.like, &c.likes),
-                    (acts.collect, &c.collects),
-                    (acts.comment, &c.comments),
-                    (acts.share, &c.shares),
-                    (acts.follow, &c.follows),
-                ] {
-                    if hit {
-                        counter.fetch_add(1, Relaxed);
-                    }
-                }
-                if acts.follow {
-                    self.follows[self.notes.author[n] as usize].fetch_add(1, Relaxed);
-                }
-            }
-            // The recommender learns from every slot it showed (S5).
-            for (i, &n) in slate[..len].iter().enumerate() {
-                let topic = self.notes.topic[n as usize] as usize;
-                let e = &mut est[topic];
-                match self.feed.observe(chosen, i, f.signal_noise, &mut rng) {
-                    Signal::Positive => *e += (f.learning_rate as f32) * (1.0 - *e),
-                    Signal::Negative => *e -= (f.skip_learning_rate as f32) * *e,
-                }
-            }
-        }
-    }
-}
-
-/// Draws a slot's topic: uniform with chance `exploration`, else by weight.
-#[inline]
-fn draw_topic(rng: &mut Pcg64Mcg, weights: &[f64], total: f64, exploration: f64) -> usize {
-    let t = weights.len();
-    if unit(rng) < exploration || total <= 0.0 {
-        return ((unit(rng) * t as f64) as usize).min(t - 1);
-    }
-    let mut x = unit(rng) * total;
-    for (i, &w) in weights.iter().enumerate() {
-        if x < w {
-            return i;
-        }
-        x -= w;
-    }
-    t - 1
 }

@@ -12,10 +12,12 @@ pub mod stats;
 
 use std::collections::BTreeMap;
 
+use crate::behaviour::journey;
 use crate::content::RINGS;
+use crate::engine::CHANNELS;
 use crate::engine::TickRecord;
 use crate::report::CreatorRow;
-use crate::scenario::MetricsSpec;
+use crate::scenario::{CampaignSpec, MetricsSpec, SegmentFilter};
 use crate::world::FollowerTier;
 
 /// Named metrics of one variant, sorted by name.
@@ -44,6 +46,12 @@ pub struct VariantTotals<'a> {
     pub institution_ticks: &'a [Vec<u64>],
     /// Window settings.
     pub spec: &'a MetricsSpec,
+    /// Names of the focal institutions (journeys).
+    pub focal: &'a [String],
+    /// Conversions per focal institution and segment, `focal × 16`.
+    pub conversions: &'a [u64],
+    /// The scenario's campaigns.
+    pub campaigns: &'a [CampaignSpec],
 }
 
 /// The headline metrics of a finished variant.
@@ -110,8 +118,87 @@ pub fn variant_metrics(v: &VariantTotals) -> MetricMap {
     let reads_w: f64 = ticks.iter().map(|r| r.read_interest * r.reads as f64).sum();
     m.insert("read_interest".into(), share(reads_w, ticks.iter().map(|r| r.reads as f64).sum()));
     head_stability(v.institution_ticks, v.spec, &mut m);
+    channels_and_journeys(v, total, &mut m);
     m.insert("ticks".into(), ticks.len() as f64);
     m
+}
+
+/// Impressions by channel, and per focal institution the 5A funnel and conversions.
+///
+/// - `channel_share.<channel>`: share of impressions through feed, search, share, follow;
+/// - `out_of_ring_share`: share of impressions outside the crowd rings the note's stage
+///   had reached (only search, shares and follows get there);
+/// - `funnel.<focal>.<stage>`: users who reached each 5A stage (S7);
+/// - `conversions.<focal>` and `conversions_per_1000_impressions.<focal>` (per 1,000
+///   impressions of the institution's notes);
+/// - `segment_conversions.<focal>`: conversions in `metrics.segment`, when set;
+/// - `campaign.<name>.target_conversions`: conversions of the campaign group's journey in
+///   the campaign's target segment (everyone when untargeted).
+fn channels_and_journeys(v: &VariantTotals, total: f64, m: &mut MetricMap) {
+    let mut channels = [0u64; 4];
+    let (mut promoted, mut out_of_ring) = (0u64, 0u64);
+    let focal = v.focal.len();
+    let mut entered = vec![0u64; focal * 5];
+    let mut focal_imps = vec![0u64; focal];
+    for r in v.ticks {
+        for (a, x) in channels.iter_mut().zip(r.channel_impressions) {
+            *a += x;
+        }
+        promoted += r.promoted_impressions;
+        out_of_ring += r.out_of_ring_impressions;
+        for (a, x) in entered.iter_mut().zip(&r.funnel_entered) {
+            *a += x;
+        }
+        for (a, x) in focal_imps.iter_mut().zip(&r.focal_impressions) {
+            *a += x;
+        }
+    }
+    for (name, x) in CHANNELS.iter().zip(channels) {
+        m.insert(format!("impressions_by_channel.{name}"), x as f64);
+        m.insert(format!("channel_share.{name}"), share(x as f64, total));
+    }
+    m.insert("promoted_impressions".into(), promoted as f64);
+    m.insert("out_of_ring_share".into(), share(out_of_ring as f64, total));
+    let segments = crate::world::Segment::COUNT;
+    let mut all_conversions = 0u64;
+    let mut all_focal_imps = 0u64;
+    for (f, name) in v.focal.iter().enumerate() {
+        // A user who skips a stage in one read never does: counts are cumulative entries.
+        for (s, stage) in journey::STAGE_NAMES.iter().enumerate() {
+            m.insert(format!("funnel.{name}.{stage}"), entered[f * 5 + s] as f64);
+        }
+        let conv: u64 = v.conversions[f * segments..(f + 1) * segments].iter().sum();
+        all_conversions += conv;
+        all_focal_imps += focal_imps[f];
+        m.insert(format!("conversions.{name}"), conv as f64);
+        m.insert(format!("conversions_per_1000_impressions.{name}"), 1000.0 * share(conv as f64, focal_imps[f] as f64));
+        if let Some(seg) = &v.spec.segment {
+            let c = in_segment(&v.conversions[f * segments..(f + 1) * segments], seg);
+            m.insert(format!("segment_conversions.{name}"), c as f64);
+        }
+    }
+    m.insert("conversions".into(), all_conversions as f64);
+    m.insert(
+        "conversions_per_1000_focal_impressions".into(),
+        1000.0 * share(all_conversions as f64, all_focal_imps as f64),
+    );
+    for c in v.campaigns {
+        if let Some(f) = v.focal.iter().position(|n| n == &c.group) {
+            let any = SegmentFilter::default();
+            let conv = in_segment(&v.conversions[f * segments..(f + 1) * segments], c.target.as_ref().unwrap_or(&any));
+            m.insert(format!("campaign.{}.target_conversions", c.name), conv as f64);
+        }
+    }
+}
+
+/// Sum over the segments a filter admits.
+fn in_segment(per_segment: &[u64], filter: &SegmentFilter) -> u64 {
+    per_segment
+        .iter()
+        .enumerate()
+        .filter(|(s, _)| crate::engine::segment_matches(filter, crate::world::Segment(*s as u8)))
+        .map(|(_, &x)| x)
+        .sum()
 }
 
 /// Stability of the institutions' head across windows of ticks (S4).

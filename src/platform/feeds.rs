@@ -59,7 +59,9 @@ impl FeedPolicy for TwoColumnFeed {
         logit_choice(
             slate.iter().enumerate().map(|(i, c)| {
                 // Two columns: covers i and i+1 share a row.
-                r.cover_appeal_weight * f64::from(c.appeal) + r.cover_interest_weight * f64::from(c.interest)
+                r.cover_appeal_weight * f64::from(c.appeal)
+                    + r.cover_interest_weight * f64::from(c.interest)
+                    + r.social_influence * f64::from(c.social)
                     - r.row_penalty * (i / 2) as f64
                     - fatigue
             }),
@@ -83,7 +85,10 @@ impl FeedPolicy for SingleColumnFeed {
         let c = slate.first()?;
         let a = &r.completion;
         let p = sigmoid(
-            a.intercept + a.interest * f64::from(c.interest) + a.quality * f64::from(c.quality)
+            a.intercept
+                + a.interest * f64::from(c.interest)
+                + a.quality * f64::from(c.quality)
+                + r.social_influence * f64::from(c.social)
                 - r.fatigue * f64::from(consumed),
         );
         (unit(rng) < p).then_some(0)

@@ -12,10 +12,12 @@
 
 mod feeds;
 mod pools;
+mod search;
 mod staging;
 
 pub use feeds::{FeedPolicy, Signal, SingleColumnFeed, TwoColumnFeed};
-pub use pools::{AliasTable, Pools, ring_of};
+pub use pools::{Pools, ring_of};
+pub use search::{SearchIndex, WeightedList};
 pub use staging::Staging;
 
 /// The platform's interest estimates, row-major `users × topics`.

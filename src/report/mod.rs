@@ -10,9 +10,6 @@
 //! - `lorenz.csv`: Lorenz curve points of creator impressions per variant;
 //! - `perf.json`: wall time, impressions per second, peak memory, threads.
 
-pub mod html;
-pub mod svg;
-
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -195,7 +192,12 @@ impl RunOutput {
         let mut w = csv::Writer::from_writer(Vec::new());
         w.write_record(["tick", "variant", "metric", "value"])?;
         for v in &self.variants {
+            let mut funnel: Vec<u64> = Vec::new();
             for r in &v.ticks {
+                funnel.resize(r.funnel_entered.len(), 0);
+                for (a, x) in funnel.iter_mut().zip(&r.funnel_entered) {
+                    *a += x;
+                }
                 let mut row = |metric: &str, value: f64| {
                     w.write_record([r.tick.to_string().as_str(), v.name.as_str(), metric, value.to_string().as_str()])
                 };
@@ -215,6 +217,18 @@ impl RunOutput {
                     row(&format!("ring_impressions.{name}"), r.ring_impressions[i] as f64)?;
                 }
                 row("interest_rank_corr", r.interest_rank_corr)?;
+                for (name, x) in crate::engine::CHANNELS.iter().zip(r.channel_impressions) {
+                    row(&format!("channel_impressions.{name}"), x as f64)?;
+                }
+                row("promoted_impressions", r.promoted_impressions as f64)?;
+                row("out_of_ring_impressions", r.out_of_ring_impressions as f64)?;
+                // The funnel is cumulative: users who have reached each stage so far, summed
+                // over focal institutions.
+                let focal = r.focal_impressions.len();
+                for (s, stage) in crate::behaviour::journey::STAGE_NAMES.iter().enumerate() {
+                    let all: u64 = (0..focal).map(|f| funnel[f * 5 + s]).sum();
+                    row(&format!("funnel.{stage}"), all as f64)?;
+                }
                 row("read_interest", r.read_interest)?;
             }
         }

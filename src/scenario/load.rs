@@ -16,7 +16,10 @@ use serde::Deserialize;
 use toml::de::{DeTable, DeValue};
 use toml::{Table, Value};
 
-use super::schema::{CrowdSpec, Demographics, EngagementWeights, MetricsSpec, Params, ResponseModel};
+use super::schema::{
+    CrowdSpec, Demographics, EngagementWeights, FollowFeedSpec, JourneySpec, KindTable, MetricsSpec, Params,
+    ResponseModel, SearchSpec, SharingSpec,
+};
 use super::validate::{self, Violation};
 use super::{Scenario, VariantSpec};
 
@@ -108,6 +111,10 @@ pub fn load_str(text: &str, source: &str, overrides: &[String]) -> Result<Scenar
     if doc.is_empty() {
         return Err(empty());
     }
+    let extended = doc.contains_key("extends");
+    if extended {
+        doc = resolve_extends(doc, source, 0)?;
+    }
     let variants = match doc.remove("variants") {
         None => vec![Table::new()],
         Some(Value::Array(items)) if !items.is_empty() => items
@@ -122,7 +129,9 @@ pub fn load_str(text: &str, source: &str, overrides: &[String]) -> Result<Scenar
             return Err(locator.invalid("variants", "must be a non-empty array of tables ([[variants]] with a `name`)"));
         }
     };
-    check_base(&locator)?;
+    if !extended {
+        check_base(&locator)?;
+    }
     fill_defaults(&mut doc);
     let has_variants = variants.len() > 1 || !variants[0].is_empty();
     let overrides = overrides.iter().map(|a| parse_override(a, source)).collect::<Result<Vec<_>, _>>()?;
@@ -178,6 +187,29 @@ pub fn load_str(text: &str, source: &str, overrides: &[String]) -> Result<Scenar
 }
 
 /// Type-checks the base alone so that its errors keep their spans.
+/// `extends = "other.toml"` (relative to the file) starts from another scenario: its
+/// tables are deep-merged under this file's, and any array this file gives (topics,
+/// creators, variants, campaigns) replaces the other's whole.
+fn resolve_extends(mut doc: Table, source: &str, depth: usize) -> Result<Table, ScenarioError> {
+    let Some(parent) = doc.remove("extends") else { return Ok(doc) };
+    let invalid =
+        |message: String| ScenarioError::Invalid { path: source.to_string(), line: 0, key: "extends".into(), message };
+    let Value::String(rel) = parent else {
+        return Err(invalid("must be a string: the path of the scenario this one starts from".into()));
+    };
+    if depth >= 4 {
+        return Err(invalid(format!("= \"{rel}\": scenarios may extend each other at most 4 deep")));
+    }
+    let path = std::path::Path::new(source).parent().unwrap_or(std::path::Path::new(".")).join(&rel);
+    let shown = path.display().to_string();
+    let text =
+        std::fs::read_to_string(&path).map_err(|e| invalid(format!("= \"{rel}\": cannot read `{shown}`: {e}")))?;
+    let base: Table = toml::from_str(&text).map_err(|e| Locator { text: &text, source: &shown }.syntax(&e))?;
+    let mut base = resolve_extends(base, &shown, depth + 1)?;
+    deep_merge(&mut base, doc);
+    Ok(base)
+}
+
 fn check_base(locator: &Locator) -> Result<(), ScenarioError> {
     // Parsed from text (variants blanked), so unknown keys and wrong types in the base
     // get exact positions.
@@ -202,6 +234,11 @@ fn fill_defaults(doc: &mut Table) {
     put(doc, "response", ResponseModel::default());
     put(doc, "engagement_weights", EngagementWeights::default());
     put(doc, "metrics", MetricsSpec::default());
+    put(doc, "journey", JourneySpec::default());
+    put(doc, "search", SearchSpec::default());
+    put(doc, "sharing", SharingSpec::default());
+    put(doc, "follow_feed", FollowFeedSpec::default());
+    put(doc, "kinds", KindTable::default());
 }
 
 /// The text with every `[[variants]]` block blanked out with spaces (byte offsets kept,

@@ -42,6 +42,288 @@ pub struct Params {
     /// How metrics are windowed.
     #[serde(default)]
     pub metrics: MetricsSpec,
+    /// What each content kind offers a reader (S7, S12).
+    #[serde(default)]
+    pub kinds: KindTable,
+    /// The 5A journey towards focal institutions (S7).
+    #[serde(default)]
+    pub journey: JourneySpec,
+    /// The search channel (S9).
+    #[serde(default)]
+    pub search: SearchSpec,
+    /// Word of mouth over the social graph (S6).
+    #[serde(default)]
+    pub sharing: SharingSpec,
+    /// The follow channel: notes from followed creators.
+    #[serde(default)]
+    pub follow_feed: FollowFeedSpec,
+    /// Paid or incentivised campaigns (S12).
+    #[serde(default)]
+    pub campaigns: Vec<CampaignSpec>,
+    /// Temporary surges of interest in a topic (trending topics, S12; questions of the
+    /// day such as deposit rates).
+    #[serde(default)]
+    pub trends: Vec<TrendSpec>,
+}
+
+/// The kind of a note's content (S12).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ContentKind {
+    /// Everyday lifestyle content.
+    Lifestyle,
+    /// Investor education (S12: Jianghai, CICC Wealth).
+    Education,
+    /// Practical how-to content.
+    Practical,
+    /// Answers to what users currently ask (S12: deposit rates, gold bars).
+    Answer,
+    /// Tie-ins to a trending topic (S12).
+    Trending,
+    /// Events aimed at a segment (S12: pink design, a mascot).
+    Event,
+    /// A user's review of an institution (S7 advocacy; S12 incentivised reviews).
+    Review,
+}
+
+impl ContentKind {
+    /// All kinds, in index order.
+    pub const ALL: [ContentKind; 7] = [
+        ContentKind::Lifestyle,
+        ContentKind::Education,
+        ContentKind::Practical,
+        ContentKind::Answer,
+        ContentKind::Trending,
+        ContentKind::Event,
+        ContentKind::Review,
+    ];
+}
+
+/// What a reader gets from a content kind.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct KindParams {
+    /// How useful the content is for a decision, in [0, 1] (drives appeal → ask → act).
+    pub usefulness: f64,
+    /// How credible it is, in [0, 1] (drives ask → act, S7).
+    pub credibility: f64,
+    /// Added to cover appeal.
+    pub appeal_bonus: f64,
+}
+
+/// Parameters of every content kind.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct KindTable {
+    /// Lifestyle.
+    pub lifestyle: KindParams,
+    /// Investor education.
+    pub education: KindParams,
+    /// Practical how-to.
+    pub practical: KindParams,
+    /// Answers to current questions.
+    pub answer: KindParams,
+    /// Trending tie-ins.
+    pub trending: KindParams,
+    /// Segment events.
+    pub event: KindParams,
+    /// User reviews.
+    pub review: KindParams,
+}
+
+impl KindTable {
+    /// The parameters of a kind.
+    pub fn get(&self, k: ContentKind) -> &KindParams {
+        match k {
+            ContentKind::Lifestyle => &self.lifestyle,
+            ContentKind::Education => &self.education,
+            ContentKind::Practical => &self.practical,
+            ContentKind::Answer => &self.answer,
+            ContentKind::Trending => &self.trending,
+            ContentKind::Event => &self.event,
+            ContentKind::Review => &self.review,
+        }
+    }
+}
+
+impl Default for KindTable {
+    fn default() -> Self {
+        // assumption: S7 says useful, authentic, credible content drives ask to act; S12
+        // lists education, practical answers, events and reviews. The sizes are ours.
+        let k = |usefulness, credibility, appeal_bonus| KindParams { usefulness, credibility, appeal_bonus };
+        KindTable {
+            lifestyle: k(0.2, 0.5, 0.0),
+            education: k(0.8, 0.8, 0.0),
+            practical: k(0.9, 0.7, 0.05),
+            answer: k(0.9, 0.8, 0.1),
+            trending: k(0.3, 0.5, 0.2),
+            event: k(0.4, 0.6, 0.2),
+            review: k(0.7, 0.9, 0.0),
+        }
+    }
+}
+
+/// The 5A journey (S7): aware → appeal → ask → act → advocate, per focal institution.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct JourneySpec {
+    /// Creator groups whose journeys are tracked (at most 4).
+    pub focal: Vec<String>,
+    /// Chance an impression of a focal note makes an unaware user aware.
+    pub aware_per_impression: f64,
+    /// Chance a read moves a user to appeal, times the note's quality.
+    pub appeal_per_read: f64,
+    /// Chance a read moves a user from appeal to ask, times usefulness × interest.
+    pub ask_per_read: f64,
+    /// Chance a read moves a user from ask to act, times credibility × usefulness.
+    pub act_per_read: f64,
+    /// Chance a user who acts advocates: posts a review and shares it with friends.
+    pub advocate_rate: f64,
+}
+
+impl Default for JourneySpec {
+    fn default() -> Self {
+        // assumption: rates that give per-mille conversion per impression, near commonly
+        // reported finance-content funnels.
+        JourneySpec {
+            focal: Vec::new(),
+            aware_per_impression: 0.3,
+            appeal_per_read: 0.5,
+            ask_per_read: 0.4,
+            act_per_read: 0.3,
+            advocate_rate: 0.2,
+        }
+    }
+}
+
+/// The search channel (S9).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SearchSpec {
+    /// Whether users can search.
+    pub enabled: bool,
+    /// Chance a decision is a search for a user in the ask stage of a focal journey.
+    pub ask_search_rate: f64,
+    /// Chance a decision is a search for anyone else.
+    pub base_search_rate: f64,
+    /// Share of searches the user starts (their own question); the rest follow the
+    /// platform's suggestion (seed: S9, 88 %).
+    pub user_initiated_share: f64,
+    /// Chance an asking user searches the institution by name rather than the topic
+    /// (S9: terms get more specific as the decision nears).
+    pub by_name_share: f64,
+    /// Results shown per search.
+    pub results: u32,
+    /// Exponent on (1 + author followers) in search ranking.
+    pub follower_weight: f64,
+    /// Weight of the relative engagement rate in search ranking.
+    pub quality_weight: f64,
+}
+
+impl Default for SearchSpec {
+    fn default() -> Self {
+        SearchSpec {
+            enabled: true,
+            ask_search_rate: 0.3,       // assumption: asking users search often (S7 ask)
+            base_search_rate: 0.05,     // assumption
+            user_initiated_share: 0.88, // seed: S9
+            by_name_share: 0.5,         // assumption
+            results: 4,                 // assumption: a screen of results
+            follower_weight: 0.1,       // assumption: relevance and quality rank results (S9)
+            quality_weight: 2.0,        // assumption
+        }
+    }
+}
+
+/// Word of mouth (S6).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SharingSpec {
+    /// Whether shares and advocates' reviews reach friends.
+    pub enabled: bool,
+    /// Friends who receive one share.
+    pub friends_per_share: u32,
+}
+
+impl Default for SharingSpec {
+    fn default() -> Self {
+        SharingSpec { enabled: true, friends_per_share: 3 } // assumption
+    }
+}
+
+/// Notes from followed creators.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FollowFeedSpec {
+    /// Chance a decision of a user who follows someone is served from the follow feed.
+    pub share: f64,
+}
+
+impl Default for FollowFeedSpec {
+    fn default() -> Self {
+        FollowFeedSpec { share: 0.1 } // assumption: most browsing is the discovery feed
+    }
+}
+
+/// A segment filter: each field, when given, must match.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SegmentFilter {
+    /// Women (true) or men (false).
+    pub female: Option<bool>,
+    /// Tier-1/2 city residents.
+    pub high_tier_city: Option<bool>,
+    /// Born after 1995.
+    pub born_after_1995: Option<bool>,
+}
+
+/// A campaign: a creator group posts extra notes of one kind and buys promoted slots,
+/// optionally only for a segment, optionally with prizes for reviews (S12).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CampaignSpec {
+    /// Campaign name.
+    pub name: String,
+    /// The creator group running it.
+    pub group: String,
+    /// Kind of the campaign's notes.
+    pub kind: ContentKind,
+    /// First tick (inclusive).
+    pub start_tick: u32,
+    /// Last tick (exclusive).
+    pub end_tick: u32,
+    /// Extra notes per tick the group posts (spread over its accounts).
+    #[serde(default)]
+    pub posts_per_tick: f64,
+    /// Promoted impressions bought per tick (the budget).
+    #[serde(default)]
+    pub promoted_per_tick: f64,
+    /// Who the promoted slots go to; absent means everyone.
+    #[serde(default)]
+    pub target: Option<SegmentFilter>,
+    /// Whether users who act during the campaign get a prize for posting a review.
+    #[serde(default)]
+    pub review_prize: bool,
+    /// Added chance to advocate for prize winners.
+    #[serde(default)]
+    pub prize_advocacy: f64,
+    /// Share of credibility prize reviews lose (readers discount paid praise).
+    #[serde(default)]
+    pub prize_credibility_drop: f64,
+}
+
+/// A temporary surge of interest in a topic.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrendSpec {
+    /// The topic.
+    pub topic: String,
+    /// First tick (inclusive).
+    pub start_tick: u32,
+    /// Last tick (exclusive).
+    pub end_tick: u32,
+    /// Added to every user's interest in the topic while it lasts (capped at 1).
+    pub interest_boost: f64,
 }
 
 /// Metric settings.
@@ -52,12 +334,15 @@ pub struct MetricsSpec {
     pub window_ticks: u32,
     /// Institutions counted as the head when measuring stability (S4 speaks of the top 10).
     pub head_institutions: u32,
+    /// A segment whose conversions are reported apart (`segment_conversions.<focal>`).
+    #[serde(default)]
+    pub segment: Option<SegmentFilter>,
 }
 
 impl Default for MetricsSpec {
     fn default() -> Self {
         // assumption: weekly windows; seed: S4 (the industry's top-10 institutions)
-        Self { window_ticks: 7, head_institutions: 10 }
+        Self { window_ticks: 7, head_institutions: 10, segment: None }
     }
 }
 
@@ -239,6 +524,9 @@ pub struct CreatorGroup {
     /// How cover appeal follows quality: 1 = covers are honest, 0 = unrelated.
     #[serde(default = "default_cover_honesty")]
     pub cover_honesty: f64,
+    /// Mix of content kinds the group posts (relative weights); empty means lifestyle.
+    #[serde(default)]
+    pub kinds: std::collections::BTreeMap<ContentKind, f64>,
 }
 
 fn one_u32() -> u32 {
@@ -277,6 +565,9 @@ pub struct ResponseModel {
     pub row_penalty: f64,
     /// Utility lost per note already consumed this tick.
     pub fatigue: f64,
+    /// Utility per unit of ln(1 + visible likes) when counts are shown (social influence).
+    #[serde(default = "default_social_influence")]
+    pub social_influence: f64,
     /// Log-odds of watching a full-screen item to completion.
     pub completion: ActLogit,
     /// Like given a read.
@@ -302,6 +593,7 @@ impl Default for ResponseModel {
             outside_option: 2.0,
             row_penalty: 0.3,
             fatigue: 0.02,
+            social_influence: default_social_influence(),
             completion: act(-2.5, 3.0, 2.0),
             like: act(-3.0, 2.0, 2.5),
             collect: act(-4.0, 2.0, 2.5),
@@ -310,6 +602,10 @@ impl Default for ResponseModel {
             follow: act(-6.5, 2.0, 2.5),
         }
     }
+}
+
+fn default_social_influence() -> f64 {
+    0.1 // assumption: counts nudge choices (multi-world music-market experiments show the effect)
 }
 
 /// Weights of the commonly reported engagement score (CES).
@@ -393,4 +689,28 @@ pub struct FeedSpec {
     pub skip_learning_rate: f64,
     /// Chance that the observed signal is flipped (watch time is a noisy signal).
     pub signal_noise: f64,
+    /// Order of items in a slate.
+    #[serde(default)]
+    pub slate_order: SlateOrder,
+    /// Whether covers show engagement counts (then they enter the choice through
+    /// `response.social_influence`).
+    #[serde(default = "yes")]
+    pub show_counts: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// How a slate's items are ordered.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SlateOrder {
+    /// By the recommender's weight, best first.
+    #[default]
+    Ranked,
+    /// In draw order (random).
+    Random,
+    /// By visible like counts, most first.
+    Popularity,
 }

@@ -50,6 +50,8 @@ pub fn validate(s: &Scenario) -> Result<(), Violation> {
             ("creators", serde_json::to_value(&p.creators)),
             ("seed", serde_json::to_value(p.seed)),
             ("ticks", serde_json::to_value(p.ticks)),
+            // Focal institutions get advocate accounts in the world's creator table.
+            ("journey.focal", serde_json::to_value(&p.journey.focal)),
         ]
         .map(|(k, v)| (k, v.unwrap_or_default()))
     };
@@ -63,8 +65,9 @@ pub fn validate(s: &Scenario) -> Result<(), Violation> {
                     key,
                     message: format!(
                         "{this} but {that} in the first variant `{}`: variants share one world, so only \
-                         [feed], [response], [engagement_weights] and [metrics] may differ between \
-                         them; give a different world its own scenario file",
+                         [feed], [response], [engagement_weights], [metrics], the journey's rates, \
+                         [search], [sharing], [follow_feed], [kinds], [[campaigns]] and [[trends]] \
+                         may differ between them; give a different world its own scenario file",
                         first.name
                     ),
                 });
@@ -296,6 +299,122 @@ fn check_params(p: &Params) -> Check {
     }
     if p.metrics.head_institutions == 0 {
         fail("metrics.head_institutions", "= 0: valid values are 1 or more")?;
+    }
+    check_journeys(p)?;
+    Ok(())
+}
+
+/// Journeys, search, sharing, campaigns and trends (issue 4 keys).
+fn check_journeys(p: &Params) -> Check {
+    let groups: Vec<&str> = p.creators.iter().map(|g| g.name.as_str()).collect();
+    let topics: Vec<&str> = p.topics.iter().map(|t| t.name.as_str()).collect();
+    if p.journey.focal.len() > 4 {
+        fail(
+            "journey.focal",
+            format!("names {} groups: at most 4 focal institutions are tracked", p.journey.focal.len()),
+        )?;
+    }
+    for (i, f) in p.journey.focal.iter().enumerate() {
+        if !groups.contains(&f.as_str()) {
+            fail(
+                format!("journey.focal[{i}]"),
+                format!("`{f}` is not a creator group; groups are: {}", groups.join(", ")),
+            )?;
+        }
+        if p.journey.focal[..i].contains(f) {
+            fail(format!("journey.focal[{i}]"), format!("`{f}` is named twice"))?;
+        }
+    }
+    let j = &p.journey;
+    for (k, v) in [
+        ("aware_per_impression", j.aware_per_impression),
+        ("appeal_per_read", j.appeal_per_read),
+        ("ask_per_read", j.ask_per_read),
+        ("act_per_read", j.act_per_read),
+        ("advocate_rate", j.advocate_rate),
+    ] {
+        in_range(&format!("journey.{k}"), v, 0.0, 1.0)?;
+    }
+    let s = &p.search;
+    for (k, v) in [
+        ("ask_search_rate", s.ask_search_rate),
+        ("base_search_rate", s.base_search_rate),
+        ("user_initiated_share", s.user_initiated_share),
+        ("by_name_share", s.by_name_share),
+    ] {
+        in_range(&format!("search.{k}"), v, 0.0, 1.0)?;
+    }
+    if s.results == 0 || s.results > MAX_SLATE {
+        fail("search.results", format!("= {} is out of range: valid values are 1 to {MAX_SLATE}", s.results))?;
+    }
+    in_range("search.follower_weight", s.follower_weight, 0.0, 3.0)?;
+    in_range("search.quality_weight", s.quality_weight, 0.0, 50.0)?;
+    in_range("follow_feed.share", p.follow_feed.share, 0.0, 1.0)?;
+    if s.ask_search_rate + p.follow_feed.share > 1.0 || s.base_search_rate + p.follow_feed.share > 1.0 {
+        fail(
+            "follow_feed.share",
+            "plus a search rate exceeds 1: a decision is a search, a follow-feed look or a feed slate",
+        )?;
+    }
+    if p.sharing.friends_per_share > 100 {
+        fail(
+            "sharing.friends_per_share",
+            format!("= {} is out of range: valid values are 0 to 100", p.sharing.friends_per_share),
+        )?;
+    }
+    for (name, k) in [
+        ("lifestyle", &p.kinds.lifestyle),
+        ("education", &p.kinds.education),
+        ("practical", &p.kinds.practical),
+        ("answer", &p.kinds.answer),
+        ("trending", &p.kinds.trending),
+        ("event", &p.kinds.event),
+        ("review", &p.kinds.review),
+    ] {
+        in_range(&format!("kinds.{name}.usefulness"), k.usefulness, 0.0, 1.0)?;
+        in_range(&format!("kinds.{name}.credibility"), k.credibility, 0.0, 1.0)?;
+        in_range(&format!("kinds.{name}.appeal_bonus"), k.appeal_bonus, -1.0, 1.0)?;
+    }
+    for (i, g) in p.creators.iter().enumerate() {
+        for (k, w) in &g.kinds {
+            in_range(
+                &format!("creators[{i}].kinds.{}", serde_json::to_string(k).unwrap_or_default().trim_matches('"')),
+                *w,
+                0.0,
+                1e6,
+            )?;
+        }
+    }
+    for (i, c) in p.campaigns.iter().enumerate() {
+        let key = |k: &str| format!("campaigns[{i}].{k}");
+        if !groups.contains(&c.group.as_str()) {
+            fail(key("group"), format!("`{}` is not a creator group; groups are: {}", c.group, groups.join(", ")))?;
+        }
+        if c.start_tick >= c.end_tick {
+            fail(key("end_tick"), format!("= {} must be after start_tick = {}", c.end_tick, c.start_tick))?;
+        }
+        in_range(&key("posts_per_tick"), c.posts_per_tick, 0.0, 1e4)?;
+        in_range(&key("promoted_per_tick"), c.promoted_per_tick, 0.0, 1e12)?;
+        in_range(&key("prize_advocacy"), c.prize_advocacy, 0.0, 1.0)?;
+        in_range(&key("prize_credibility_drop"), c.prize_credibility_drop, 0.0, 1.0)?;
+        if p.campaigns[..i].iter().any(|o| o.name == c.name) {
+            fail(key("name"), format!("`{}` is used twice", c.name))?;
+        }
+    }
+    for (i, t) in p.trends.iter().enumerate() {
+        if !topics.contains(&t.topic.as_str()) {
+            fail(
+                format!("trends[{i}].topic"),
+                format!("`{}` is not a topic; topics are: {}", t.topic, topics.join(", ")),
+            )?;
+        }
+        if t.start_tick >= t.end_tick {
+            fail(
+                format!("trends[{i}].end_tick"),
+                format!("= {} must be after start_tick = {}", t.end_tick, t.start_tick),
+            )?;
+        }
+        in_range(&format!("trends[{i}].interest_boost"), t.interest_boost, 0.0, 1.0)?;
     }
     Ok(())
 }

@@ -67,19 +67,43 @@ pub struct Creators {
     pub groups: Vec<CreatorGroup>,
     /// Each group's topic ids (indices into the scenario's topics).
     pub group_topics: Vec<Vec<u8>>,
+    /// For each group, the index of the focal institution it is (journeys, S7).
+    pub group_focal: Vec<Option<u8>>,
+    /// For each focal institution, the account that authors its advocates' reviews:
+    /// a pseudo-creator `advocates:<group>` standing for the users who post them.
+    pub advocate_account: Vec<u32>,
 }
 
 impl Creators {
     /// Expands the scenario's groups into accounts and draws their follower counts.
     pub fn generate(p: &Params) -> Creators {
+        let mut groups = p.creators.clone();
+        let mut group_focal: Vec<Option<u8>> =
+            groups.iter().map(|g| p.journey.focal.iter().position(|f| f == &g.name).map(|i| i as u8)).collect();
+        // One pseudo-creator per focal institution authors its advocates' reviews (UGC, S2).
+        for (fi, name) in p.journey.focal.iter().enumerate() {
+            let base = groups.iter().find(|g| &g.name == name).expect("validated focal group").clone();
+            groups.push(CreatorGroup {
+                name: format!("advocates:{name}"),
+                kind: CreatorKind::Ordinary,
+                count: 1,
+                followers: Some(0),
+                followers_median: None,
+                followers_sigma: None,
+                posts_per_tick: 0.0,
+                kinds: Default::default(),
+                ..base
+            });
+            group_focal.push(Some(fi as u8));
+        }
         let mut c = Creators {
             count: 0,
             group: Vec::new(),
             kind: Vec::new(),
             followers: Vec::new(),
-            groups: p.creators.clone(),
-            group_topics: p
-                .creators
+            group_focal,
+            advocate_account: Vec::new(),
+            group_topics: groups
                 .iter()
                 .map(|g| {
                     g.topics
@@ -88,8 +112,12 @@ impl Creators {
                         .collect()
                 })
                 .collect(),
+            groups: Vec::new(),
         };
-        for (gi, g) in p.creators.iter().enumerate() {
+        for (gi, g) in groups.iter().enumerate() {
+            if gi >= p.creators.len() {
+                c.advocate_account.push(c.count as u32);
+            }
             for _ in 0..g.count {
                 let id = c.count as u64;
                 let followers = match (g.followers, g.followers_median) {
@@ -108,6 +136,7 @@ impl Creators {
                 c.count += 1;
             }
         }
+        c.groups = groups;
         c
     }
 

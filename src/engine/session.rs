@@ -1,0 +1,551 @@
+//! Phase 3 of a tick: one user's day.
+//!
+//! A user first sees what friends shared with them (share channel), then makes a Poisson
+//! number of decisions. Each decision is a search (S9; likelier for users asking about a
+//! focal institution, S7), a look at the follow feed, or a feed slate, which may carry a
+//! campaign's promoted slot (S12). Every impression is counted by channel; every read may
+//! move the user's 5A journey (S7), lead to a follow, or a share to friends (S6).
+//!
+//! The user reads only the tick's snapshot ([`TickView`]) and writes only its own rows
+//! ([`UserRows`]), integer atomics and its chunk's [`ChunkOutcome`], so results do not
+//! depend on threads or scheduling.
+
+use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
+
+use rand_distr::{Distribution, Normal, Poisson};
+use rand_pcg::Pcg64Mcg;
+
+use crate::behaviour::journey::{self, ACT, ADVOCATE, ASK, Exposure};
+use crate::behaviour::{CoverView, engage};
+use crate::content::{NO_CAMPAIGN, NewNote, Notes};
+use crate::platform::{FeedPolicy, Pools, SearchIndex, Signal, TwoColumnFeed, WeightedList, ring_of};
+use crate::rng::{Purpose, stream, unit};
+use crate::scenario::{Audience, ContentKind, MAX_SLATE, Params, SegmentFilter, SlateOrder};
+use crate::world::{Segment, World};
+
+/// Channels an impression can come through.
+pub const CHANNELS: [&str; 4] = ["feed", "search", "share", "follow"];
+const FEED: usize = 0;
+const SEARCH: usize = 1;
+const SHARE: usize = 2;
+const FOLLOW: usize = 3;
+
+/// Most shared notes a user sees per tick (an inbox, not a flood).
+pub const INBOX_LIMIT: usize = 20;
+/// Recent follows a user keeps for the follow feed (beyond the initial follow graph).
+pub const RECENT_FOLLOWS: usize = 4;
+/// Marks an empty follow slot or a creator without an active note.
+pub const NONE: u32 = u32::MAX;
+
+/// A campaign as the tick sees it.
+#[derive(Debug, Clone)]
+pub struct CampaignTick {
+    /// Whether it runs this tick.
+    pub active: bool,
+    /// Its active notes (uniform).
+    pub notes: WeightedList,
+    /// Chance an eligible feed decision carries its promoted slot.
+    pub slot_chance: f64,
+    /// Who is eligible.
+    pub target: Option<SegmentFilter>,
+    /// Focal index of the running group, if it is focal.
+    pub focal: Option<u8>,
+    /// Added advocacy chance for users who act during it.
+    pub prize_advocacy: f64,
+    /// Credibility share prize reviews lose.
+    pub prize_credibility_drop: f64,
+    /// Whether it offers review prizes.
+    pub review_prize: bool,
+}
+
+/// Whether a segment passes a filter.
+pub fn matches(filter: &SegmentFilter, seg: Segment) -> bool {
+    let ok = |want: Option<bool>, bit: u8| want.is_none_or(|w| seg.has(bit) == w);
+    ok(filter.female, Segment::FEMALE)
+        && ok(filter.high_tier_city, Segment::HIGH_TIER)
+        && ok(filter.born_after_1995, Segment::AFTER_1995)
+}
+
+/// Read-only state of the tick.
+pub struct TickView<'a, F> {
+    pub world: &'a World,
+    pub params: &'a Params,
+    pub feed: &'a F,
+    pub tick: u32,
+    pub pools: &'a Pools,
+    pub search: &'a SearchIndex,
+    pub cutoffs: &'a [[f32; 2]],
+    pub notes: &'a Notes,
+    /// Each note's stage (crowd ring reach) at the tick's start.
+    pub stage: &'a [u8],
+    pub follows_gained: &'a [AtomicU32],
+    /// Shared notes per user: `inbox_notes[inbox_start[u]..inbox_start[u + 1]]`.
+    pub inbox_start: &'a [u32],
+    pub inbox_notes: &'a [u32],
+    /// Each creator's newest active note, or [`NONE`].
+    pub latest_note: &'a [u32],
+    /// ln(1 + likes) per note as covers show it (0 when counts are hidden).
+    pub visible: &'a [f32],
+    /// The recommender's ranking score per note (smoothed engagement rate).
+    pub rank_score: &'a [f32],
+    /// Focal index of each creator, or `u8::MAX`.
+    pub focal_of: &'a [u8],
+    pub campaigns: &'a [CampaignTick],
+    /// Interest added to each topic by running trends.
+    pub trend_boost: &'a [f32],
+}
+
+/// The rows of a chunk of users that only they write.
+pub struct UserRows<'a> {
+    /// Id of the chunk's first user.
+    pub first: usize,
+    /// Estimated interests, `users × topics`.
+    pub est: &'a mut [f32],
+    /// Journey stages, `users × focal`.
+    pub journey: &'a mut [u8],
+    /// The topic each user last started asking about.
+    pub ask_topic: &'a mut [u8],
+    /// Recently followed creators.
+    pub follows: &'a mut [[u32; RECENT_FOLLOWS]],
+}
+
+/// A review an advocate will post next tick, with who posted it (to share with friends).
+#[derive(Debug, Clone, Copy)]
+pub struct ReviewPost {
+    /// The note to post (author: the focal institution's advocate account).
+    pub note: NewNote,
+    /// The advocate.
+    pub user: u32,
+}
+
+/// What a chunk of users did in a tick (merged in chunk order).
+#[derive(Debug, Default)]
+pub struct ChunkOutcome {
+    pub draws: Vec<u32>,
+    pub read_interest: f64,
+    pub reads: u64,
+    pub channel: [u64; 4],
+    pub promoted: u64,
+    pub out_of_ring: u64,
+    /// Users entering each journey stage, `focal × 5` (aware … advocate).
+    pub entered: Vec<u64>,
+    /// Conversions (acts) per focal institution and segment, `focal × 16`.
+    pub conversions: Vec<u64>,
+    /// Impressions of each focal institution's notes.
+    pub focal_impressions: Vec<u64>,
+    /// (friend, note) share deliveries for next tick.
+    pub shares: Vec<(u32, u32)>,
+    pub reviews: Vec<ReviewPost>,
+}
+
+impl ChunkOutcome {
+    /// An empty outcome sized for the tick.
+    pub fn new(pools: usize, focal: usize) -> Self {
+        ChunkOutcome {
+            draws: vec![0; pools],
+            entered: vec![0; focal * 5],
+            conversions: vec![0; focal * Segment::COUNT],
+            focal_impressions: vec![0; focal],
+            ..Default::default()
+        }
+    }
+}
+
+/// Unnormalised topic weights est^sharpness; returns their sum.
+#[inline]
+pub fn topic_weights(row: &[f32], sharpness: f64, out: &mut [f64]) -> f64 {
+    let mut total = 0.0;
+    for (w, &e) in out.iter_mut().zip(row) {
+        *w = f64::from(e.max(1e-6)).powf(sharpness);
+        total += *w;
+    }
+    total
+}
+
+/// The ring a user is served from for a topic.
+#[inline]
+pub fn user_ring(audience: Audience, estimate: f32, cut: [f32; 2]) -> usize {
+    match audience {
+        Audience::CrowdRings => ring_of(estimate, cut[0], cut[1]),
+        Audience::TrafficPools => 0,
+    }
+}
+
+/// Draws a slot's topic: uniform with chance `exploration`, else by weight.
+#[inline]
+fn draw_topic(rng: &mut Pcg64Mcg, weights: &[f64], total: f64, exploration: f64) -> usize {
+    let t = weights.len();
+    if unit(rng) < exploration || total <= 0.0 {
+        return ((unit(rng) * t as f64) as usize).min(t - 1);
+    }
+    let mut x = unit(rng) * total;
+    for (i, &w) in weights.iter().enumerate() {
+        if x < w {
+            return i;
+        }
+        x -= w;
+    }
+    t - 1
+}
+
+/// One user's mutable view while acting.
+struct Actor<'r> {
+    u: usize,
+    seg: Segment,
+    est: &'r mut [f32],
+    journey: &'r mut [u8],
+    ask_topic: &'r mut u8,
+    follows: &'r mut [u32; RECENT_FOLLOWS],
+    consumed: u32,
+    rng: Pcg64Mcg,
+}
+
+impl<F: FeedPolicy> TickView<'_, F> {
+    /// Runs a chunk of users.
+    pub fn run_chunk(&self, rows: UserRows, out: &mut ChunkOutcome) {
+        let t = self.world.users.topics;
+        let focal = self.params.journey.focal.len();
+        let mut weights = vec![0.0; t];
+        let n = rows.ask_topic.len();
+        let (mut est, mut journey) = (rows.est, rows.journey);
+        let mut follows = rows.follows.iter_mut();
+        for (i, ask) in rows.ask_topic.iter_mut().enumerate() {
+            let (e, rest) = est.split_at_mut(t);
+            est = rest;
+            let (j, rest) = journey.split_at_mut(focal);
+            journey = rest;
+            let u = rows.first + i;
+            let mut actor = Actor {
+                u,
+                seg: self.world.users.segment[u],
+                est: e,
+                journey: j,
+                ask_topic: ask,
+                follows: follows.next().expect("rows have equal lengths"),
+                consumed: 0,
+                rng: stream(self.params.seed, self.tick, u as u64, Purpose::Session),
+            };
+            self.session(&mut actor, &mut weights, out);
+        }
+        debug_assert!(n == 0 || est.is_empty());
+    }
+
+    fn session(&self, a: &mut Actor, weights: &mut [f64], out: &mut ChunkOutcome) {
+        let users = &self.world.users;
+        let p = self.params;
+        let f = &p.feed;
+        // Shared notes arrive whether or not the user opens the feed today.
+        let inbox = &self.inbox_notes[self.inbox_start[a.u] as usize..self.inbox_start[a.u + 1] as usize];
+        for &n in inbox {
+            self.show(a, &[n], SHARE, false, out);
+        }
+        let mean = f64::from(users.activity[a.u]);
+        let steps = if mean > 0.0 { Poisson::new(mean).map_or(0.0, |d| d.sample(&mut a.rng)) as u32 } else { 0 };
+        if steps == 0 {
+            return;
+        }
+        let total = topic_weights(a.est, f.interest_sharpness, weights);
+        let k = self.feed.slate_size();
+        let mut slate = [0u32; MAX_SLATE as usize];
+        for _ in 0..steps {
+            let asking = a.journey.iter().position(|&s| s == ASK);
+            let search_chance = match (p.search.enabled, asking) {
+                (false, _) => 0.0,
+                (true, Some(_)) => p.search.ask_search_rate,
+                (true, None) => p.search.base_search_rate,
+            };
+            let x = unit(&mut a.rng);
+            if x < search_chance {
+                let len = self.search_results(a, asking, &mut slate);
+                self.show(a, &slate[..len], SEARCH, false, out);
+                continue;
+            }
+            if x < search_chance + p.follow_feed.share
+                && let Some(n) = self.followed_note(a)
+            {
+                self.show(a, &[n], FOLLOW, false, out);
+                continue;
+            }
+            let mut len = self.fill_slate(a, k, weights, total, &mut slate, out);
+            len = self.promote(a, k, &mut slate, len, out);
+            self.order(&mut slate[..len]);
+            self.show(a, &slate[..len], FEED, true, out);
+        }
+    }
+
+    /// Fills a feed slate from the pools; returns its length.
+    fn fill_slate(
+        &self,
+        a: &mut Actor,
+        k: usize,
+        weights: &[f64],
+        total: f64,
+        slate: &mut [u32],
+        out: &mut ChunkOutcome,
+    ) -> usize {
+        let f = &self.params.feed;
+        let mut len = 0;
+        for _ in 0..k {
+            // Up to three tries to find a note not already on the slate.
+            for _ in 0..3 {
+                let topic = draw_topic(&mut a.rng, weights, total, f.exploration);
+                let ring = user_ring(f.audience, a.est[topic], self.cutoffs[topic]);
+                out.draws[self.pools.index(topic, ring)] += 1;
+                if let Some(n) = self.pools.draw(topic, ring, unit(&mut a.rng))
+                    && !slate[..len].contains(&n)
+                {
+                    slate[len] = n;
+                    len += 1;
+                    break;
+                }
+            }
+        }
+        len
+    }
+
+    /// Puts a running campaign's promoted note into the slate's last slot (S12).
+    fn promote(&self, a: &mut Actor, k: usize, slate: &mut [u32], mut len: usize, out: &mut ChunkOutcome) -> usize {
+        for c in self.campaigns {
+            if !c.active || c.notes.is_empty() || !c.target.as_ref().is_none_or(|t| matches(t, a.seg)) {
+                continue;
+            }
+            if unit(&mut a.rng) < c.slot_chance
+                && let Some(n) = c.notes.draw(unit(&mut a.rng))
+                && !slate[..len].contains(&n)
+            {
+                let at = if len < k { len } else { k - 1 };
+                slate[at] = n;
+                len = len.max(at + 1);
+                out.promoted += 1;
+                break;
+            }
+        }
+        len
+    }
+
+    /// Orders a slate as the feed's `slate_order` says.
+    fn order(&self, slate: &mut [u32]) {
+        match self.params.feed.slate_order {
+            SlateOrder::Random => {}
+            SlateOrder::Ranked => {
+                slate.sort_by(|&x, &y| self.rank_score[y as usize].total_cmp(&self.rank_score[x as usize]))
+            }
+            SlateOrder::Popularity => {
+                slate.sort_by(|&x, &y| self.visible[y as usize].total_cmp(&self.visible[x as usize]))
+            }
+        }
+    }
+
+    /// Search results: by institution name for an asking user (S9), else by topic: the
+    /// user's own question (user-initiated) or the platform's suggestion.
+    fn search_results(&self, a: &mut Actor, asking: Option<usize>, slate: &mut [u32]) -> usize {
+        let s = &self.params.search;
+        let user_initiated = unit(&mut a.rng) < s.user_initiated_share;
+        let list = match asking {
+            Some(fi) if user_initiated && unit(&mut a.rng) < s.by_name_share => &self.search.by_focal[fi],
+            _ => {
+                let topic = if !user_initiated {
+                    argmax(a.est)
+                } else if asking.is_some() {
+                    *a.ask_topic as usize
+                } else {
+                    self.world.users.primary[a.u] as usize
+                };
+                &self.search.by_topic[topic]
+            }
+        };
+        let want = (s.results as usize).min(slate.len());
+        let mut len = 0;
+        for _ in 0..want * 2 {
+            if len == want {
+                break;
+            }
+            if let Some(n) = list.draw(unit(&mut a.rng))
+                && !slate[..len].contains(&n)
+            {
+                slate[len] = n;
+                len += 1;
+            }
+        }
+        len
+    }
+
+    /// The newest note of a followed creator (initial follows or recent ones).
+    fn followed_note(&self, a: &mut Actor) -> Option<u32> {
+        let creators = self.world.users.count as u32;
+        let initial = self.world.follows.neighbors(a.u as u32);
+        let recent = a.follows.iter().filter(|&&c| c != NONE).count();
+        let k = initial.len() + recent;
+        if k == 0 {
+            return None;
+        }
+        let i = ((unit(&mut a.rng) * k as f64) as usize).min(k - 1);
+        let c = if i < initial.len() { initial[i] - creators } else { a.follows[i - initial.len()] };
+        let n = self.latest_note[c as usize];
+        (n != NONE).then_some(n)
+    }
+
+    /// Shows items to the user through a channel; the user may read one.
+    fn show(&self, a: &mut Actor, items: &[u32], channel: usize, learn: bool, out: &mut ChunkOutcome) {
+        if items.is_empty() {
+            return;
+        }
+        let p = self.params;
+        let truth = self.world.users.interest_row(a.u);
+        let (core, hp) = (p.crowd.core_interest as f32, p.crowd.high_potential_interest as f32);
+        let mut covers = [CoverView::default(); MAX_SLATE as usize];
+        for (i, &n) in items.iter().enumerate() {
+            let n = n as usize;
+            let topic = self.notes.topic[n] as usize;
+            let interest = (truth[topic] + self.trend_boost[topic]).min(1.0);
+            covers[i] = CoverView {
+                interest,
+                appeal: self.notes.appeal[n],
+                quality: self.notes.quality[n],
+                social: self.visible[n],
+            };
+            self.notes.counters[n].impressions[ring_of(truth[topic], core, hp)].fetch_add(1, Relaxed);
+            out.channel[channel] += 1;
+            if p.feed.audience == Audience::CrowdRings
+                && user_ring(p.feed.audience, a.est[topic], self.cutoffs[topic]) > self.stage[n] as usize
+            {
+                out.out_of_ring += 1;
+            }
+            let fi = self.focal_of[self.notes.author[n] as usize];
+            if fi != u8::MAX {
+                out.focal_impressions[fi as usize] += 1;
+                if let Some(s) = journey::on_impression(&mut a.journey[fi as usize], &p.journey, &mut a.rng) {
+                    out.entered[fi as usize * 5 + s as usize - 1] += 1;
+                }
+            }
+        }
+        let covers = &covers[..items.len()];
+        let chosen = if channel == SEARCH {
+            // Results are a grid on either app (assumption): a choice among covers.
+            TwoColumnFeed { slate_size: items.len() }.choose(&p.response, covers, a.consumed, &mut a.rng)
+        } else {
+            self.feed.choose(&p.response, covers, a.consumed, &mut a.rng)
+        };
+        if let Some(i) = chosen {
+            self.read(a, items[i], &covers[i], channel, out);
+        }
+        if learn {
+            // The recommender learns from every slot it showed (S5).
+            let f = &p.feed;
+            for (i, &n) in items.iter().enumerate() {
+                let e = &mut a.est[self.notes.topic[n as usize] as usize];
+                match self.feed.observe(chosen, i, f.signal_noise, &mut a.rng) {
+                    Signal::Positive => *e += (f.learning_rate as f32) * (1.0 - *e),
+                    Signal::Negative => *e -= (f.skip_learning_rate as f32) * *e,
+                }
+            }
+        }
+    }
+
+    /// A read (click or completed watch): engagement, follows, shares, journey.
+    fn read(&self, a: &mut Actor, note: u32, view: &CoverView, channel: usize, out: &mut ChunkOutcome) {
+        let p = self.params;
+        let n = note as usize;
+        a.consumed += 1;
+        let c = &self.notes.counters[n];
+        c.reads.fetch_add(1, Relaxed);
+        out.read_interest += f64::from(view.interest);
+        out.reads += 1;
+        let acts = engage(&p.response, view, &mut a.rng);
+        for (hit, counter) in [
+            (acts.like, &c.likes),
+            (acts.collect, &c.collects),
+            (acts.comment, &c.comments),
+            (acts.share, &c.shares),
+            (acts.follow, &c.follows),
+        ] {
+            if hit {
+                counter.fetch_add(1, Relaxed);
+            }
+        }
+        let author = self.notes.author[n];
+        if acts.follow {
+            self.follows_gained[author as usize].fetch_add(1, Relaxed);
+            if !a.follows.contains(&author) {
+                a.follows.rotate_right(1);
+                a.follows[0] = author;
+            }
+        }
+        if acts.share {
+            self.share_with_friends(a, note, out);
+        }
+        let fi = self.focal_of[author as usize];
+        if fi == u8::MAX {
+            return;
+        }
+        let f = fi as usize;
+        let kind = p.kinds.get(self.notes.kind[n]);
+        let exposure = Exposure {
+            interest: f64::from(view.interest),
+            quality: f64::from(view.quality),
+            usefulness: kind.usefulness,
+            credibility: f64::from(self.notes.credibility[n]),
+        };
+        let Some(stage) = journey::on_read(&mut a.journey[f], &p.journey, &exposure, &mut a.rng) else { return };
+        out.entered[f * 5 + stage as usize - 1] += 1;
+        if stage == ASK {
+            *a.ask_topic = self.notes.topic[n];
+        }
+        if stage == ACT {
+            out.conversions[f * Segment::COUNT + a.seg.0 as usize] += 1;
+            self.maybe_advocate(a, f, n, out);
+        }
+        let _ = channel;
+    }
+
+    /// After an act: the user may advocate (S7), posting a review and sharing it; a
+    /// running prize campaign of the institution raises the chance and lowers the
+    /// review's credibility (S12).
+    fn maybe_advocate(&self, a: &mut Actor, f: usize, n: usize, out: &mut ChunkOutcome) {
+        let p = self.params;
+        let prize = self.campaigns.iter().position(|c| c.active && c.review_prize && c.focal == Some(f as u8));
+        let chance = p.journey.advocate_rate + prize.map_or(0.0, |c| self.campaigns[c].prize_advocacy);
+        if unit(&mut a.rng) >= chance {
+            return;
+        }
+        a.journey[f] = ADVOCATE;
+        out.entered[f * 5 + ADVOCATE as usize - 1] += 1;
+        let review = p.kinds.get(ContentKind::Review);
+        let drop = prize.map_or(0.0, |c| self.campaigns[c].prize_credibility_drop);
+        // assumption: reviews by ordinary users vary around middling quality.
+        let quality: f64 = (0.5 + Normal::<f64>::new(0.0, 0.15).expect("fixed sd").sample(&mut a.rng)).clamp(0.0, 1.0);
+        let appeal = (0.5 * quality + 0.5 * unit(&mut a.rng) + review.appeal_bonus).clamp(0.0, 1.0);
+        out.reviews.push(ReviewPost {
+            note: NewNote {
+                author: self.world.creators.advocate_account[f],
+                topic: self.notes.topic[n],
+                quality: quality as f32,
+                appeal: appeal as f32,
+                born: self.tick + 1,
+                kind: ContentKind::Review,
+                credibility: (review.credibility * (1.0 - drop)) as f32,
+                campaign: prize.map_or(NO_CAMPAIGN, |c| c as u16),
+            },
+            user: a.u as u32,
+        });
+    }
+
+    /// Sends a note to a few friends' inboxes for next tick (word of mouth, S6).
+    fn share_with_friends(&self, a: &mut Actor, note: u32, out: &mut ChunkOutcome) {
+        if !self.params.sharing.enabled {
+            return;
+        }
+        let friends = self.world.social.neighbors(a.u as u32);
+        if friends.is_empty() {
+            return;
+        }
+        for _ in 0..self.params.sharing.friends_per_share {
+            let i = ((unit(&mut a.rng) * friends.len() as f64) as usize).min(friends.len() - 1);
+            out.shares.push((friends[i], note));
+        }
+    }
+}
+
+fn argmax(row: &[f32]) -> usize {
+    row.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1).then(b.0.cmp(&a.0))).map_or(0, |(i, _)| i)
+}
