@@ -296,6 +296,9 @@ pub fn interval_chart(c: &IntervalChart) -> anyhow::Result<String> {
         let areas = plots.split_evenly((rows, cols));
         for (area, panel) in areas.iter().zip(&c.panels) {
             let n = panel.items.len().max(1) as i32;
+            // A single category sits in the middle of three slots, not against the axis.
+            let offset = i32::from(n == 1);
+            let max_chars = ((f64::from(WIDTH) / cols as f64 - 80.0) / f64::from(n) / 6.5).max(6.0) as usize;
             let (mut lo, mut hi) = panel
                 .items
                 .iter()
@@ -311,7 +314,7 @@ pub fn interval_chart(c: &IntervalChart) -> anyhow::Result<String> {
                 .margin(10)
                 .x_label_area_size(24)
                 .y_label_area_size(62)
-                .build_cartesian_2d((0..n - 1).into_segmented(), lo..hi)
+                .build_cartesian_2d((0..n - 1 + 2 * offset).into_segmented(), lo..hi)
                 .map_err(err)?;
             chart
                 .configure_mesh()
@@ -320,9 +323,10 @@ pub fn interval_chart(c: &IntervalChart) -> anyhow::Result<String> {
                 .y_labels(5)
                 .x_label_formatter(&|v| match v {
                     SegmentValue::CenterOf(i) => {
-                        let s = labels.get(*i as usize).cloned().unwrap_or_default();
-                        if s.chars().count() > 16 {
-                            format!("{}…", s.chars().take(15).collect::<String>())
+                        let s =
+                            usize::try_from(*i - offset).ok().and_then(|i| labels.get(i)).cloned().unwrap_or_default();
+                        if s.chars().count() > max_chars {
+                            format!("{}…", s.chars().take(max_chars - 1).collect::<String>())
                         } else {
                             s
                         }
@@ -347,7 +351,7 @@ pub fn interval_chart(c: &IntervalChart) -> anyhow::Result<String> {
                     .map_err(err)?;
             }
             for (i, it) in panel.items.iter().enumerate() {
-                let x = SegmentValue::CenterOf(i as i32);
+                let x = SegmentValue::CenterOf(i as i32 + offset);
                 let style = colour(i).stroke_width(2);
                 chart
                     .draw_series([PathElement::new(vec![(x.clone(), it.low), (x.clone(), it.high)], style)])
