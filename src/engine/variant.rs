@@ -118,6 +118,10 @@ pub struct VariantRun<'w> {
     campaign_reach: Vec<f64>,
     /// Focal index of each creator, or `u8::MAX`.
     focal_of: Vec<u8>,
+    /// Impressions of each focal institution's notes by the viewer's true ring, `focal × 3`.
+    focal_rings: Vec<u64>,
+    /// Notes each focal institution posted (reviews by its advocates excluded).
+    focal_notes: Vec<u64>,
 }
 
 /// Wall-clock seconds spent in each phase of the tick, summed over ticks. Reported in
@@ -218,6 +222,8 @@ impl<'w> VariantRun<'w> {
                         .sum()
                 })
                 .collect(),
+            focal_rings: vec![0; params.journey.focal.len() * RINGS],
+            focal_notes: vec![0; params.journey.focal.len()],
             focal_of: (0..world.creators.count)
                 .map(|c| world.creators.group_focal[world.creators.group[c] as usize].unwrap_or(u8::MAX))
                 .collect(),
@@ -333,7 +339,11 @@ impl<'w> VariantRun<'w> {
         self.credited.resize(self.notes.len(), Tally::default());
         for n in before..self.notes.len() {
             if self.notes.kind[n] != crate::scenario::ContentKind::Review {
-                self.creator_notes[self.notes.author[n] as usize] += 1;
+                let author = self.notes.author[n] as usize;
+                self.creator_notes[author] += 1;
+                if self.focal_of[author] != u8::MAX {
+                    self.focal_notes[self.focal_of[author] as usize] += 1;
+                }
             }
         }
         clock.lap(&mut self.phase_seconds.post);
@@ -450,6 +460,9 @@ impl<'w> VariantRun<'w> {
                 let d = u64::from(now.impressions[r] - before.impressions[r]);
                 rec.ring_impressions[r] += d;
                 self.ring_age_sum[r] += d as f64 * age;
+                if self.focal_of[author] != u8::MAX {
+                    self.focal_rings[self.focal_of[author] as usize * RINGS + r] += d;
+                }
                 delta += d;
             }
             self.creator_impressions[author] += delta;
@@ -631,6 +644,8 @@ impl<'w> VariantRun<'w> {
             focal: &self.params.journey.focal,
             conversions: &self.conversions,
             campaigns: &self.params.campaigns,
+            focal_rings: &self.focal_rings,
+            focal_notes: &self.focal_notes,
         });
         VariantOutput {
             name: name.to_string(),

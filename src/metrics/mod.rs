@@ -52,6 +52,10 @@ pub struct VariantTotals<'a> {
     pub conversions: &'a [u64],
     /// The scenario's campaigns.
     pub campaigns: &'a [CampaignSpec],
+    /// Impressions of each focal institution's notes by true crowd ring, `focal × 3`.
+    pub focal_rings: &'a [u64],
+    /// Notes each focal institution posted.
+    pub focal_notes: &'a [u64],
 }
 
 /// The headline metrics of a finished variant.
@@ -132,6 +136,9 @@ pub fn variant_metrics(v: &VariantTotals) -> MetricMap {
 /// - `conversions.<focal>` and `conversions_per_1000_impressions.<focal>` (per 1,000
 ///   impressions of the institution's notes);
 /// - `segment_conversions.<focal>`: conversions in `metrics.segment`, when set;
+/// - `target_share.<focal>`: share of the institution's impressions that reach its
+///   target users, the core and high-potential crowds of each note's topic (S3, C6);
+/// - `target_impressions_per_note.<focal>`: those impressions per note it posted;
 /// - `campaign.<name>.target_conversions`: conversions of the campaign group's journey in
 ///   the campaign's target segment (everyone when untargeted).
 fn channels_and_journeys(v: &VariantTotals, total: f64, m: &mut MetricMap) {
@@ -172,6 +179,10 @@ fn channels_and_journeys(v: &VariantTotals, total: f64, m: &mut MetricMap) {
         all_focal_imps += focal_imps[f];
         m.insert(format!("conversions.{name}"), conv as f64);
         m.insert(format!("conversions_per_1000_impressions.{name}"), 1000.0 * share(conv as f64, focal_imps[f] as f64));
+        let rings = &v.focal_rings[f * RINGS..(f + 1) * RINGS];
+        let target = (rings[0] + rings[1]) as f64;
+        m.insert(format!("target_share.{name}"), share(target, rings.iter().sum::<u64>() as f64));
+        m.insert(format!("target_impressions_per_note.{name}"), share(target, v.focal_notes[f] as f64));
         if let Some(seg) = &v.spec.segment {
             let c = in_segment(&v.conversions[f * segments..(f + 1) * segments], seg);
             m.insert(format!("segment_conversions.{name}"), c as f64);

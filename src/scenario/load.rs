@@ -188,8 +188,9 @@ pub fn load_str(text: &str, source: &str, overrides: &[String]) -> Result<Scenar
 
 /// Type-checks the base alone so that its errors keep their spans.
 /// `extends = "other.toml"` (relative to the file) starts from another scenario: its
-/// tables are deep-merged under this file's, and any array this file gives (topics,
-/// creators, variants, campaigns) replaces the other's whole.
+/// tables are deep-merged under this file's, any array this file gives (topics,
+/// creators, variants, campaigns) replaces the other's whole, and arrays under `append`
+/// (`[[append.creators]]`) are added to the other's.
 fn resolve_extends(mut doc: Table, source: &str, depth: usize) -> Result<Table, ScenarioError> {
     let Some(parent) = doc.remove("extends") else { return Ok(doc) };
     let invalid =
@@ -206,6 +207,22 @@ fn resolve_extends(mut doc: Table, source: &str, depth: usize) -> Result<Table, 
         std::fs::read_to_string(&path).map_err(|e| invalid(format!("= \"{rel}\": cannot read `{shown}`: {e}")))?;
     let base: Table = toml::from_str(&text).map_err(|e| Locator { text: &text, source: &shown }.syntax(&e))?;
     let mut base = resolve_extends(base, &shown, depth + 1)?;
+    // `[[append.creators]]` (and any other array under `append`) adds to the base's array
+    // instead of replacing it.
+    if let Some(append) = doc.remove("append") {
+        let Value::Table(append) = append else {
+            return Err(invalid("`append` must be a table of arrays, for example [[append.creators]]".into()));
+        };
+        for (key, value) in append {
+            match (base.get_mut(&key), value) {
+                (Some(Value::Array(items)), Value::Array(more)) => items.extend(more),
+                (None, Value::Array(more)) => {
+                    base.insert(key, Value::Array(more));
+                }
+                _ => return Err(invalid(format!("`append.{key}` must be an array matching the base's `{key}`"))),
+            }
+        }
+    }
     deep_merge(&mut base, doc);
     Ok(base)
 }
