@@ -10,6 +10,9 @@
 //! - `lorenz.csv`: Lorenz curve points of creator impressions per variant;
 //! - `perf.json`: wall time, impressions per second, peak memory, threads.
 
+pub mod html;
+pub mod svg;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
