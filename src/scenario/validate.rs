@@ -210,6 +210,13 @@ fn check_params(p: &Params) -> Check {
     if total == 0 || total > u64::from(u32::MAX / 2) {
         fail("creators", format!("hold {total} accounts in all: valid is 1 to {}", u32::MAX / 2))?;
     }
+    if p.creators.iter().all(|g| g.count == 0 || g.posts_per_tick == 0.0) {
+        fail(
+            "creators",
+            "post no notes: every group has posts_per_tick = 0 (or count = 0), so the feeds would have \
+             nothing to show; give at least one group a posts_per_tick above 0",
+        )?;
+    }
 
     let r = &p.response;
     for (k, v) in [
@@ -238,6 +245,13 @@ fn check_params(p: &Params) -> Check {
         [("like", e.like), ("collect", e.collect), ("comment", e.comment), ("share", e.share), ("follow", e.follow)]
     {
         in_range(&format!("engagement_weights.{k}"), v, 0.0, 1000.0)?;
+    }
+    if [e.like, e.collect, e.comment, e.share, e.follow].iter().all(|&w| w == 0.0) {
+        fail(
+            "engagement_weights",
+            "are all 0: every note's engagement score would be 0, so reviews and popularity could not \
+             tell notes apart; give at least one weight above 0",
+        )?;
     }
 
     let f = &p.feed;
@@ -284,6 +298,13 @@ fn check_params(p: &Params) -> Check {
     }
     for (i, b) in f.stage_boost.iter().enumerate() {
         in_range(&format!("feed.stage_boost[{i}]"), *b, 0.0, 1e6)?;
+    }
+    if f.stage_boost.iter().all(|&b| b == 0.0) {
+        fail(
+            "feed.stage_boost",
+            "are all 0: every note would have weight 0 and the feed could show nothing; give at least \
+             one stage a boost above 0",
+        )?;
     }
     in_range("feed.follower_weight", f.follower_weight, 0.0, 3.0)?;
     in_range("feed.popularity_weight", f.popularity_weight, 0.0, 3.0)?;
