@@ -36,7 +36,15 @@ Examples:
   feedsim run scenarios/quickstart.toml --set feed.follower_weight=0.1
       switch a mechanism: give every variant the same follower weight
   feedsim validate scenarios/quickstart.toml
-      check the file and print the world's size and planned memory";
+      check the file and print the world's size and planned memory
+  feedsim compare scenarios/quickstart.toml --replicates 10 --report
+      replicates, 95 % intervals and paired differences, with report.html
+  feedsim report results/runs/quickstart
+      (re)write report.html for a run, compare or sweep folder
+  feedsim sweep scenarios/quickstart.toml --param feed.follower_weight=0.1,0.45,0.8 --replicates 4
+      a grid of compares: sweep.csv and sweep.json
+  feedsim check
+      rerun results/baselines/*.json; exit 1 with a table when a metric moved";
 
 /// The subcommands.
 #[derive(Debug, Subcommand)]
