@@ -195,9 +195,13 @@ impl Notes {
             }
             let mut rng = stream(p.seed, tick, ci as u64, Purpose::Campaign);
             let k = Poisson::new(camp.posts_per_tick).map_or(0.0, |d| d.sample(&mut rng)) as usize;
+            let topic = camp.topic.as_ref().and_then(|t| p.topics.iter().position(|x| &x.name == t));
             for _ in 0..k {
                 let c = accounts[(unit(&mut rng) * accounts.len() as f64) as usize % accounts.len()];
-                let note = compose(p, creators, c, camp.kind, ci as u16, tick, &mut rng);
+                let mut note = compose(p, creators, c, camp.kind, ci as u16, tick, &mut rng);
+                if let Some(t) = topic {
+                    note.topic = t as u8;
+                }
                 self.push(note);
             }
         }

@@ -288,6 +288,10 @@ pub struct CampaignSpec {
     pub group: String,
     /// Kind of the campaign's notes.
     pub kind: ContentKind,
+    /// Topic of the campaign's notes (a trending topic, say); absent means the group's
+    /// usual topics.
+    #[serde(default)]
+    pub topic: Option<String>,
     /// First tick (inclusive).
     pub start_tick: u32,
     /// Last tick (exclusive).

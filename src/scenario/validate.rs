@@ -414,6 +414,11 @@ fn check_journeys(p: &Params) -> Check {
         if c.start_tick >= c.end_tick {
             fail(key("end_tick"), format!("= {} must be after start_tick = {}", c.end_tick, c.start_tick))?;
         }
+        if let Some(t) = &c.topic
+            && !topics.contains(&t.as_str())
+        {
+            fail(key("topic"), format!("`{t}` is not a topic; topics are: {}", topics.join(", ")))?;
+        }
         in_range(&key("posts_per_tick"), c.posts_per_tick, 0.0, 1e4)?;
         in_range(&key("promoted_per_tick"), c.promoted_per_tick, 0.0, 1e12)?;
         in_range(&key("prize_advocacy"), c.prize_advocacy, 0.0, 1.0)?;
