@@ -10,7 +10,7 @@
 //! - **running a variant** (variants run one at a time): the world's columns and CSRs,
 //!   the platform's interest estimates (an f32 per user and topic), every note posted so
 //!   far (columns, counters, stage state and the credited counters, plus the growth of
-//!   those vectors as notes are pushed, measured at 120 to 190 B per note in all), the pools of
+//!   those vectors as notes are pushed, measured at 135 to 185 B per note in all), the pools of
 //!   the active notes, and per-creator totals and output rows.
 //!
 //! On top comes a fixed base: the binary, its libraries, the thread pool and allocator
@@ -35,7 +35,8 @@ pub struct MemoryPlan {
     pub users: u64,
     /// Creator accounts.
     pub creators: u64,
-    /// Expected notes posted over the run (per variant; variants run one at a time).
+    /// Expected notes posted over the run, campaigns' included (per variant; variants run
+    /// one at a time).
     pub notes: u64,
     /// Expected social-graph edges (directed, both directions).
     pub social_edges: u64,
@@ -65,10 +66,11 @@ const EDGE_BYTES: f64 = 4.0;
 /// Bytes per node of a built CSR (its row offsets, usize).
 const ROW_BYTES: f64 = 8.0;
 /// Measured bytes per note held while a variant runs: [`Notes::BYTES_PER_NOTE`] of
-/// columns and counters, 14 B of stage state and 36 B of credited counters, about 100 B
+/// columns and counters, 14 B of stage state and 36 B of credited counters, about 110 B
 /// with today's columns, and the slack of vectors grown by pushing (the allocator keeps
-/// some freed blocks). Measured 120 to 190 B in all, depending on the feed and on activity.
-const NOTE_SLACK_BYTES: f64 = 60.0;
+/// some freed blocks). Measured 135 to 185 B in all, depending on the feed, activity and
+/// how notes are spread over accounts.
+const NOTE_SLACK_BYTES: f64 = 50.0;
 /// Stage state (1 + 1 + 4 + 8) and credited counters (a tally, 36 B) per note.
 const NOTE_STATE_BYTES: f64 = 14.0 + 36.0;
 /// Bytes per active note in a tick's candidate pools: an id and a cumulative weight
@@ -89,8 +91,28 @@ impl MemoryPlan {
         let topics = p.topics.len();
         let creators: f64 = p.creators.iter().map(|g| f64::from(g.count)).sum();
         let posts_per_tick: f64 = p.creators.iter().map(|g| f64::from(g.count) * g.posts_per_tick).sum();
-        let notes = (posts_per_tick * f64::from(p.ticks)).ceil();
-        let active_notes = posts_per_tick * f64::from(p.world.note_lifetime_ticks.min(p.ticks));
+        // Campaigns post extra notes while they last; they may differ between variants,
+        // so the variant whose campaigns post most sets the plan.
+        let campaign_notes = s
+            .variants
+            .iter()
+            .map(|v| {
+                let ticks = v.params.ticks;
+                v.params
+                    .campaigns
+                    .iter()
+                    .map(|c| c.posts_per_tick * f64::from(c.end_tick.min(ticks).saturating_sub(c.start_tick)))
+                    .sum::<f64>()
+            })
+            .fold(0.0, f64::max);
+        let campaign_rate = s
+            .variants
+            .iter()
+            .map(|v| v.params.campaigns.iter().map(|c| c.posts_per_tick).sum::<f64>())
+            .fold(0.0, f64::max);
+        // Reviews that prize winners post are not planned (a few per campaign).
+        let notes = (posts_per_tick * f64::from(p.ticks) + campaign_notes).ceil();
+        let active_notes = (posts_per_tick + campaign_rate) * f64::from(p.world.note_lifetime_ticks.min(p.ticks));
         // Each user ties to friends_mean / 2 others, both directions stored.
         let social_edges = users * f64::from(p.world.friends_mean / 2) * 2.0;
         // Followers at platform scale, scaled to the world; a log-normal's mean is its

@@ -1,6 +1,7 @@
 //! Memory preflight: `validate --json`'s planned peak against the peak resident memory a
 //! real run measures (`perf.json`'s `peak_rss_bytes`), within 20 %, at two world sizes
-//! (where building the world sets the peak) and at many notes (where running does).
+//! (where building the world sets the peak) and at many notes, with and without a
+//! campaign (where running does).
 //!
 //! Activity is lowered (`world.steps_per_tick`) to keep each run to a few seconds: it
 //! changes the work, not what is held in memory.
@@ -70,6 +71,17 @@ fn plan_matches_measured_peak_at_1m_users() {
 fn plan_matches_measured_peak_with_many_notes() {
     // About 400 k notes per variant: the notes, not the world, set the peak.
     check(&["world.users=2000", "ticks=300", "world.steps_per_tick=0.5"]);
+}
+
+#[test]
+fn plan_counts_campaign_notes() {
+    // A campaign posting 1000 notes a day nearly doubles the notes of the run.
+    let campaign = "campaigns=[{name = \"c\", group = \"china_merchants_bank\", kind = \"event\", \
+                    start_tick = 0, end_tick = 300, posts_per_tick = 1000.0}]";
+    let without = planned(&["world.users=2000", "ticks=300"])["notes"].as_u64().unwrap();
+    let with = planned(&["world.users=2000", "ticks=300", campaign])["notes"].as_u64().unwrap();
+    assert!(with >= without + 300_000, "{without} notes without the campaign, {with} with it");
+    check(&["world.users=2000", "ticks=300", "world.steps_per_tick=0.5", campaign]);
 }
 
 #[test]
