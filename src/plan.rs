@@ -15,9 +15,9 @@
 //!
 //! On top comes a fixed base: the binary, its libraries, the thread pool and allocator
 //! arenas. Measured with `perf.json`'s `peak_rss_bytes` (VmHWM) on the quickstart
-//! scenario at 2 threads, the plan was within 3 % at 200 k and 1 M users (build phase)
-//! and about 10 % under at 20 k users and 300 ticks (400 k notes, run phase);
-//! `tests/memory.rs` keeps it within 20 %.
+//! scenario at 2 threads, the plan was 2 % under at 200 k users and within 1 % at 1 M
+//! users (build phase), 8 % under at 2 k users and 300 ticks (400 k notes, run phase) and
+//! 17 % over with a campaign adding 300 k notes; `tests/memory.rs` keeps these within 20 %.
 //!
 //! `validate` prints the plan (`--json` for the whole struct) and `run` refuses a plan
 //! that does not fit in available memory or `--max-memory`.
