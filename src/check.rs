@@ -594,6 +594,8 @@ mod tests {
                 metrics: [("a".to_string(), est(1.0, 0.1)), ("b".to_string(), est(5.0, 0.0))].into(),
             }],
             differences: vec![],
+            fixed_world: false,
+            unpredictability: Default::default(),
         };
         let settings = Settings { scenario_file: "f".into(), seed: 1, replicates: 4, overrides: vec![] };
         let b = baseline_from(&cmp, settings);

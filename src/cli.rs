@@ -104,6 +104,10 @@ pub struct CompareArgs {
     /// Independent replicates per variant (at least 2 for an interval).
     #[arg(long, default_value_t = 10)]
     pub replicates: usize,
+    /// Keep the world and the posted notes of the scenario's seed in every replicate and
+    /// vary only behaviour; also reports how unpredictable creators' final shares are.
+    #[arg(long)]
+    pub fixed_world: bool,
     /// Also write report.html into the output folder.
     #[arg(long)]
     pub report: bool,
@@ -378,7 +382,7 @@ fn cmd_compare(args: CompareArgs) -> anyhow::Result<ExitCode> {
     let bar = progress(args.exec.quiet, args.replicates as u64, "replicates");
     bar.set_message(s.name.clone());
     let pool = engine::thread_pool(args.exec.threads)?;
-    let cmp = pool.install(|| crate::compare::compare(&s, args.replicates, &|| bar.inc(1)));
+    let cmp = pool.install(|| crate::compare::compare_with(&s, args.replicates, args.fixed_world, &|| bar.inc(1)));
     bar.finish_and_clear();
     std::fs::create_dir_all(&out_dir).with_context(|| format!("cannot create `{}`", out_dir.display()))?;
     let json = crate::report::json_bytes(&cmp)?;
@@ -389,6 +393,9 @@ fn cmd_compare(args: CompareArgs) -> anyhow::Result<ExitCode> {
     let report = if args.report { Some(crate::report::html::write_report(&out_dir)?) } else { None };
     if !args.exec.quiet {
         print_comparison(&cmp);
+        for (variant, u) in &cmp.unpredictability {
+            println!("unpredictability of creators' shares ({variant}): {u:.3e} (mean pairwise gap per creator)");
+        }
         println!("wrote {}/comparison.json and comparison.csv", out_dir.display());
         if let Some(r) = report {
             println!("wrote {}", r.display());

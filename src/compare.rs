@@ -81,21 +81,85 @@ pub struct Comparison {
     pub variants: Vec<VariantEstimates>,
     /// Paired differences for every pair of variants (in scenario order).
     pub differences: Vec<Difference>,
+    /// Whether every replicate ran on the same world and notes (`--fixed-world`).
+    pub fixed_world: bool,
+    /// Per variant, how unpredictable creators' final shares of impressions are across
+    /// replicates (only with a fixed world, where creators are the same in every run).
+    pub unpredictability: BTreeMap<String, f64>,
+}
+
+/// The unpredictability of final shares across independent runs on identical inputs, as
+/// in the multi-world social-influence experiments (Salganik, Dodds and Watts 2006):
+/// `U = mean over creators i of mean over replicate pairs r < s of |m_i^r − m_i^s|`,
+/// where `m_i^r` is creator i's share of impressions in replicate r. Zero when fewer than
+/// two replicates or no creators.
+pub fn unpredictability(shares: &[Vec<f64>]) -> f64 {
+    let r = shares.len();
+    let creators = shares.first().map_or(0, Vec::len);
+    if r < 2 || creators == 0 {
+        return 0.0;
+    }
+    let mut total = 0.0;
+    for i in 0..creators {
+        let mut pairs = 0.0;
+        for a in 0..r {
+            for b in a + 1..r {
+                pairs += (shares[a][i] - shares[b][i]).abs();
+            }
+        }
+        total += pairs / (r * (r - 1) / 2) as f64;
+    }
+    total / creators as f64
 }
 
 /// Runs `replicates` replicates on the current rayon pool and summarises them.
 /// `on_replicate` is called as each replicate finishes (in any order).
 pub fn compare(scenario: &Scenario, replicates: usize, on_replicate: &(dyn Fn() + Sync)) -> Comparison {
-    let runs: Vec<Vec<MetricMap>> = (0..replicates as u64)
+    compare_with(scenario, replicates, false, on_replicate)
+}
+
+/// Like [`compare`]; with `fixed_world`, every replicate keeps the scenario's world and
+/// notes (`world.seed` is pinned to the scenario's seed) and only behaviour varies, and
+/// the unpredictability of creators' shares is reported.
+pub fn compare_with(
+    scenario: &Scenario,
+    replicates: usize,
+    fixed_world: bool,
+    on_replicate: &(dyn Fn() + Sync),
+) -> Comparison {
+    let world_seed = scenario.world_params().world_seed();
+    let runs: Vec<(Vec<MetricMap>, Vec<Vec<f64>>)> = (0..replicates as u64)
         .into_par_iter()
         .map(|r| {
-            let s = scenario.with_seed(scenario.seed.wrapping_add(r));
+            let mut s = scenario.with_seed(scenario.seed.wrapping_add(r));
+            if fixed_world {
+                for v in &mut s.variants {
+                    v.params.world.seed = Some(world_seed);
+                }
+            }
             let out = run_here(&s, &RunOptions { threads: 0, on_tick: &|_, _| {}, should_stop: &|| false }, 0);
             on_replicate();
-            out.variants.into_iter().map(|v| v.metrics).collect()
+            let shares = out
+                .variants
+                .iter()
+                .map(|v| {
+                    let total: f64 = v.creators.iter().map(|c| c.impressions as f64).sum();
+                    v.creators.iter().map(|c| if total > 0.0 { c.impressions as f64 / total } else { 0.0 }).collect()
+                })
+                .collect();
+            (out.variants.into_iter().map(|v| v.metrics).collect(), shares)
         })
         .collect();
-    summarise(scenario, &runs)
+    let metrics: Vec<Vec<MetricMap>> = runs.iter().map(|(m, _)| m.clone()).collect();
+    let mut cmp = summarise(scenario, &metrics);
+    cmp.fixed_world = fixed_world;
+    if fixed_world {
+        for (vi, v) in scenario.variants.iter().enumerate() {
+            let shares: Vec<Vec<f64>> = runs.iter().map(|(_, s)| s[vi].clone()).collect();
+            cmp.unpredictability.insert(v.name.clone(), unpredictability(&shares));
+        }
+    }
+    cmp
 }
 
 /// Summarises replicate metric maps (`runs[replicate][variant]`).
@@ -144,6 +208,8 @@ pub fn summarise(scenario: &Scenario, runs: &[Vec<MetricMap>]) -> Comparison {
         feedsim_version: env!("CARGO_PKG_VERSION"),
         variants,
         differences,
+        fixed_world: false,
+        unpredictability: BTreeMap::new(),
     }
 }
 
@@ -183,5 +249,25 @@ impl Comparison {
     /// A variant's estimate of a metric, if present.
     pub fn estimate(&self, variant: &str, metric: &str) -> Option<Estimate> {
         self.variants.iter().find(|v| v.name == variant).and_then(|v| v.metrics.get(metric).copied())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identical_runs_are_perfectly_predictable() {
+        let run = vec![0.5, 0.3, 0.2];
+        assert_eq!(unpredictability(&[run.clone(), run.clone(), run]), 0.0);
+    }
+
+    #[test]
+    fn unpredictability_is_the_mean_pairwise_share_gap() {
+        // Two worlds where two creators swap a 0.8/0.2 split: each gap is 0.6.
+        let u = unpredictability(&[vec![0.8, 0.2], vec![0.2, 0.8]]);
+        assert!((u - 0.6).abs() < 1e-12);
+        assert_eq!(unpredictability(&[vec![1.0]]), 0.0);
+        assert_eq!(unpredictability(&[]), 0.0);
     }
 }

@@ -176,7 +176,7 @@ impl Notes {
             if g.posts_per_tick <= 0.0 {
                 continue;
             }
-            let mut rng = stream(p.seed, tick, c as u64, Purpose::Posting);
+            let mut rng = stream(p.world_seed(), tick, c as u64, Purpose::Posting);
             let k = Poisson::new(g.posts_per_tick).map_or(0.0, |d| d.sample(&mut rng)) as usize;
             for _ in 0..k {
                 let kind = draw_kind(&g.kinds, &mut rng);
@@ -193,7 +193,7 @@ impl Notes {
             if accounts.is_empty() {
                 continue;
             }
-            let mut rng = stream(p.seed, tick, ci as u64, Purpose::Campaign);
+            let mut rng = stream(p.world_seed(), tick, ci as u64, Purpose::Campaign);
             let k = Poisson::new(camp.posts_per_tick).map_or(0.0, |d| d.sample(&mut rng)) as usize;
             let topic = camp.topic.as_ref().and_then(|t| p.topics.iter().position(|x| &x.name == t));
             for _ in 0..k {

@@ -350,6 +350,13 @@ impl Default for MetricsSpec {
     }
 }
 
+impl Params {
+    /// The seed of the world (users, creators, graphs) and of creators' posting.
+    pub fn world_seed(&self) -> u64 {
+        self.world.seed.unwrap_or(self.seed)
+    }
+}
+
 /// World size and user activity.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -378,6 +385,10 @@ pub struct WorldSpec {
     /// Secondary interests per user besides the primary one (assumption).
     #[serde(default = "default_secondary")]
     pub secondary_topics: u32,
+    /// Seed of the world and the posted notes, when they should stay fixed while `seed`
+    /// varies (replicates of behaviour on identical inputs); absent means `seed`.
+    #[serde(default)]
+    pub seed: Option<u64>,
 }
 
 fn default_platform_users() -> u64 {

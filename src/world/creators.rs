@@ -123,7 +123,7 @@ impl Creators {
                 let followers = match (g.followers, g.followers_median) {
                     (Some(f), _) => f,
                     (None, Some(median)) => {
-                        let mut rng = stream(p.seed, 0, id, Purpose::CreatorTraits);
+                        let mut rng = stream(p.world_seed(), 0, id, Purpose::CreatorTraits);
                         let sigma = g.followers_sigma.unwrap_or(1.0);
                         let d = LogNormal::new(median.max(1e-9).ln(), sigma).expect("validated sigma");
                         d.sample(&mut rng).round().min(1e10) as u64

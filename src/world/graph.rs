@@ -69,7 +69,7 @@ pub fn social_graph(p: &Params, users: &Users) -> Graph {
         .into_par_iter()
         .flat_map_iter(|i| {
             let a = order[i];
-            let mut rng = stream(p.seed, 0, u64::from(a), Purpose::SocialTies);
+            let mut rng = stream(p.world_seed(), 0, u64::from(a), Purpose::SocialTies);
             (1..=half.min(n - 1)).flat_map(move |j| {
                 let b = if unit(&mut rng) < rewire { (unit(&mut rng) * n as f64) as u32 } else { order[(i + j) % n] };
                 [(a, b), (b, a)]
@@ -92,7 +92,7 @@ pub fn follow_graph(p: &Params, users: &Users, creators: &Creators) -> Graph {
     let mut edges: Vec<(u32, u32)> = (0..creators.count)
         .into_par_iter()
         .flat_map_iter(|c| {
-            let mut rng = stream(p.seed, 1, c as u64, Purpose::CreatorTraits);
+            let mut rng = stream(p.world_seed(), 1, c as u64, Purpose::CreatorTraits);
             let expected = creators.followers[c] as f64 * scale;
             let mut k = expected.floor() as usize;
             if unit(&mut rng) < expected.fract() {

@@ -82,7 +82,7 @@ impl Users {
             .zip(users.primary.par_iter_mut())
             .enumerate()
             .for_each(|(u, (((row, seg), act), prim))| {
-                let mut rng = stream(p.seed, 0, u as u64, Purpose::UserTraits);
+                let mut rng = stream(p.world_seed(), 0, u as u64, Purpose::UserTraits);
                 let mut bits = 0u8;
                 if unit(&mut rng) < d.female {
                     bits |= Segment::FEMALE;
