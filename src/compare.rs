@@ -99,17 +99,14 @@ pub fn unpredictability(shares: &[Vec<f64>]) -> f64 {
     if r < 2 || creators == 0 {
         return 0.0;
     }
-    let mut total = 0.0;
-    for i in 0..creators {
-        let mut pairs = 0.0;
-        for a in 0..r {
-            for b in a + 1..r {
-                pairs += (shares[a][i] - shares[b][i]).abs();
-            }
+    let pairs = (r * (r - 1) / 2) as f64;
+    let mut gap = 0.0;
+    for (a, first) in shares.iter().enumerate() {
+        for second in &shares[a + 1..] {
+            gap += first.iter().zip(second).map(|(x, y)| (x - y).abs()).sum::<f64>();
         }
-        total += pairs / (r * (r - 1) / 2) as f64;
     }
-    total / creators as f64
+    gap / pairs / creators as f64
 }
 
 /// Runs `replicates` replicates on the current rayon pool and summarises them.
