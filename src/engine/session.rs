@@ -427,7 +427,7 @@ impl<F: FeedPolicy> TickView<'_, F> {
             self.feed.choose(&p.response, covers, a.consumed, &mut a.rng)
         };
         if let Some(i) = chosen {
-            self.read(a, items[i], &covers[i], channel, out);
+            self.read(a, items[i], &covers[i], out);
         }
         if learn {
             // The recommender learns from every slot it showed (S5).
@@ -443,7 +443,7 @@ impl<F: FeedPolicy> TickView<'_, F> {
     }
 
     /// A read (click or completed watch): engagement, follows, shares, journey.
-    fn read(&self, a: &mut Actor, note: u32, view: &CoverView, channel: usize, out: &mut ChunkOutcome) {
+    fn read(&self, a: &mut Actor, note: u32, view: &CoverView, out: &mut ChunkOutcome) {
         let p = self.params;
         let n = note as usize;
         a.consumed += 1;
@@ -495,7 +495,6 @@ impl<F: FeedPolicy> TickView<'_, F> {
             out.conversions[f * Segment::COUNT + a.seg.0 as usize] += 1;
             self.maybe_advocate(a, f, n, out);
         }
-        let _ = channel;
     }
 
     /// After an act: the user may advocate (S7), posting a review and sharing it; a
