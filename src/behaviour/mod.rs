@@ -39,10 +39,10 @@ pub struct Acts {
     pub follow: bool,
 }
 
-/// The logistic function.
+/// The logistic function (with the inlined [`crate::fastmath::exp`]).
 #[inline]
 pub fn sigmoid(x: f64) -> f64 {
-    1.0 / (1.0 + (-x).exp())
+    1.0 / (1.0 + crate::fastmath::exp(-x))
 }
 
 #[inline]
@@ -63,18 +63,24 @@ pub fn engage(r: &ResponseModel, item: &CoverView, rng: &mut Pcg64Mcg) -> Acts {
 }
 
 /// Multinomial logit over items with the given utilities plus an outside option (choose
-/// none). `u` is uniform in [0, 1). Returns the chosen index or `None`.
+/// none). `u` is uniform in [0, 1). Returns the chosen index or `None`. At most 16 items
+/// are considered. Utilities are evaluated once; exponentials use the inlined
+/// [`crate::fastmath::exp`].
 #[inline]
 pub fn logit_choice(utilities: impl Iterator<Item = f64> + Clone, outside: f64, u: f64) -> Option<usize> {
-    // Subtract the maximum so exp never overflows.
-    let max = utilities.clone().fold(outside, f64::max);
     let mut weights = [0.0f64; 16];
-    let mut total = (outside - max).exp();
     let mut k = 0;
-    for (i, x) in utilities.enumerate().take(16) {
-        weights[i] = (x - max).exp();
-        total += weights[i];
-        k = i + 1;
+    // Subtract the maximum so exp never overflows.
+    let mut max = outside;
+    for (w, x) in weights.iter_mut().zip(utilities) {
+        *w = x;
+        max = max.max(x);
+        k += 1;
+    }
+    let mut total = crate::fastmath::exp(outside - max);
+    for w in &mut weights[..k] {
+        *w = crate::fastmath::exp(*w - max);
+        total += *w;
     }
     let mut x = u * total;
     for (i, w) in weights[..k].iter().enumerate() {

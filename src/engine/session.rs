@@ -156,7 +156,7 @@ impl ChunkOutcome {
 pub fn topic_weights(row: &[f32], sharpness: f64, out: &mut [f64]) -> f64 {
     let mut total = 0.0;
     for (w, &e) in out.iter_mut().zip(row) {
-        *w = f64::from(e.max(1e-6)).powf(sharpness);
+        *w = crate::fastmath::pow(f64::from(e.max(1e-6)), sharpness);
         total += *w;
     }
     total

@@ -16,7 +16,7 @@ mod search;
 mod staging;
 
 pub use feeds::{FeedPolicy, Signal, SingleColumnFeed, TwoColumnFeed};
-pub use pools::{Pools, ring_of};
+pub use pools::{AliasTable, Pools, ring_of};
 pub use search::{SearchIndex, WeightedList};
 pub use staging::Staging;
 
