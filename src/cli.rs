@@ -74,6 +74,10 @@ A plain key applies to every variant (like --set); variants.NAME.key changes one
     /// Rerun the baselines in results/baselines and fail when a metric moved beyond its
     /// tolerance (exit 1), or rewrite them with --update.
     Check(crate::check::CheckArgs),
+    /// Time the quickstart scenario (both feeds) at a given size: impressions per second,
+    /// peak memory, time per tick by phase; writes bench.json.
+    #[command(after_help = "Example: feedsim bench --users 1000000 --threads 2 --out results/bench/1m-2t")]
+    Bench(crate::bench::BenchArgs),
 }
 
 /// Flags of `report`.
@@ -206,6 +210,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Report(args) => cmd_report(&args.dir),
         Command::Sweep(args) => crate::sweep::cmd(args),
         Command::Check(args) => crate::check::cmd(args),
+        Command::Bench(args) => crate::bench::cmd(args),
     }
 }
 

@@ -18,6 +18,7 @@
 #![deny(missing_docs)]
 
 pub mod behaviour;
+pub mod bench;
 pub mod check;
 pub mod cli;
 pub mod compare;

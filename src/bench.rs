@@ -1,0 +1,258 @@
+//! `feedsim bench`: how fast and how big a run is, at a chosen size.
+//!
+//! It runs a scenario (by default `scenarios/quickstart.toml`, both feeds) with
+//! `world.users` and `ticks` overridden, through the same [`engine::run`] as `feedsim
+//! run`, prints a table and writes `bench.json`. No model output is written: the figures
+//! are wall-clock values and never belong in a run folder's `summary.json`.
+//!
+//! Figures: impressions over all variants; wall time including the world build;
+//! impressions per wall second; peak resident memory of the process (VmHWM, the same
+//! value `/usr/bin/time -v` reports); bytes per user (peak over users, so it includes
+//! the fixed overhead at small sizes); wall time per tick by phase (each phase summed
+//! over variants, divided by the ticks run, i.e. the mean cost of one variant's tick);
+//! and the memory `validate` plans for the same run, to check the plan against the peak.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::Args;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde::Serialize;
+
+use crate::engine::{self, PhaseSeconds, RunOptions};
+use crate::plan::{self, MemoryPlan};
+use crate::report::{self, RunOutput};
+use crate::scenario;
+
+/// Flags of `bench`.
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Simulated users (sets `world.users`).
+    #[arg(long, default_value_t = 100_000)]
+    pub users: u32,
+    /// Ticks per variant (sets `ticks`) [default: the scenario's].
+    #[arg(long)]
+    pub ticks: Option<u32>,
+    /// Worker threads, 0 for all cores.
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+    /// Folder for bench.json (created if missing; an older bench.json is replaced).
+    #[arg(long, default_value = "results/bench")]
+    pub out: PathBuf,
+    /// The scenario to run.
+    #[arg(long, default_value = "scenarios/quickstart.toml")]
+    pub scenario: PathBuf,
+    /// Further overrides, as for `run`, e.g. `--set feed.slate_size=3`. Repeatable.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+    /// No progress bar and no table.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+/// Phase times per tick, in seconds (mean cost of one variant's tick).
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct PhasePerTick {
+    /// Creators posting.
+    pub post: f64,
+    /// Ring cut-offs and candidate pools.
+    pub distribute: f64,
+    /// The parallel user phase: slates, choices, engagement, learning.
+    pub choose_engage: f64,
+    /// Stage reviews.
+    pub review: f64,
+    /// Crediting counters and tick metrics.
+    pub account: f64,
+}
+
+/// The `bench.json` document.
+#[derive(Debug, Clone, Serialize)]
+pub struct BenchReport {
+    /// Scenario name.
+    pub scenario: String,
+    /// feedsim version.
+    pub feedsim_version: &'static str,
+    /// Simulated users.
+    pub users: u32,
+    /// Ticks per variant.
+    pub ticks: u32,
+    /// Variants run.
+    pub variants: usize,
+    /// Worker threads.
+    pub threads: usize,
+    /// Impressions over all variants.
+    pub impressions: u64,
+    /// Wall-clock seconds, world building included.
+    pub wall_seconds: f64,
+    /// Seconds spent building the world (wall time outside the tick phases).
+    pub world_seconds: f64,
+    /// Impressions per wall-clock second.
+    pub impressions_per_second: f64,
+    /// CPU seconds of the process (user + system, all threads), world build included.
+    /// On a shared machine this is steadier than wall time.
+    pub cpu_seconds: f64,
+    /// Impressions per CPU second (per core-second).
+    pub impressions_per_cpu_second: f64,
+    /// Wall-clock nanoseconds per impression of the user phase alone.
+    pub user_phase_ns_per_impression: f64,
+    /// Peak resident memory of the process (VmHWM), bytes.
+    pub peak_rss_bytes: u64,
+    /// Peak resident memory per simulated user.
+    pub bytes_per_user: f64,
+    /// Memory `feedsim validate` plans for this run, bytes.
+    pub planned_bytes: u64,
+    /// Bytes held by the world's arrays.
+    pub world_bytes: usize,
+    /// Seconds per phase, summed over variants and ticks.
+    pub phase_seconds: PhaseSeconds,
+    /// Seconds per phase per tick (mean over variants' ticks).
+    pub phase_seconds_per_tick: PhasePerTick,
+}
+
+impl BenchReport {
+    /// The figures of a finished run.
+    pub fn of(out: &RunOutput, planned_bytes: u64, cpu_seconds: f64) -> BenchReport {
+        let perf = &out.perf;
+        let ticks_run: u32 = out.variants.iter().map(|v| v.ticks.len() as u32).sum();
+        let per = |x: f64| if ticks_run > 0 { x / f64::from(ticks_run) } else { 0.0 };
+        let ph = perf.phase_seconds;
+        let in_phases = ph.post + ph.distribute + ph.choose_engage + ph.review + ph.account;
+        BenchReport {
+            scenario: out.summary.scenario.clone(),
+            feedsim_version: env!("CARGO_PKG_VERSION"),
+            users: perf.users,
+            ticks: perf.ticks,
+            variants: perf.variants,
+            threads: perf.threads,
+            impressions: perf.impressions,
+            wall_seconds: perf.wall_seconds,
+            world_seconds: (perf.wall_seconds - in_phases).max(0.0),
+            impressions_per_second: perf.impressions_per_second,
+            cpu_seconds,
+            impressions_per_cpu_second: if cpu_seconds > 0.0 { perf.impressions as f64 / cpu_seconds } else { 0.0 },
+            user_phase_ns_per_impression: if perf.impressions > 0 {
+                ph.choose_engage * 1e9 / perf.impressions as f64
+            } else {
+                0.0
+            },
+            peak_rss_bytes: perf.peak_rss_bytes,
+            bytes_per_user: perf.peak_rss_bytes as f64 / f64::from(perf.users.max(1)),
+            planned_bytes,
+            world_bytes: perf.world_bytes,
+            phase_seconds: ph,
+            phase_seconds_per_tick: PhasePerTick {
+                post: per(ph.post),
+                distribute: per(ph.distribute),
+                choose_engage: per(ph.choose_engage),
+                review: per(ph.review),
+                account: per(ph.account),
+            },
+        }
+    }
+
+    /// The table `feedsim bench` prints.
+    pub fn table(&self) -> String {
+        use std::fmt::Write;
+        let mut s = String::new();
+        let _ = writeln!(
+            s,
+            "{:>10} {:>6} {:>7} {:>14} {:>9} {:>13} {:>11} {:>10}",
+            "users", "ticks", "threads", "impressions", "wall s", "impressions/s", "peak RSS", "bytes/user"
+        );
+        let _ = writeln!(
+            s,
+            "{:>10} {:>6} {:>7} {:>14} {:>9.2} {:>11.2} M {:>11} {:>10.0}",
+            self.users,
+            self.ticks,
+            self.threads,
+            self.impressions,
+            self.wall_seconds,
+            self.impressions_per_second / 1e6,
+            plan::human_bytes(self.peak_rss_bytes),
+            self.bytes_per_user
+        );
+        let _ = writeln!(
+            s,
+            "\nphase (per tick of one variant)    ms/tick   share of wall\n{:<32} {:>9.2} {:>14.1} %",
+            "world build (once, whole run)",
+            self.world_seconds * 1e3,
+            100.0 * self.world_seconds / self.wall_seconds.max(1e-12)
+        );
+        let p = &self.phase_seconds;
+        let t = &self.phase_seconds_per_tick;
+        for (name, total, per) in [
+            ("post", p.post, t.post),
+            ("distribute", p.distribute, t.distribute),
+            ("choose + engage (users)", p.choose_engage, t.choose_engage),
+            ("review", p.review, t.review),
+            ("account + metrics", p.account, t.account),
+        ] {
+            let _ =
+                writeln!(s, "{:<32} {:>9.2} {:>14.1} %", name, per * 1e3, 100.0 * total / self.wall_seconds.max(1e-12));
+        }
+        let _ = writeln!(
+            s,
+            "\nCPU time {:.2} s ({:.2} M impressions per CPU second)",
+            self.cpu_seconds,
+            self.impressions_per_cpu_second / 1e6
+        );
+        let _ = writeln!(
+            s,
+            "user phase: {:.1} ns per impression; planned memory {} (peak / plan = {:.2})",
+            self.user_phase_ns_per_impression,
+            plan::human_bytes(self.planned_bytes),
+            self.peak_rss_bytes as f64 / self.planned_bytes.max(1) as f64
+        );
+        s
+    }
+}
+
+/// CPU seconds (user + system) of this process and all its threads, from
+/// `/proc/self/stat` (in clock ticks of 1/100 s, Linux's USER_HZ); `None` elsewhere.
+pub fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name (which may hold spaces) start at field 3 (state);
+    // utime and stime are fields 14 and 15.
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let mut f = rest.split_whitespace().skip(11);
+    let utime: u64 = f.next()?.parse().ok()?;
+    let stime: u64 = f.next()?.parse().ok()?;
+    Some((utime + stime) as f64 / 100.0)
+}
+
+/// Runs `feedsim bench`.
+pub fn cmd(args: BenchArgs) -> anyhow::Result<ExitCode> {
+    let mut overrides = vec![format!("world.users={}", args.users)];
+    if let Some(t) = args.ticks {
+        overrides.push(format!("ticks={t}"));
+    }
+    overrides.extend(args.set.iter().cloned());
+    let s = scenario::load_file(&args.scenario, &overrides)?;
+    let planned = MemoryPlan::of(&s).total_bytes;
+    let ticks_total: u64 = s.variants.iter().map(|v| u64::from(v.params.ticks)).sum();
+    let bar = if args.quiet {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::with_draw_target(Some(ticks_total), ProgressDrawTarget::stderr())
+    };
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} bench [{bar:32}] {pos}/{len} ticks, {elapsed} (eta {eta})")
+            .expect("valid template")
+            .progress_chars("=> "),
+    );
+    let ticks: Vec<u64> = s.variants.iter().map(|v| u64::from(v.params.ticks)).collect();
+    let on_tick = |vi: usize, done: u32| bar.set_position(ticks[..vi].iter().sum::<u64>() + u64::from(done));
+    let out = engine::run(&s, &RunOptions { threads: args.threads, on_tick: &on_tick, should_stop: &|| false })?;
+    bar.finish_and_clear();
+    let bench = BenchReport::of(&out, planned, cpu_seconds().unwrap_or(0.0));
+    std::fs::create_dir_all(&args.out).with_context(|| format!("cannot create `{}`", args.out.display()))?;
+    let path = args.out.join("bench.json");
+    report::write_atomic(&path, &report::json_bytes(&bench)?)
+        .with_context(|| format!("cannot write `{}`", path.display()))?;
+    if !args.quiet {
+        print!("{}", bench.table());
+        println!("wrote {}", path.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,45 @@
+//! `feedsim bench` runs the quickstart scenario at a given size and writes bench.json.
+
+mod common;
+
+use assert_cmd::Command;
+
+#[test]
+fn bench_writes_its_figures() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("b");
+    let scenario = common::scenario_path("quickstart.toml");
+    let assert = Command::cargo_bin("feedsim")
+        .unwrap()
+        .args(["bench", "--users", "2000", "--ticks", "3", "--threads", "1"])
+        .args(["--scenario", scenario.to_str().unwrap(), "--out", out.to_str().unwrap()])
+        .assert()
+        .success();
+    let table = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
+    for column in ["impressions/s", "peak RSS", "bytes/user", "choose + engage", "distribute"] {
+        assert!(table.contains(column), "table lacks `{column}`:\n{table}");
+    }
+    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("bench.json")).unwrap()).unwrap();
+    assert_eq!(json["users"], 2000);
+    assert_eq!(json["ticks"], 3);
+    assert_eq!(json["threads"], 1);
+    assert!(json["impressions_per_second"].as_f64().unwrap() > 0.0);
+    assert!(json["peak_rss_bytes"].as_u64().unwrap() > 0);
+    assert!(json["bytes_per_user"].as_f64().unwrap() > 0.0);
+    assert!(json["wall_seconds"].as_f64().unwrap() > 0.0);
+    assert!(json["cpu_seconds"].as_f64().unwrap() > 0.0);
+    for phase in ["post", "distribute", "choose_engage", "review", "account"] {
+        assert!(json["phase_seconds"][phase].as_f64().is_some(), "phase_seconds.{phase}");
+    }
+}
+
+#[test]
+fn bench_rejects_a_bad_override() {
+    let scenario = common::scenario_path("quickstart.toml");
+    Command::cargo_bin("feedsim")
+        .unwrap()
+        .args(["bench", "--users", "2000", "--ticks", "2", "--set", "feed.nonsense=1", "--quiet"])
+        .args(["--scenario", scenario.to_str().unwrap(), "--out", "/nonexistent/never"])
+        .assert()
+        .code(2);
+}
