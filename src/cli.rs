@@ -15,6 +15,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use crate::engine::{self, RunOptions};
 use crate::plan::{self, MemoryPlan};
 use crate::report::RunOutput;
+use crate::report::html::HEADLINE;
 use crate::scenario::{self, Scenario, ScenarioError};
 
 /// Simulate social-media content feeds: a two-column feed with a crowd anti-funnel
@@ -420,7 +421,7 @@ fn print_comparison(cmp: &crate::compare::Comparison) {
         print!(" {:>30}", format!("{} - {}", d.a, d.b));
     }
     println!();
-    for (key, label) in HEADLINE.iter().skip(1) {
+    for (key, label) in HEADLINE.iter().filter(|(k, _)| *k != "impressions") {
         print!("{label:<24}");
         let cell = |e: Option<crate::compare::Estimate>| match e {
             Some(e) => format!("{:.4} [{:.4}, {:.4}]", e.mean, e.ci_low, e.ci_high),
@@ -435,21 +436,6 @@ fn print_comparison(cmp: &crate::compare::Comparison) {
         println!();
     }
 }
-
-const HEADLINE: [(&str, &str); 12] = [
-    ("impressions", "impressions"),
-    ("creator_impressions_gini", "creator Gini"),
-    ("top1pct_share", "top 1 % share"),
-    ("top10_share", "top 10 share"),
-    ("follower_elasticity", "follower elasticity"),
-    ("tier_share.head_ge_100k", "head (≥100k) share"),
-    ("tier_share.waist_10k_100k", "waist (10k–100k) share"),
-    ("institution_share", "institutions' share"),
-    ("ring_share.core", "core-crowd share"),
-    ("head_stability.top_kept", "top-10 inst. kept"),
-    ("read_rate", "reads / impression"),
-    ("interest_rank_corr", "interest learned (tau)"),
-];
 
 /// The headline metrics, one column per variant.
 fn print_table(out: &RunOutput) {
