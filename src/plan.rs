@@ -141,7 +141,11 @@ impl MemoryPlan {
         let build = users * columns + creator_bytes + social_build.max(social_built + follow_build);
 
         // Run: the built world, the estimates, the notes and the active pools.
-        let per_user = columns + 4.0 * topics as f64 + 2.0 * ROW_BYTES;
+        // Per user while running: columns, estimates (f32 per topic), graph rows, and the
+        // journey state: a stage byte per focal institution, the ask topic, four recent
+        // follows (u32) and the share inbox's row offset (u32).
+        let journeys = p.journey.focal.len() as f64 + 1.0 + 16.0 + 4.0;
+        let per_user = columns + 4.0 * topics as f64 + 2.0 * ROW_BYTES + journeys;
         let per_note = Notes::BYTES_PER_NOTE as f64 + NOTE_STATE_BYTES + NOTE_SLACK_BYTES;
         let run = users * per_user
             + (social_edges + follow_edges) * EDGE_BYTES

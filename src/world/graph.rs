@@ -65,18 +65,20 @@ pub fn social_graph(p: &Params, users: &Users) -> Graph {
     order.par_sort_unstable_by_key(|&u| (users.segment[u as usize].0, users.primary[u as usize], u));
     let rewire = p.world.friend_rewire;
     let order = &order;
-    let mut edges: Vec<(u32, u32)> = (0..n)
-        .into_par_iter()
-        .flat_map_iter(|i| {
-            let a = order[i];
-            let mut rng = stream(p.world_seed(), 0, u64::from(a), Purpose::SocialTies);
-            (1..=half.min(n - 1)).flat_map(move |j| {
-                let b = if unit(&mut rng) < rewire { (unit(&mut rng) * n as f64) as u32 } else { order[(i + j) % n] };
-                [(a, b), (b, a)]
-            })
-        })
-        .filter(|(a, b)| a != b)
-        .collect();
+    // Filled in place at its exact size: collecting an iterator of unknown length would
+    // double the buffer while growing, and this list is the largest thing a build holds.
+    let k = half.min(n - 1);
+    let mut edges = vec![(0u32, 0u32); n * k * 2];
+    edges.par_chunks_mut(k * 2).enumerate().for_each(|(i, out)| {
+        let a = order[i];
+        let mut rng = stream(p.world_seed(), 0, u64::from(a), Purpose::SocialTies);
+        for j in 1..=k {
+            let b = if unit(&mut rng) < rewire { (unit(&mut rng) * n as f64) as u32 } else { order[(i + j) % n] };
+            out[2 * (j - 1)] = (a, b);
+            out[2 * (j - 1) + 1] = (b, a);
+        }
+    });
+    edges.retain(|(a, b)| a != b);
     edges.par_sort_unstable();
     edges.dedup();
     Graph::from_sorted(n, &edges)
