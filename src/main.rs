@@ -3,6 +3,13 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    // Piped into `head`, a closed stdout should end the program quietly, as for any
+    // Unix tool, rather than panic on the next print.
+    #[cfg(unix)]
+    // SAFETY: restoring the default action of SIGPIPE before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = feedsim::cli::Cli::parse();
     match feedsim::cli::run(cli) {
         Ok(code) => code,
