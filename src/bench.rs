@@ -17,7 +17,6 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Args;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 
 use crate::engine::{self, PhaseSeconds, RunOptions};
@@ -231,16 +230,8 @@ pub fn cmd(args: BenchArgs) -> anyhow::Result<ExitCode> {
     let s = scenario::load_file(&args.scenario, &overrides)?;
     let planned = MemoryPlan::of(&s).total_bytes;
     let ticks_total: u64 = s.variants.iter().map(|v| u64::from(v.params.ticks)).sum();
-    let bar = if args.quiet {
-        ProgressBar::hidden()
-    } else {
-        ProgressBar::with_draw_target(Some(ticks_total), ProgressDrawTarget::stderr())
-    };
-    bar.set_style(
-        ProgressStyle::with_template("{spinner} bench [{bar:32}] {pos}/{len} ticks, {elapsed} (eta {eta})")
-            .expect("valid template")
-            .progress_chars("=> "),
-    );
+    let bar = crate::cli::progress(args.quiet, ticks_total, "ticks");
+    bar.set_message("bench");
     let ticks: Vec<u64> = s.variants.iter().map(|v| u64::from(v.params.ticks)).collect();
     let on_tick = |vi: usize, done: u32| bar.set_position(ticks[..vi].iter().sum::<u64>() + u64::from(done));
     let out = engine::run(&s, &RunOptions { threads: args.threads, on_tick: &on_tick, should_stop: &|| false })?;

@@ -302,16 +302,7 @@ fn cmd_run(args: RunArgs) -> anyhow::Result<ExitCode> {
     // Claimed before running, so a busy or non-empty folder is refused at once.
     let _claim = crate::outdir::claim(&out_dir, args.exec.force)?;
     let ticks_total: u64 = s.variants.iter().map(|v| u64::from(v.params.ticks)).sum();
-    let bar = if args.exec.quiet {
-        ProgressBar::hidden()
-    } else {
-        ProgressBar::with_draw_target(Some(ticks_total), ProgressDrawTarget::stderr())
-    };
-    bar.set_style(
-        ProgressStyle::with_template("{spinner} {msg:<24} [{bar:32}] {pos}/{len} ticks, {elapsed} (eta {eta})")
-            .expect("valid template")
-            .progress_chars("=> "),
-    );
+    let bar = progress(args.exec.quiet, ticks_total, "ticks");
     let names: Vec<String> = s.variants.iter().map(|v| v.name.clone()).collect();
     let ticks: Vec<u64> = s.variants.iter().map(|v| u64::from(v.params.ticks)).collect();
     let on_tick = |vi: usize, done: u32| {
@@ -348,7 +339,9 @@ fn cmd_run(args: RunArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn progress(quiet: bool, len: u64, unit: &str) -> ProgressBar {
+/// A progress bar on stderr, hidden with `quiet` (and by indicatif when stderr is not a
+/// terminal).
+pub(crate) fn progress(quiet: bool, len: u64, unit: &str) -> ProgressBar {
     let bar = if quiet {
         ProgressBar::hidden()
     } else {
