@@ -149,19 +149,21 @@ fn c5_a_slate_learns_interests_faster_than_one_item() {
 fn c6_a_small_institution_with_good_content_reaches_its_target_users_on_two_column() {
     let s = common::load("fund_company_small.toml", &["world.users=8000", "ticks=21"]);
     let key = "target_impressions_per_note.small_quality_fund";
+    // Reviews and shares make this account's reach heavy-tailed across replicates, so
+    // this claim takes twice the usual replicates.
+    let run = |s: &Scenario| feedsim::engine::thread_pool(0).unwrap().install(|| compare(s, 2 * REPLICATES, &|| {}));
     let c = run(&s);
     let d = diff(&c, key);
     eprintln!("C6 {key}: two_column − single_column = {d:?}");
     assert!(d.ci_low > 0.0, "the 1 k-follower fund did not reach more target users on two_column: {d:?}");
-    // Flip: give the two-column feed the single-column feed's head weighting; the small
-    // account's reach of its target users falls to under half.
+    // Flip: the same two-column feed showing one cover per decision. In this model the
+    // small account's advantage comes from the slate (more covers per decision, each a
+    // chance to be chosen on merit); neither traffic pools nor the single-column head
+    // weighting on the two-column feed removed it (see the closing note).
     let mut flipped = s.clone();
-    let single = flipped.variants[1].params.feed.clone();
-    let two = &mut flipped.variants[0].params.feed;
-    two.follower_weight = single.follower_weight;
-    two.popularity_weight = single.popularity_weight;
+    flipped.variants[0].params.feed.slate_size = 1;
     let f = run(&flipped);
     let (before, after) = (c.variants[0].metrics[key].mean, f.variants[0].metrics[key].mean);
-    eprintln!("C6 flip: two_column {before} → {after} with head weighting");
-    assert!(after < 0.5 * before, "head weighting did not cut the small account's target reach: {before} → {after}");
+    eprintln!("C6 flip: two_column {before} → {after} with one cover per decision");
+    assert!(after < 0.5 * before, "a one-cover slate did not cut the small account's target reach: {before} → {after}");
 }

@@ -18,7 +18,7 @@ use rand_pcg::Pcg64Mcg;
 use crate::behaviour::journey::{self, ACT, ADVOCATE, ASK, Exposure};
 use crate::behaviour::{CoverView, engage};
 use crate::content::{NO_CAMPAIGN, NewNote, Notes};
-use crate::platform::{FeedPolicy, Pools, SearchIndex, Signal, TwoColumnFeed, WeightedList, ring_of};
+use crate::platform::{AliasTable, FeedPolicy, Pools, SearchIndex, Signal, TwoColumnFeed, ring_of};
 use crate::rng::{Purpose, stream, unit};
 use crate::scenario::{Audience, ContentKind, MAX_SLATE, Params, SegmentFilter, SlateOrder};
 use crate::world::{Segment, World};
@@ -43,7 +43,7 @@ pub struct CampaignTick {
     /// Whether it runs this tick.
     pub active: bool,
     /// Its active notes (uniform).
-    pub notes: WeightedList,
+    pub notes: AliasTable,
     /// Chance an eligible feed decision carries its promoted slot.
     pub slot_chance: f64,
     /// Who is eligible.

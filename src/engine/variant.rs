@@ -12,7 +12,7 @@ use super::session::{
 use crate::content::{Notes, RINGS, Tally};
 use crate::metrics;
 use crate::platform::{
-    Estimates, FeedPolicy, Pools, SearchIndex, SingleColumnFeed, Staging, TwoColumnFeed, WeightedList,
+    AliasTable, Estimates, FeedPolicy, Pools, SearchIndex, SingleColumnFeed, Staging, TwoColumnFeed,
 };
 use crate::report::{CreatorRow, VariantOutput};
 use crate::rng::{Purpose, stream, unit};
@@ -540,12 +540,14 @@ impl<'w> VariantRun<'w> {
             .iter()
             .enumerate()
             .map(|(ci, c)| {
-                let mut list = WeightedList::default();
-                for n in active.clone() {
-                    if notes.campaign[n] == ci as u16 && notes.kind[n] != crate::scenario::ContentKind::Review {
-                        list.push(n as u32, 1.0);
-                    }
-                }
+                let items: Vec<u32> = active
+                    .clone()
+                    .filter(|&n| {
+                        notes.campaign[n] == ci as u16 && notes.kind[n] != crate::scenario::ContentKind::Review
+                    })
+                    .map(|n| n as u32)
+                    .collect();
+                let list = AliasTable::new(&items, &vec![1.0; items.len()]);
                 let group = world.creators.groups.iter().position(|g| g.name == c.group);
                 CampaignTick {
                     active: tick >= c.start_tick && tick < c.end_tick,

@@ -17,7 +17,7 @@ mod staging;
 
 pub use feeds::{FeedPolicy, Signal, SingleColumnFeed, TwoColumnFeed};
 pub use pools::{AliasTable, Pools, ring_of};
-pub use search::{SearchIndex, WeightedList};
+pub use search::SearchIndex;
 pub use staging::Staging;
 
 /// The platform's interest estimates, row-major `users × topics`.

@@ -5,52 +5,17 @@
 //! relevant. Results rank by the note's engagement rate relative to the mean of active
 //! notes (quality), freshness, and (weakly, by default) the author's followers.
 
+use super::AliasTable;
 use crate::content::Notes;
 use crate::scenario::{EngagementWeights, Params};
-
-/// A list of items with cumulative weights, sampled in proportion to weight.
-#[derive(Debug, Default, Clone)]
-pub struct WeightedList {
-    items: Vec<u32>,
-    cumulative: Vec<f64>,
-}
-
-impl WeightedList {
-    /// Appends an item with a positive, finite weight (others are skipped).
-    pub fn push(&mut self, item: u32, weight: f64) {
-        if weight > 0.0 && weight.is_finite() {
-            let acc = self.cumulative.last().copied().unwrap_or(0.0) + weight;
-            self.items.push(item);
-            self.cumulative.push(acc);
-        }
-    }
-
-    /// Draws an item with `u` uniform in [0, 1).
-    #[inline]
-    pub fn draw(&self, u: f64) -> Option<u32> {
-        let total = *self.cumulative.last()?;
-        let i = self.cumulative.partition_point(|&c| c <= u * total).min(self.items.len() - 1);
-        Some(self.items[i])
-    }
-
-    /// Number of items.
-    pub fn len(&self) -> usize {
-        self.items.len()
-    }
-
-    /// Whether the list is empty.
-    pub fn is_empty(&self) -> bool {
-        self.items.is_empty()
-    }
-}
 
 /// Search results to sample from this tick.
 #[derive(Debug, Default, Clone)]
 pub struct SearchIndex {
     /// Per topic.
-    pub by_topic: Vec<WeightedList>,
+    pub by_topic: Vec<AliasTable>,
     /// Per focal institution (search by name).
-    pub by_focal: Vec<WeightedList>,
+    pub by_focal: Vec<AliasTable>,
 }
 
 impl SearchIndex {
@@ -66,13 +31,16 @@ impl SearchIndex {
         tick: u32,
     ) -> SearchIndex {
         let topics = p.topics.len();
-        let mut idx = SearchIndex {
-            by_topic: vec![WeightedList::default(); topics],
-            by_focal: vec![WeightedList::default(); p.journey.focal.len()],
-        };
+        let focal = p.journey.focal.len();
         if !p.search.enabled {
-            return idx;
+            return SearchIndex {
+                by_topic: vec![AliasTable::default(); topics],
+                by_focal: vec![AliasTable::default(); focal],
+            };
         }
+        // (items, weights) per list, turned into alias tables at the end.
+        let mut topic_lists = vec![(Vec::new(), Vec::new()); topics];
+        let mut focal_lists = vec![(Vec::new(), Vec::new()); focal];
         let (mut ces_sum, mut imp_sum) = (0.0, 0.0);
         let tallies: Vec<_> = active.clone().map(|n| notes.counters[n].tally()).collect();
         for t in &tallies {
@@ -87,11 +55,19 @@ impl SearchIndex {
             let log_w = p.search.quality_weight * rate - std::f64::consts::LN_2 * age / p.feed.freshness_half_life
                 + p.search.follower_weight * (1.0 + followers[author as usize]).ln();
             let w = log_w.exp();
-            idx.by_topic[notes.topic[n] as usize].push(n as u32, w);
+            if !(w > 0.0 && w.is_finite()) {
+                continue;
+            }
+            let push = |list: &mut (Vec<u32>, Vec<f64>)| {
+                list.0.push(n as u32);
+                list.1.push(w);
+            };
+            push(&mut topic_lists[notes.topic[n] as usize]);
             if let Some(f) = focal_of_author(author) {
-                idx.by_focal[f as usize].push(n as u32, w);
+                push(&mut focal_lists[f as usize]);
             }
         }
-        idx
+        let tables = |lists: Vec<(Vec<u32>, Vec<f64>)>| lists.iter().map(|(i, w)| AliasTable::new(i, w)).collect();
+        SearchIndex { by_topic: tables(topic_lists), by_focal: tables(focal_lists) }
     }
 }
