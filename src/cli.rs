@@ -12,6 +12,7 @@ use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use crate::checkpoint;
 use crate::engine::{self, RunOptions};
 use crate::plan::{self, MemoryPlan};
 use crate::report::RunOutput;
@@ -79,6 +80,14 @@ A plain key applies to every variant (like --set); variants.NAME.key changes one
     /// peak memory, time per tick by phase; writes bench.json.
     #[command(after_help = "Example: feedsim bench --users 1000000 --threads 2 --out results/bench/1m-2t")]
     Bench(crate::bench::BenchArgs),
+    /// Continue a run from the checkpoint in its folder; the outputs are the same,
+    /// byte for byte, as if it had never stopped.
+    #[command(
+        after_help = "Example:\n  feedsim run scenarios/xhs_vs_douyin.toml --checkpoint-every 5\n  (killed, or Ctrl-C)\n  feedsim resume results/runs/xhs_vs_douyin\n\
+The checkpoint holds the resolved scenario, so the scenario file is not read again. A checkpoint \
+from another feedsim version, or a damaged one, is refused with the reason (exit 2)."
+    )]
+    Resume(ResumeArgs),
 }
 
 /// Flags of `report`.
@@ -167,6 +176,32 @@ pub struct RunArgs {
     /// Also write report.html into the run folder.
     #[arg(long)]
     pub report: bool,
+    /// Save the whole state to RUN_DIR/checkpoint.bin after every N ticks, so a killed
+    /// run can go on with `feedsim resume RUN_DIR`. 0: only when interrupted (Ctrl-C,
+    /// SIGTERM). The checkpoint is removed when the run finishes.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub checkpoint_every: u32,
+}
+
+/// Flags of `resume`.
+#[derive(Debug, Args)]
+pub struct ResumeArgs {
+    /// A run folder holding a checkpoint.bin (written by `run --checkpoint-every N` or by
+    /// an interrupted run).
+    pub dir: PathBuf,
+    /// Worker threads, 0 for all cores; results are identical for any number.
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+    /// No progress bar and no table.
+    #[arg(long)]
+    pub quiet: bool,
+    /// Change the checkpoint interval [default: the interrupted run's].
+    #[arg(long, value_name = "N")]
+    pub checkpoint_every: Option<u32>,
+    /// Refuse to go on if the run is planned above this many MiB (default: the memory
+    /// available now).
+    #[arg(long, value_name = "MIB")]
+    pub max_memory: Option<u64>,
 }
 
 /// A flag raised by the first SIGINT or SIGTERM: the run finishes its tick, writes what
@@ -212,6 +247,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Sweep(args) => crate::sweep::cmd(args),
         Command::Check(args) => crate::check::cmd(args),
         Command::Bench(args) => crate::bench::cmd(args),
+        Command::Resume(args) => cmd_resume(args),
     }
 }
 
@@ -300,11 +336,49 @@ fn cmd_run(args: RunArgs) -> anyhow::Result<ExitCode> {
     check_fits(&s, &plan, args.scenario.max_memory)?;
     let out_dir = args.exec.out.clone().unwrap_or_else(|| Path::new("results/runs").join(&s.name));
     // Claimed before running, so a busy or non-empty folder is refused at once.
-    let _claim = crate::outdir::claim(&out_dir, args.exec.force)?;
-    let ticks_total: u64 = s.variants.iter().map(|v| u64::from(v.params.ticks)).sum();
-    let bar = progress(args.exec.quiet, ticks_total, "ticks");
-    let names: Vec<String> = s.variants.iter().map(|v| v.name.clone()).collect();
+    let claim = crate::outdir::claim(&out_dir, args.exec.force)?;
+    let settings = checkpoint::Settings { checkpoint_every: args.checkpoint_every, report: args.report };
+    execute(&s, claim.path(), settings, &args.exec, engine::Progress::default())
+}
+
+fn cmd_resume(args: ResumeArgs) -> anyhow::Result<ExitCode> {
+    let loaded = checkpoint::load(&args.dir).map_err(|e| UsageError(e.to_string()))?;
+    let s = loaded.scenario;
+    let plan = MemoryPlan::of(&s);
+    check_fits(&s, &plan, args.max_memory)?;
+    // The folder is the run's own: its files are replaced, but never by two processes.
+    let claim = crate::outdir::claim(&args.dir, true)?;
+    let mut settings = loaded.settings;
+    if let Some(every) = args.checkpoint_every {
+        settings.checkpoint_every = every;
+    }
+    let exec = ExecArgs { out: Some(args.dir.clone()), threads: args.threads, quiet: args.quiet, force: true };
+    if !exec.quiet {
+        let p = &loaded.progress;
+        let ticks = p.current.as_ref().map_or(0, |c| c.ticks_done());
+        eprintln!(
+            "feedsim: resuming `{}` at variant {} of {}, tick {}",
+            s.name,
+            p.finished.len() + 1,
+            s.variants.len(),
+            ticks
+        );
+    }
+    execute(&s, claim.path(), settings, &exec, loaded.progress)
+}
+
+/// Runs (or goes on with) a scenario into a claimed folder: progress, checkpoints,
+/// interruption, outputs and the table.
+fn execute(
+    s: &Scenario,
+    out_dir: &Path,
+    settings: checkpoint::Settings,
+    exec: &ExecArgs,
+    from: engine::Progress,
+) -> anyhow::Result<ExitCode> {
     let ticks: Vec<u64> = s.variants.iter().map(|v| u64::from(v.params.ticks)).collect();
+    let bar = progress(exec.quiet, ticks.iter().sum(), "ticks");
+    let names: Vec<String> = s.variants.iter().map(|v| v.name.clone()).collect();
     let on_tick = |vi: usize, done: u32| {
         let before: u64 = ticks[..vi].iter().sum();
         bar.set_message(names[vi].clone());
@@ -312,15 +386,21 @@ fn cmd_run(args: RunArgs) -> anyhow::Result<ExitCode> {
     };
     let interrupted = interrupt_flag();
     let should_stop = || interrupted.load(Ordering::SeqCst);
-    let out =
-        engine::run(&s, &RunOptions { threads: args.exec.threads, on_tick: &on_tick, should_stop: &should_stop })?;
+    let save = |at: &engine::ProgressView| checkpoint::save(out_dir, s, settings, at);
+    let checkpoints = engine::Checkpoints { every: settings.checkpoint_every, save: &save };
+    let opts = RunOptions { threads: exec.threads, on_tick: &on_tick, should_stop: &should_stop };
+    let out = engine::run_resumable(s, &opts, from, &checkpoints)?;
     bar.finish_and_clear();
     let mut written =
-        out.write_to(&out_dir).with_context(|| format!("cannot write the run folder `{}`", out_dir.display()))?;
-    if args.report {
-        written.push(crate::report::html::write_report(&out_dir)?);
+        out.write_to(out_dir).with_context(|| format!("cannot write the run folder `{}`", out_dir.display()))?;
+    if settings.report {
+        written.push(crate::report::html::write_report(out_dir)?);
     }
-    if !args.exec.quiet {
+    if !out.summary.partial {
+        checkpoint::remove(out_dir)
+            .with_context(|| format!("cannot remove the finished run's checkpoint in `{}`", out_dir.display()))?;
+    }
+    if !exec.quiet {
         print_table(&out);
         println!(
             "\n{} impressions in {:.2} s ({:.2} M/s) on {} threads; peak memory {}",
@@ -333,7 +413,11 @@ fn cmd_run(args: RunArgs) -> anyhow::Result<ExitCode> {
         println!("wrote {}", written.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "));
     }
     if out.summary.partial {
-        eprintln!("feedsim: interrupted; wrote the ticks done so far (summary.json has \"partial\": true)");
+        eprintln!(
+            "feedsim: interrupted; wrote the ticks done so far (summary.json has \"partial\": true) and a \
+             checkpoint: go on with `feedsim resume {}`",
+            out_dir.display()
+        );
         return Ok(ExitCode::from(130));
     }
     Ok(ExitCode::SUCCESS)

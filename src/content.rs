@@ -11,6 +11,7 @@
 use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
 
 use rand_distr::{Distribution, Normal, Poisson};
+use serde::{Deserialize, Serialize};
 
 use crate::rng::{Purpose, stream, unit};
 use crate::scenario::{ContentKind, EngagementWeights, Params};
@@ -24,7 +25,7 @@ pub struct NoteId(pub u32);
 pub const RINGS: usize = 3;
 
 /// Engagement counters of one note, updated concurrently during a tick.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Serialize, Deserialize)]
 pub struct NoteCounters {
     /// Impressions by the viewer's true crowd ring for the note's topic.
     pub impressions: [AtomicU32; RINGS],
@@ -43,7 +44,7 @@ pub struct NoteCounters {
 }
 
 /// A plain copy of a note's counters.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Tally {
     /// Impressions by ring.
     pub impressions: [u32; RINGS],
@@ -97,7 +98,7 @@ impl NoteCounters {
 
 /// All notes posted so far, as columns indexed by [`NoteId`]. Notes are never removed;
 /// `first_active` marks the oldest note still within its lifetime.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Serialize, Deserialize)]
 pub struct Notes {
     /// Author creator id.
     pub author: Vec<u32>,
@@ -123,7 +124,7 @@ pub struct Notes {
 pub const NO_CAMPAIGN: u16 = u16::MAX;
 
 /// A note to append: everything but the counters.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 pub struct NewNote {
     /// Author creator id.
     pub author: u32,

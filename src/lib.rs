@@ -20,6 +20,7 @@
 pub mod behaviour;
 pub mod bench;
 pub mod check;
+pub mod checkpoint;
 pub mod cli;
 pub mod compare;
 pub mod content;

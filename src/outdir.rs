@@ -106,12 +106,20 @@ impl Drop for OutDir {
     }
 }
 
-/// Removes the lock files this process holds: for an exit that skips destructors (a
-/// second Ctrl-C). The OS releases the locks themselves at exit.
+/// Removes the lock files this process holds, and its temporary files in those folders
+/// (`.NAME.PID.tmp`, an output or checkpoint being written): for an exit that skips
+/// destructors (a second Ctrl-C). The OS releases the locks themselves at exit.
 pub fn release_all() {
+    let ours = format!(".{}.tmp", std::process::id());
     if let Ok(held) = HELD.lock() {
         for p in held.iter() {
             let _ = std::fs::remove_file(p);
+            let Some(Ok(entries)) = p.parent().map(std::fs::read_dir) else { continue };
+            for e in entries.flatten() {
+                if e.file_name().to_str().is_some_and(|n| n.starts_with('.') && n.ends_with(&ours)) {
+                    let _ = std::fs::remove_file(e.path());
+                }
+            }
         }
     }
 }

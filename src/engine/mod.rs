@@ -23,7 +23,7 @@ use crate::scenario::Scenario;
 use crate::world::World;
 
 pub use session::{CHANNELS, matches as segment_matches};
-pub use variant::{PhaseSeconds, TickRecord, VariantRun};
+pub use variant::{PhaseSeconds, TickRecord, VariantRun, VariantState};
 
 /// How to run: threads and a progress callback.
 pub struct RunOptions<'a> {
@@ -46,6 +46,51 @@ pub enum EngineError {
         /// The cause.
         source: rayon::ThreadPoolBuildError,
     },
+    /// A checkpoint could not be written; the run stops rather than go on unsaved.
+    #[error("cannot write a checkpoint after tick {tick} of variant `{variant}`: {source}")]
+    Checkpoint {
+        /// Variant being run.
+        variant: String,
+        /// Ticks done in it.
+        tick: u32,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The saved state does not belong to this scenario's world.
+    #[error("the saved state of variant `{variant}` does not fit this scenario's world")]
+    Mismatch {
+        /// Variant whose state did not fit.
+        variant: String,
+    },
+}
+
+/// How far a run has come: nothing yet, or what a checkpoint holds.
+#[derive(Debug, Default)]
+pub struct Progress {
+    /// Variants finished, in scenario order.
+    pub finished: Vec<VariantOutput>,
+    /// The state of the next variant (index `finished.len()`) between two ticks.
+    pub current: Option<VariantState>,
+    /// Wall-clock seconds already spent (perf only).
+    pub wall_seconds: f64,
+}
+
+/// A run between two ticks, as a checkpoint sees it.
+pub struct ProgressView<'a> {
+    /// Variants finished.
+    pub finished: &'a [VariantOutput],
+    /// The variant in progress.
+    pub current: Option<&'a VariantState>,
+    /// Wall-clock seconds spent so far.
+    pub wall_seconds: f64,
+}
+
+/// When and how to save checkpoints.
+pub struct Checkpoints<'a> {
+    /// Save after every this many ticks of a variant (0: only when the run is stopped).
+    pub every: u32,
+    /// Writes one checkpoint.
+    pub save: &'a (dyn Fn(&ProgressView) -> std::io::Result<()> + Sync),
 }
 
 /// Builds the world and runs every variant of the scenario on a pool of `opts.threads`.
@@ -53,6 +98,19 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutput, EngineEr
     let pool = thread_pool(opts.threads)?;
     let threads = pool.current_num_threads();
     Ok(pool.install(|| run_here(scenario, opts, threads)))
+}
+
+/// Like [`run`], but continues from `from` and saves checkpoints. The outputs are the
+/// same as an uninterrupted run's, whatever the ticks it was stopped and resumed at.
+pub fn run_resumable(
+    scenario: &Scenario,
+    opts: &RunOptions,
+    from: Progress,
+    checkpoints: &Checkpoints,
+) -> Result<RunOutput, EngineError> {
+    let pool = thread_pool(opts.threads)?;
+    let threads = pool.current_num_threads();
+    pool.install(|| drive(scenario, opts, threads, from, Some(checkpoints)))
 }
 
 /// A rayon pool of `threads` workers (0 = all cores).
@@ -65,26 +123,62 @@ pub fn thread_pool(threads: usize) -> Result<rayon::ThreadPool, EngineError> {
 
 /// Runs the scenario on the current rayon pool (`threads` is only reported).
 pub fn run_here(scenario: &Scenario, opts: &RunOptions, threads: usize) -> RunOutput {
+    drive(scenario, opts, threads, Progress::default(), None).expect("no checkpoints, no saved state: cannot fail")
+}
+
+/// The variant loop, from any point a checkpoint can hold.
+fn drive(
+    scenario: &Scenario,
+    opts: &RunOptions,
+    threads: usize,
+    from: Progress,
+    checkpoints: Option<&Checkpoints>,
+) -> Result<RunOutput, EngineError> {
     let started = Instant::now();
     let world = World::build(scenario.world_params());
     let world_bytes = world.heap_bytes();
-    let mut variants: Vec<VariantOutput> = Vec::with_capacity(scenario.variants.len());
+    let spent = from.wall_seconds;
+    let mut variants = from.finished;
+    let mut current = from.current;
     let mut stopped = false;
-    for (vi, spec) in scenario.variants.iter().enumerate() {
-        let mut run = VariantRun::new(&world, &spec.params);
-        for tick in 0..spec.params.ticks {
+    for (vi, spec) in scenario.variants.iter().enumerate().skip(variants.len()) {
+        let state = match current.take() {
+            Some(state) if state.fits(&world, &spec.params) => state,
+            Some(_) => return Err(EngineError::Mismatch { variant: spec.name.clone() }),
+            None => VariantState::new(&world, &spec.params),
+        };
+        let mut run = VariantRun::resume(&world, &spec.params, state);
+        let ticks = spec.params.ticks;
+        (opts.on_tick)(vi, run.state().ticks_done());
+        for tick in run.state().ticks_done()..ticks {
+            run.step(tick);
+            (opts.on_tick)(vi, tick + 1);
+            let last = vi + 1 == scenario.variants.len() && tick + 1 == ticks;
+            stopped = !last && (opts.should_stop)();
+            if let Some(c) = checkpoints {
+                let due = c.every > 0 && (tick + 1) % c.every == 0 && !last;
+                if stopped || due {
+                    let view = ProgressView {
+                        finished: &variants,
+                        current: Some(run.state()),
+                        wall_seconds: spent + started.elapsed().as_secs_f64(),
+                    };
+                    (c.save)(&view).map_err(|source| EngineError::Checkpoint {
+                        variant: spec.name.clone(),
+                        tick: tick + 1,
+                        source,
+                    })?;
+                }
+            }
             if stopped {
                 break;
             }
-            run.step(tick);
-            (opts.on_tick)(vi, tick + 1);
-            stopped = (opts.should_stop)();
         }
         variants.push(run.finish(&spec.name));
         if stopped {
             break;
         }
     }
-    let wall = started.elapsed().as_secs_f64();
-    RunOutput::new(scenario, variants, wall, threads, world_bytes, stopped)
+    let wall = spent + started.elapsed().as_secs_f64();
+    Ok(RunOutput::new(scenario, variants, wall, threads, world_bytes, stopped))
 }

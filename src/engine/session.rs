@@ -110,7 +110,7 @@ pub struct UserRows<'a> {
 }
 
 /// A review an advocate will post next tick, with who posted it (to share with friends).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
 pub struct ReviewPost {
     /// The note to post (author: the focal institution's advocate account).
     pub note: NewNote,

@@ -3,7 +3,7 @@
 use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
 
 use rayon::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::session::{
     CampaignTick, ChunkOutcome, INBOX_LIMIT, NONE, RECENT_FOLLOWS, ReviewPost, TickView, UserRows, matches,
@@ -27,7 +27,7 @@ const CHUNK_USERS: usize = 2048;
 const SAMPLE_USERS: usize = 4096;
 
 /// Metrics of one tick of one variant.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TickRecord {
     /// Tick index (0-based).
     pub tick: u32,
@@ -71,10 +71,33 @@ pub struct TickRecord {
     pub focal_impressions: Vec<u64>,
 }
 
-/// A variant in progress.
+/// A variant in progress: its resumable [`VariantState`] and what is derived from the
+/// world and parameters alone.
 pub struct VariantRun<'w> {
     world: &'w World,
     params: &'w Params,
+    state: VariantState,
+    /// Each topic's true ring sizes as shares of users (the platform targets crowds of
+    /// these sizes, located by its estimates).
+    ring_shares: Vec<[f64; 2]>,
+    /// Institution creator ids, ascending.
+    institutions: Vec<u32>,
+    /// Each campaign's eligible activity (expected feed decisions per tick).
+    campaign_reach: Vec<f64>,
+    /// Focal index of each creator, or `u8::MAX`.
+    focal_of: Vec<u8>,
+    /// Shared notes each user sees this tick (CSR over users), rebuilt by every tick
+    /// from `pending_shares` and `pending_reviews`.
+    inbox_start: Vec<u32>,
+    inbox_notes: Vec<u32>,
+}
+
+/// Everything of a variant that changes from tick to tick: between ticks it is the whole
+/// simulation state besides the world (which is rebuilt from the scenario), so a
+/// checkpoint saves it and a resumed run continues from it exactly. Random streams are
+/// keyed by (seed, tick, agent), so there is no generator position to save.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct VariantState {
     notes: Notes,
     staging: Staging,
     estimates: Estimates,
@@ -85,18 +108,14 @@ pub struct VariantRun<'w> {
     credited: Vec<Tally>,
     /// Impressions × note age, by the viewer's true ring (mean age of reach per ring).
     ring_age_sum: [f64; RINGS],
-    /// Institution creator ids, ascending.
-    institutions: Vec<u32>,
     /// Impressions per tick (outer) of each institution (inner, as `institutions`).
     institution_ticks: Vec<Vec<u64>>,
     creator_impressions: Vec<u64>,
     creator_reads: Vec<u64>,
     creator_engagements: Vec<u64>,
     creator_notes: Vec<u64>,
-    /// Each topic's true ring sizes as shares of users (the platform targets crowds of
-    /// these sizes, located by its estimates).
-    ring_shares: Vec<[f64; 2]>,
     records: Vec<TickRecord>,
+    /// Ticks completed; the next tick to run.
     ticks_done: u32,
     phase_seconds: PhaseSeconds,
     /// Journey stage per user and focal institution, `users × focal`.
@@ -105,19 +124,12 @@ pub struct VariantRun<'w> {
     ask_topic: Vec<u8>,
     /// Creators each user followed recently.
     recent_follows: Vec<[u32; RECENT_FOLLOWS]>,
-    /// Shared notes each user sees this tick (CSR over users).
-    inbox_start: Vec<u32>,
-    inbox_notes: Vec<u32>,
     /// Shares made last tick, delivered this tick.
     pending_shares: Vec<(u32, u32)>,
     /// Reviews advocates wrote last tick, posted this tick.
     pending_reviews: Vec<ReviewPost>,
     /// Conversions per focal institution and segment, `focal × 16`.
     conversions: Vec<u64>,
-    /// Each campaign's eligible activity (expected feed decisions per tick).
-    campaign_reach: Vec<f64>,
-    /// Focal index of each creator, or `u8::MAX`.
-    focal_of: Vec<u8>,
     /// Impressions of each focal institution's notes by the viewer's true ring, `focal × 3`.
     focal_rings: Vec<u64>,
     /// Notes each focal institution posted (reviews by its advocates excluded).
@@ -126,7 +138,7 @@ pub struct VariantRun<'w> {
 
 /// Wall-clock seconds spent in each phase of the tick, summed over ticks. Reported in
 /// `perf.json` and by `feedsim bench`, never in `summary.json`.
-#[derive(Debug, Clone, Copy, Default, Serialize)]
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
 pub struct PhaseSeconds {
     /// Creators posting.
     pub post: f64,
@@ -138,6 +150,54 @@ pub struct PhaseSeconds {
     pub review: f64,
     /// Crediting counters and tick metrics.
     pub account: f64,
+}
+
+impl VariantState {
+    /// The state before the first tick.
+    pub fn new(world: &World, params: &Params) -> Self {
+        let users = &world.users;
+        let focal = params.journey.focal.len();
+        VariantState {
+            notes: Notes::default(),
+            staging: Staging::default(),
+            estimates: Estimates::from_segments(users),
+            follows_gained: (0..world.creators.count).map(|_| AtomicU32::new(0)).collect(),
+            demand: Vec::new(),
+            credited: Vec::new(),
+            ring_age_sum: [0.0; RINGS],
+            institution_ticks: Vec::new(),
+            creator_impressions: vec![0; world.creators.count],
+            creator_reads: vec![0; world.creators.count],
+            creator_engagements: vec![0; world.creators.count],
+            creator_notes: vec![0; world.creators.count],
+            records: Vec::new(),
+            ticks_done: 0,
+            phase_seconds: PhaseSeconds::default(),
+            journey: vec![0; users.count * focal],
+            ask_topic: users.primary.clone(),
+            recent_follows: vec![[NONE; RECENT_FOLLOWS]; users.count],
+            pending_shares: Vec::new(),
+            pending_reviews: Vec::new(),
+            conversions: vec![0; focal * Segment::COUNT],
+            focal_rings: vec![0; focal * RINGS],
+            focal_notes: vec![0; focal],
+        }
+    }
+
+    /// Ticks completed: the next tick to run.
+    pub fn ticks_done(&self) -> u32 {
+        self.ticks_done
+    }
+
+    /// Whether this state fits a world: a checkpoint of another scenario would otherwise
+    /// index out of bounds.
+    pub fn fits(&self, world: &World, params: &Params) -> bool {
+        self.follows_gained.len() == world.creators.count
+            && self.ask_topic.len() == world.users.count
+            && self.journey.len() == world.users.count * params.journey.focal.len()
+            && self.estimates.values.len() == world.users.count * world.users.topics
+            && self.ticks_done <= params.ticks
+    }
 }
 
 impl PhaseSeconds {
@@ -168,6 +228,11 @@ impl PhaseClock {
 impl<'w> VariantRun<'w> {
     /// Fresh state for a variant on a world.
     pub fn new(world: &'w World, params: &'w Params) -> Self {
+        Self::resume(world, params, VariantState::new(world, params))
+    }
+
+    /// Continues a variant from a saved state (of the same world and parameters).
+    pub fn resume(world: &'w World, params: &'w Params, state: VariantState) -> Self {
         let users = &world.users;
         let (core, hp) = (params.crowd.core_interest as f32, params.crowd.high_potential_interest as f32);
         let ring_shares = (0..users.topics)
@@ -185,33 +250,11 @@ impl<'w> VariantRun<'w> {
         VariantRun {
             world,
             params,
-            notes: Notes::default(),
-            staging: Staging::default(),
-            estimates: Estimates::from_segments(users),
-            follows_gained: (0..world.creators.count).map(|_| AtomicU32::new(0)).collect(),
-            demand: Vec::new(),
-            credited: Vec::new(),
-            ring_age_sum: [0.0; RINGS],
+            state,
+            ring_shares,
             institutions: (0..world.creators.count as u32)
                 .filter(|&c| world.creators.kind[c as usize].is_institution())
                 .collect(),
-            institution_ticks: Vec::new(),
-            creator_impressions: vec![0; world.creators.count],
-            creator_reads: vec![0; world.creators.count],
-            creator_engagements: vec![0; world.creators.count],
-            creator_notes: vec![0; world.creators.count],
-            ring_shares,
-            records: Vec::new(),
-            ticks_done: 0,
-            phase_seconds: PhaseSeconds::default(),
-            journey: vec![0; users.count * params.journey.focal.len()],
-            ask_topic: users.primary.clone(),
-            recent_follows: vec![[NONE; RECENT_FOLLOWS]; users.count],
-            inbox_start: vec![0; users.count + 1],
-            inbox_notes: Vec::new(),
-            pending_shares: Vec::new(),
-            pending_reviews: Vec::new(),
-            conversions: vec![0; params.journey.focal.len() * Segment::COUNT],
             campaign_reach: params
                 .campaigns
                 .iter()
@@ -222,23 +265,28 @@ impl<'w> VariantRun<'w> {
                         .sum()
                 })
                 .collect(),
-            focal_rings: vec![0; params.journey.focal.len() * RINGS],
-            focal_notes: vec![0; params.journey.focal.len()],
             focal_of: (0..world.creators.count)
                 .map(|c| world.creators.group_focal[world.creators.group[c] as usize].unwrap_or(u8::MAX))
                 .collect(),
+            inbox_start: vec![0; users.count + 1],
+            inbox_notes: Vec::new(),
         }
+    }
+
+    /// The state to checkpoint (meaningful between ticks).
+    pub fn state(&self) -> &VariantState {
+        &self.state
     }
 
     /// Posts last tick's advocates' reviews and turns last tick's shares (and the
     /// reviews, shared with the advocates' friends) into this tick's inboxes.
     fn deliver(&mut self, tick: u32) {
         let world = self.world;
-        let mut deliveries = std::mem::take(&mut self.pending_shares);
-        for r in std::mem::take(&mut self.pending_reviews) {
-            let id = self.notes.len() as u32;
-            self.notes.push(r.note);
-            self.creator_notes[r.note.author as usize] += 1;
+        let mut deliveries = std::mem::take(&mut self.state.pending_shares);
+        for r in std::mem::take(&mut self.state.pending_reviews) {
+            let id = self.state.notes.len() as u32;
+            self.state.notes.push(r.note);
+            self.state.creator_notes[r.note.author as usize] += 1;
             if self.params.sharing.enabled {
                 let friends = world.social.neighbors(r.user);
                 let mut rng = stream(self.params.seed, tick, u64::from(r.user), Purpose::Variant);
@@ -275,7 +323,7 @@ impl<'w> VariantRun<'w> {
             .creators
             .followers
             .iter()
-            .zip(&self.follows_gained)
+            .zip(&self.state.follows_gained)
             .map(|(&f, g)| f as f64 + f64::from(g.load(Relaxed)) * per_follow)
             .collect()
     }
@@ -283,7 +331,7 @@ impl<'w> VariantRun<'w> {
     /// The index of the oldest note still within its lifetime at `tick`.
     fn first_active(&self, tick: u32) -> usize {
         let oldest = (tick + 1).saturating_sub(self.params.world.note_lifetime_ticks);
-        self.notes.born.partition_point(|&b| b < oldest)
+        self.state.notes.born.partition_point(|&b| b < oldest)
     }
 
     /// Estimated-interest cut-offs per topic that select crowds of the true ring sizes.
@@ -295,7 +343,7 @@ impl<'w> VariantRun<'w> {
         (0..t)
             .map(|k| {
                 column.clear();
-                column.extend((0..users.count).step_by(stride).map(|u| self.estimates.values[u * t + k]));
+                column.extend((0..users.count).step_by(stride).map(|u| self.state.estimates.values[u * t + k]));
                 column.sort_unstable_by(|a, b| b.total_cmp(a));
                 let at = |share: f64| {
                     let i = ((share * column.len() as f64).ceil() as usize).clamp(1, column.len());
@@ -314,7 +362,7 @@ impl<'w> VariantRun<'w> {
         let mut demand = vec![0.0; pools.len()];
         let mut weights = vec![0.0; t];
         for u in 0..users.count {
-            let row = &self.estimates.values[u * t..(u + 1) * t];
+            let row = &self.state.estimates.values[u * t..(u + 1) * t];
             let total = topic_weights(row, f.interest_sharpness, &mut weights);
             let slots = f64::from(users.activity[u]) * f64::from(f.slate_size);
             for k in 0..t {
@@ -332,30 +380,30 @@ impl<'w> VariantRun<'w> {
         let t = world.users.topics;
         let mut clock = PhaseClock::start();
         // 1. post
-        let before = self.notes.len();
-        self.notes.post(p, &world.creators, tick);
+        let before = self.state.notes.len();
+        self.state.notes.post(p, &world.creators, tick);
         self.deliver(tick);
-        self.staging.grow(&self.notes);
-        self.credited.resize(self.notes.len(), Tally::default());
-        for n in before..self.notes.len() {
-            if self.notes.kind[n] != crate::scenario::ContentKind::Review {
-                let author = self.notes.author[n] as usize;
-                self.creator_notes[author] += 1;
+        self.state.staging.grow(&self.state.notes);
+        self.state.credited.resize(self.state.notes.len(), Tally::default());
+        for n in before..self.state.notes.len() {
+            if self.state.notes.kind[n] != crate::scenario::ContentKind::Review {
+                let author = self.state.notes.author[n] as usize;
+                self.state.creator_notes[author] += 1;
                 if self.focal_of[author] != u8::MAX {
-                    self.focal_notes[self.focal_of[author] as usize] += 1;
+                    self.state.focal_notes[self.focal_of[author] as usize] += 1;
                 }
             }
         }
-        clock.lap(&mut self.phase_seconds.post);
+        clock.lap(&mut self.state.phase_seconds.post);
         // 2. distribute
-        let active = self.first_active(tick)..self.notes.len();
+        let active = self.first_active(tick)..self.state.notes.len();
         let cutoffs = self.ring_cutoffs();
         let followers = self.followers_now();
         let rings = Pools::rings(p.feed.audience);
-        if self.demand.is_empty() {
+        if self.state.demand.is_empty() {
             let empty = Pools::build(
-                &self.notes,
-                &self.staging,
+                &self.state.notes,
+                &self.state.staging,
                 &p.feed,
                 &p.engagement_weights,
                 &followers,
@@ -364,25 +412,25 @@ impl<'w> VariantRun<'w> {
                 t,
                 &[],
             );
-            self.demand = self.expected_demand(&empty, &cutoffs);
+            self.state.demand = self.expected_demand(&empty, &cutoffs);
         }
-        debug_assert_eq!(self.demand.len(), t * rings);
+        debug_assert_eq!(self.state.demand.len(), t * rings);
         let pools = Pools::build(
-            &self.notes,
-            &self.staging,
+            &self.state.notes,
+            &self.state.staging,
             &p.feed,
             &p.engagement_weights,
             &followers,
             active.clone(),
             tick,
             t,
-            &self.demand,
+            &self.state.demand,
         );
-        clock.lap(&mut self.phase_seconds.distribute);
+        clock.lap(&mut self.state.phase_seconds.distribute);
         // 3. choose and engage
         let search = SearchIndex::build(
             p,
-            &self.notes,
+            &self.state.notes,
             active.clone(),
             &followers,
             &|c| Some(self.focal_of[c as usize]).filter(|&f| f != u8::MAX),
@@ -417,22 +465,22 @@ impl<'w> VariantRun<'w> {
             merged.out_of_ring += o.out_of_ring;
             add_into(&mut merged.entered, &o.entered);
             add_into(&mut merged.focal_impressions, &o.focal_impressions);
-            add_into(&mut self.conversions, &o.conversions);
-            self.pending_shares.extend(o.shares);
-            self.pending_reviews.extend(o.reviews);
+            add_into(&mut self.state.conversions, &o.conversions);
+            self.state.pending_shares.extend(o.shares);
+            self.state.pending_reviews.extend(o.reviews);
         }
-        self.demand = draws.iter().map(|&d| d as f64).collect();
-        clock.lap(&mut self.phase_seconds.choose_engage);
+        self.state.demand = draws.iter().map(|&d| d as f64).collect();
+        clock.lap(&mut self.state.phase_seconds.choose_engage);
         // 4. review
-        let review = self.staging.review(&self.notes, active.clone(), &p.feed, &p.engagement_weights, tick);
-        clock.lap(&mut self.phase_seconds.review);
+        let review = self.state.staging.review(&self.state.notes, active.clone(), &p.feed, &p.engagement_weights, tick);
+        clock.lap(&mut self.state.phase_seconds.review);
         // 5. account
         let mut rec = TickRecord {
             tick,
             impressions: 0,
             reads: 0,
             engagements: 0,
-            notes_posted: (self.notes.len() - before) as u64,
+            notes_posted: (self.state.notes.len() - before) as u64,
             notes_in_pools: pools.listed() as u64,
             promoted: review.promoted,
             stalled: review.stalled,
@@ -449,42 +497,42 @@ impl<'w> VariantRun<'w> {
             focal_impressions: merged.focal_impressions,
         };
         let inst_row = self.institutions.iter().map(|_| 0u64).collect::<Vec<_>>();
-        self.institution_ticks.push(inst_row);
+        self.state.institution_ticks.push(inst_row);
         for n in active {
-            let now = self.notes.counters[n].tally();
-            let before = std::mem::replace(&mut self.credited[n], now);
-            let author = self.notes.author[n] as usize;
-            let age = f64::from(tick - self.notes.born[n]);
+            let now = self.state.notes.counters[n].tally();
+            let before = std::mem::replace(&mut self.state.credited[n], now);
+            let author = self.state.notes.author[n] as usize;
+            let age = f64::from(tick - self.state.notes.born[n]);
             let mut delta = 0u64;
             for r in 0..RINGS {
                 let d = u64::from(now.impressions[r] - before.impressions[r]);
                 rec.ring_impressions[r] += d;
-                self.ring_age_sum[r] += d as f64 * age;
+                self.state.ring_age_sum[r] += d as f64 * age;
                 if self.focal_of[author] != u8::MAX {
-                    self.focal_rings[self.focal_of[author] as usize * RINGS + r] += d;
+                    self.state.focal_rings[self.focal_of[author] as usize * RINGS + r] += d;
                 }
                 delta += d;
             }
-            self.creator_impressions[author] += delta;
+            self.state.creator_impressions[author] += delta;
             rec.impressions += delta;
             rec.tier_impressions[FollowerTier::of(world.creators.followers[author]) as usize] += delta;
             let reads = u64::from(now.reads - before.reads);
             let engagements = now.engagements() - before.engagements();
-            self.creator_reads[author] += reads;
-            self.creator_engagements[author] += engagements;
+            self.state.creator_reads[author] += reads;
+            self.state.creator_engagements[author] += engagements;
             rec.reads += reads;
             rec.engagements += engagements;
             if let Ok(i) = self.institutions.binary_search(&(author as u32)) {
-                self.institution_ticks.last_mut().expect("pushed above")[i] += delta;
+                self.state.institution_ticks.last_mut().expect("pushed above")[i] += delta;
             }
         }
-        let totals: Vec<f64> = self.creator_impressions.iter().map(|&x| x as f64).collect();
+        let totals: Vec<f64> = self.state.creator_impressions.iter().map(|&x| x as f64).collect();
         rec.creator_impressions_gini = metrics::concentration::gini(&totals);
         rec.top10_share = metrics::concentration::top_k_share(&totals, 10);
         rec.interest_rank_corr = self.interest_rank_corr();
-        self.records.push(rec);
-        clock.lap(&mut self.phase_seconds.account);
-        self.ticks_done = tick + 1;
+        self.state.records.push(rec);
+        clock.lap(&mut self.state.phase_seconds.account);
+        self.state.ticks_done = tick + 1;
     }
 
     /// Mean Kendall tau-b between estimated and true interest rows of sampled users.
@@ -496,7 +544,7 @@ impl<'w> VariantRun<'w> {
         let (mut est, mut truth) = (vec![0.0; t], vec![0.0; t]);
         for u in (0..users.count).step_by(stride) {
             for k in 0..t {
-                est[k] = f64::from(self.estimates.values[u * t + k]);
+                est[k] = f64::from(self.state.estimates.values[u * t + k]);
                 truth[k] = f64::from(users.interest[u * t + k]);
             }
             if let Some(tau) = metrics::stats::kendall_tau_b(&est, &truth) {
@@ -521,7 +569,7 @@ impl<'w> VariantRun<'w> {
         let p = self.params;
         let t = world.users.topics;
         let focal = p.journey.focal.len();
-        let notes = &self.notes;
+        let notes = &self.state.notes;
         // Snapshots the session reads: newest note per creator, visible counts, ranks.
         let mut latest_note = vec![NONE; world.creators.count];
         let mut visible = vec![0.0f32; notes.len()];
@@ -579,8 +627,8 @@ impl<'w> VariantRun<'w> {
             search,
             cutoffs,
             notes,
-            stage: &self.staging.stage,
-            follows_gained: &self.follows_gained,
+            stage: &self.state.staging.stage,
+            follows_gained: &self.state.follows_gained,
             inbox_start: &self.inbox_start,
             inbox_notes: &self.inbox_notes,
             latest_note: &latest_note,
@@ -593,8 +641,8 @@ impl<'w> VariantRun<'w> {
         // Split the user-owned columns into chunks: each chunk is written by one task.
         let n = world.users.count;
         let mut rows = Vec::with_capacity(n.div_ceil(CHUNK_USERS));
-        let (mut est, mut journey) = (&mut self.estimates.values[..], &mut self.journey[..]);
-        let (mut ask, mut follows) = (&mut self.ask_topic[..], &mut self.recent_follows[..]);
+        let (mut est, mut journey) = (&mut self.state.estimates.values[..], &mut self.state.journey[..]);
+        let (mut ask, mut follows) = (&mut self.state.ask_topic[..], &mut self.state.recent_follows[..]);
         let mut first = 0;
         while first < n {
             let len = CHUNK_USERS.min(n - first);
@@ -624,37 +672,37 @@ impl<'w> VariantRun<'w> {
                 variant: name.to_string(),
                 creator: c as u32,
                 group: creators.groups[creators.group[c] as usize].name.clone(),
-                kind: creators.kind[c].as_str(),
+                kind: creators.kind[c],
                 followers_start: creators.followers[c],
                 followers_end: followers_end[c].round() as u64,
-                notes: self.creator_notes[c],
-                impressions: self.creator_impressions[c],
-                reads: self.creator_reads[c],
-                engagements: self.creator_engagements[c],
+                notes: self.state.creator_notes[c],
+                impressions: self.state.creator_impressions[c],
+                reads: self.state.creator_reads[c],
+                engagements: self.state.creator_engagements[c],
             })
             .collect();
         let reached_stage: [u64; 2] =
-            [0, 1].map(|s| self.staging.entered.iter().filter(|e| e[s] != u32::MAX).count() as u64);
+            [0, 1].map(|s| self.state.staging.entered.iter().filter(|e| e[s] != u32::MAX).count() as u64);
         let metrics = metrics::variant_metrics(&metrics::VariantTotals {
-            ticks: &self.records,
+            ticks: &self.state.records,
             creators: &rows,
-            notes_posted: self.notes.len() as u64,
+            notes_posted: self.state.notes.len() as u64,
             reached_stage,
-            ring_age_sum: self.ring_age_sum,
-            institution_ticks: &self.institution_ticks,
+            ring_age_sum: self.state.ring_age_sum,
+            institution_ticks: &self.state.institution_ticks,
             spec: &self.params.metrics,
             focal: &self.params.journey.focal,
-            conversions: &self.conversions,
+            conversions: &self.state.conversions,
             campaigns: &self.params.campaigns,
-            focal_rings: &self.focal_rings,
-            focal_notes: &self.focal_notes,
+            focal_rings: &self.state.focal_rings,
+            focal_notes: &self.state.focal_notes,
         });
         VariantOutput {
             name: name.to_string(),
             metrics,
-            ticks: self.records,
+            ticks: self.state.records,
             creators: rows,
-            phase_seconds: self.phase_seconds,
+            phase_seconds: self.state.phase_seconds,
         }
     }
 }

@@ -98,8 +98,7 @@ pub fn variant_metrics(v: &VariantTotals) -> MetricMap {
     for tier in FollowerTier::ALL {
         m.insert(format!("tier_share.{}", tier.as_str()), share(tiers[tier as usize], total));
     }
-    let inst: f64 =
-        creators.iter().filter(|c| matches!(c.kind, "bank" | "broker" | "fund")).map(|c| c.impressions as f64).sum();
+    let inst: f64 = creators.iter().filter(|c| c.kind.is_institution()).map(|c| c.impressions as f64).sum();
     m.insert("institution_share".into(), share(inst, total));
     let mut rings = [0u64; RINGS];
     for r in ticks {

@@ -21,7 +21,7 @@ pub use search::SearchIndex;
 pub use staging::Staging;
 
 /// The platform's interest estimates, row-major `users × topics`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Estimates {
     /// Row length.
     pub topics: usize,

@@ -11,7 +11,7 @@ use crate::content::Notes;
 use crate::scenario::{EngagementWeights, FeedSpec};
 
 /// Per-note stage state of one variant.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Staging {
     /// Current stage.
     pub stage: Vec<u8>,

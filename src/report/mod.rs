@@ -24,7 +24,7 @@ use crate::scenario::Scenario;
 use crate::world::FollowerTier;
 
 /// One creator's totals in one variant (a row of `creators.csv`).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct CreatorRow {
     /// Variant name.
     pub variant: String,
@@ -33,7 +33,7 @@ pub struct CreatorRow {
     /// Scenario group name.
     pub group: String,
     /// Account kind.
-    pub kind: &'static str,
+    pub kind: crate::scenario::CreatorKind,
     /// Followers at the start (platform scale).
     pub followers_start: u64,
     /// Followers at the end (platform scale).
@@ -49,7 +49,7 @@ pub struct CreatorRow {
 }
 
 /// A finished variant.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct VariantOutput {
     /// Variant name.
     pub name: String,

@@ -17,7 +17,7 @@ pub use schema::*;
 pub use validate::{MAX_SLATE, MAX_TOPICS};
 
 /// A validated scenario: a name, a seed and one fully resolved [`VariantSpec`] per variant.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Scenario {
     /// Scenario name from the file.
     pub name: String,
@@ -30,7 +30,7 @@ pub struct Scenario {
 }
 
 /// One fully resolved variant: the base scenario with the variant's overrides applied.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct VariantSpec {
     /// Variant name (`base` when the file has no variants).
     pub name: String,
