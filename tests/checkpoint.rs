@@ -214,3 +214,23 @@ fn resume_refuses_a_corrupted_checkpoint_and_keeps_the_outputs() {
     assert_eq!(std::fs::read(dir.path().join("summary.json")).unwrap(), b"{\"partial\": true}\n");
     assert_eq!(std::fs::read(&path).unwrap(), bytes, "the checkpoint is left as it was");
 }
+
+#[test]
+fn every_flipped_byte_and_every_truncation_is_refused_without_a_panic() {
+    let (_dir, path) = small_checkpoint();
+    let good = std::fs::read(&path).unwrap();
+    // Every header byte, then positions spread over the payload.
+    let positions: Vec<usize> = (0..40).chain((40..good.len()).step_by(good.len() / 97)).collect();
+    for &i in &positions {
+        let mut bad = good.clone();
+        bad[i] ^= 0x01;
+        std::fs::write(&path, &bad).unwrap();
+        assert!(checkpoint::load(&path).is_err(), "a flip at byte {i} of {} was accepted", good.len());
+    }
+    for &len in positions.iter().chain([&0usize, &(good.len() - 1)]) {
+        std::fs::write(&path, &good[..len]).unwrap();
+        assert!(checkpoint::load(&path).is_err(), "a cut at {len} bytes was accepted");
+    }
+    std::fs::write(&path, &good).unwrap();
+    assert!(checkpoint::load(&path).is_ok());
+}
