@@ -107,6 +107,10 @@ pub struct ValidateArgs {
     /// unknown) instead of the summary.
     #[arg(long)]
     pub json: bool,
+    /// Print every variant's parameters as TOML, every key with the value it runs with:
+    /// defaults filled in, `extends`, variants and `--set` applied.
+    #[arg(long, conflicts_with = "json")]
+    pub resolved: bool,
 }
 
 /// Flags of `compare`.
@@ -294,8 +298,15 @@ fn cmd_report(dir: &Path) -> anyhow::Result<ExitCode> {
 }
 
 fn cmd_validate(args: ValidateArgs) -> anyhow::Result<ExitCode> {
-    let (args, json) = (args.scenario, args.json);
+    let (args, json, resolved) = (args.scenario, args.json, args.resolved);
     let s = load(&args)?;
+    if resolved {
+        for v in &s.variants {
+            println!("# variant `{}` of {} ({})\n", v.name, s.name, s.source);
+            println!("{}", toml::to_string(&v.params)?);
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
     let plan = MemoryPlan::of(&s);
     if json {
         let mut v = serde_json::to_value(&plan)?;

@@ -99,3 +99,26 @@ fn sigint_finishes_the_tick_writes_partial_outputs_and_exits_130() {
     let ticks_done = summary["variants"][0]["metrics"]["ticks"].as_f64().unwrap();
     assert!((1.0..2000.0).contains(&ticks_done), "ticks done: {ticks_done}");
 }
+
+#[test]
+fn validate_resolved_prints_each_variant_as_a_scenario_that_runs_the_same() {
+    let dir = tempfile::tempdir().unwrap();
+    let quick = common::scenario_path("quickstart.toml");
+    let o = feedsim()
+        .args(["validate", quick.to_str().unwrap(), "--resolved", "--set", "feed.exploration=0.07"])
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    let text = String::from_utf8(o.stdout).unwrap();
+    let second = text.find("# variant `single_column`").expect("both variants are printed");
+    assert!(text.starts_with("# variant `two_column`"));
+    // Every key is there, defaults included, and --set applied to every variant.
+    assert_eq!(text.matches("exploration = 0.07").count(), 2);
+    assert!(text.contains("[follow_feed]") && text.contains("[engagement_weights]"));
+    let single = dir.path().join("single.toml");
+    std::fs::write(&single, &text[second..]).unwrap();
+    let small = ["world.users=1500", "ticks=3"];
+    let alone = common::run_on(&feedsim::scenario::load_file(&single, &small.map(String::from)).unwrap(), 1);
+    let both = common::run_on(&common::load("quickstart.toml", &[&small[..], &["feed.exploration=0.07"]].concat()), 1);
+    assert_eq!(alone.variants[0].metrics, both.variants[1].metrics);
+}
