@@ -210,7 +210,7 @@ pub struct ResumeArgs {
 
 /// A flag raised by the first SIGINT or SIGTERM: the run finishes its tick, writes what
 /// it has (marked partial) and exits 130. A second signal exits at once.
-fn interrupt_flag() -> Arc<AtomicBool> {
+pub(crate) fn interrupt_flag() -> Arc<AtomicBool> {
     let flag = Arc::new(AtomicBool::new(false));
     let seen = Arc::clone(&flag);
     // Installing fails only if a handler exists already (a second run in one process);
@@ -220,6 +220,7 @@ fn interrupt_flag() -> Arc<AtomicBool> {
             crate::outdir::release_all();
             std::process::exit(130);
         }
+        eprintln!("\nfeedsim: stopping after the current step and saving what is done; signal again to quit at once");
     });
     flag
 }

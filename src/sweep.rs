@@ -91,6 +91,9 @@ pub struct SweepDoc {
     pub params: Vec<ParamDoc>,
     /// Grid points, the first parameter varying slowest.
     pub points: Vec<SweepPointDoc>,
+    /// True while points are missing: the sweep was interrupted, and `--resume` goes on.
+    #[serde(default)]
+    pub partial: bool,
 }
 
 /// Parses `key=LIST_OR_RANGE`.
@@ -323,6 +326,10 @@ pub struct SweepArgs {
     /// Also write report.html into the output folder.
     #[arg(long)]
     pub report: bool,
+    /// Go on with an interrupted sweep in the output folder: the points its sweep.json
+    /// holds are kept, the rest are run. The command must be the one that started it.
+    #[arg(long)]
+    pub resume: bool,
     /// Where to write and how to run.
     #[command(flatten)]
     pub exec: crate::cli::ExecArgs,
@@ -379,32 +386,10 @@ pub fn cmd(args: SweepArgs) -> anyhow::Result<std::process::ExitCode> {
     }
     let out_dir =
         args.exec.out.clone().unwrap_or_else(|| Path::new("results/runs").join(format!("{}-sweep", first.name)));
-    // Claimed before running, so a busy or non-empty folder is refused at once.
-    let _claim = crate::outdir::claim(&out_dir, args.exec.force)?;
-    let total = (points.len() * args.replicates) as u64;
-    let bar = if args.exec.quiet {
-        indicatif::ProgressBar::hidden()
-    } else {
-        indicatif::ProgressBar::with_draw_target(Some(total), indicatif::ProgressDrawTarget::stderr())
-    };
-    bar.set_style(
-        indicatif::ProgressStyle::with_template(
-            "{spinner} {msg:<32} [{bar:32}] {pos}/{len} replicates, {elapsed} (eta {eta})",
-        )
-        .expect("valid template")
-        .progress_chars("=> "),
-    );
-    let pool = crate::engine::thread_pool(args.exec.threads)?;
-    let mut docs = Vec::with_capacity(points.len());
-    for (values, s) in points.iter().zip(&scenarios) {
-        bar.set_message(
-            params.iter().zip(values).map(|(p, v)| format!("{}={v}", short(&p.key))).collect::<Vec<_>>().join(" "),
-        );
-        let cmp = pool.install(|| crate::compare::compare(s, args.replicates, &|| bar.inc(1)));
-        docs.push(point_doc(values.clone(), &cmp));
-    }
-    bar.finish_and_clear();
-    let doc = SweepDoc {
+    // Claimed before running, so a busy or non-empty folder is refused at once; a resumed
+    // sweep writes into its own folder.
+    let _claim = crate::outdir::claim(&out_dir, args.exec.force || args.resume)?;
+    let mut doc = SweepDoc {
         scenario: first.name.clone(),
         scenario_file: args.scenario.scenario.display().to_string(),
         seed: first.seed,
@@ -412,9 +397,42 @@ pub fn cmd(args: SweepArgs) -> anyhow::Result<std::process::ExitCode> {
         feedsim_version: env!("CARGO_PKG_VERSION").to_string(),
         overrides,
         params,
-        points: docs,
+        points: Vec::with_capacity(points.len()),
+        partial: true,
     };
-    let mut written = doc.write_to(&out_dir).with_context(|| format!("cannot write into `{}`", out_dir.display()))?;
+    if args.resume {
+        doc.points = resumable_points(&out_dir, &doc, &points).map_err(UsageError)?;
+    }
+    let total = (points.len() * args.replicates) as u64;
+    let bar = crate::cli::progress(args.exec.quiet, total, "replicates");
+    bar.set_position((doc.points.len() * args.replicates) as u64);
+    let interrupted = crate::cli::interrupt_flag();
+    let pool = crate::engine::thread_pool(args.exec.threads)?;
+    let write =
+        |doc: &SweepDoc| doc.write_to(&out_dir).with_context(|| format!("cannot write into `{}`", out_dir.display()));
+    for (values, s) in points.iter().zip(&scenarios).skip(doc.points.len()) {
+        bar.set_message(
+            doc.params.iter().zip(values).map(|(p, v)| format!("{}={v}", short(&p.key))).collect::<Vec<_>>().join(" "),
+        );
+        let cmp = pool.install(|| crate::compare::compare(s, args.replicates, &|| bar.inc(1)));
+        doc.points.push(point_doc(values.clone(), &cmp));
+        doc.partial = doc.points.len() < points.len();
+        // Every finished point is saved at once: an interrupted sweep loses at most the
+        // point it was running.
+        write(&doc)?;
+        if doc.partial && interrupted.load(std::sync::atomic::Ordering::SeqCst) {
+            bar.finish_and_clear();
+            eprintln!(
+                "feedsim: interrupted after {} of {} points; sweep.json holds them (\"partial\": true). \
+                 Go on with the same command and --resume",
+                doc.points.len(),
+                points.len()
+            );
+            return Ok(std::process::ExitCode::from(130));
+        }
+    }
+    bar.finish_and_clear();
+    let mut written = write(&doc)?;
     if args.report {
         written.push(crate::report::html::write_report(&out_dir)?);
     }
@@ -423,6 +441,49 @@ pub fn cmd(args: SweepArgs) -> anyhow::Result<std::process::ExitCode> {
         println!("wrote {}", written.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "));
     }
     Ok(std::process::ExitCode::SUCCESS)
+}
+
+/// The points of an interrupted sweep in `dir` that this invocation can keep: its
+/// sweep.json must come from the same scenario, seed, replicates, overrides, parameters
+/// and feedsim version, and hold a prefix of the grid.
+fn resumable_points(dir: &Path, now: &SweepDoc, grid: &[Vec<String>]) -> Result<Vec<SweepPointDoc>, String> {
+    let path = dir.join("sweep.json");
+    let text = std::fs::read(&path).map_err(|e| {
+        format!("--resume: cannot read {}: {e} (is this the folder of an interrupted sweep?)", path.display())
+    })?;
+    let before: SweepDoc = serde_json::from_slice(&text)
+        .map_err(|e| format!("--resume: {} is not a sweep.json feedsim wrote: {e}", path.display()))?;
+    let differs = |what: &str, was: String, is: String| {
+        Err(format!(
+            "--resume: {} was written with {what} {was}, this command has {is}; rerun the original command",
+            path.display()
+        ))
+    };
+    if before.scenario != now.scenario {
+        return differs("scenario", before.scenario, now.scenario.clone());
+    }
+    if before.seed != now.seed {
+        return differs("seed", before.seed.to_string(), now.seed.to_string());
+    }
+    if before.replicates != now.replicates {
+        return differs("--replicates", before.replicates.to_string(), now.replicates.to_string());
+    }
+    if before.overrides != now.overrides {
+        return differs("--set", format!("{:?}", before.overrides), format!("{:?}", now.overrides));
+    }
+    if before.params != now.params {
+        let keys = |d: &SweepDoc| {
+            format!("{:?}", d.params.iter().map(|p| format!("{}={}", p.key, p.values.join(","))).collect::<Vec<_>>())
+        };
+        return differs("--param", keys(&before), keys(now));
+    }
+    if before.feedsim_version != now.feedsim_version {
+        return differs("feedsim", before.feedsim_version, now.feedsim_version.clone());
+    }
+    if before.points.len() > grid.len() || before.points.iter().zip(grid).any(|(p, g)| &p.values != g) {
+        return Err(format!("--resume: the points in {} are not this grid's first points", path.display()));
+    }
+    Ok(before.points)
 }
 
 fn short(key: &str) -> &str {
