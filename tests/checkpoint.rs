@@ -5,9 +5,9 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Child, Command as StdCommand, Stdio};
+use std::process::{Child, Command as StdCommand};
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use assert_cmd::Command;
 use feedsim::checkpoint::{self, CheckpointError, Settings};
@@ -27,22 +27,7 @@ fn feedsim() -> Command {
 }
 
 fn spawn_run(out: &Path, extra: &[&str]) -> Child {
-    StdCommand::new(assert_cmd::cargo::cargo_bin("feedsim"))
-        .args(["run", &quickstart(), "--quiet", "--threads", "1", "--out", out.to_str().unwrap()])
-        .args(MID)
-        .args(extra)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap()
-}
-
-fn wait_for(path: &Path) {
-    let start = Instant::now();
-    while !path.exists() {
-        assert!(start.elapsed() < Duration::from_secs(60), "{} never appeared", path.display());
-        std::thread::sleep(Duration::from_millis(5));
-    }
+    common::spawn_quickstart(out, &[&MID[..], extra].concat())
 }
 
 /// The uninterrupted run's outputs.
@@ -72,7 +57,7 @@ fn a_killed_run_resumes_to_byte_identical_outputs() {
     let (full, killed) = (dir.path().join("full"), dir.path().join("killed"));
     reference(&full);
     let mut child = spawn_run(&killed, &["--checkpoint-every", "3"]);
-    wait_for(&checkpoint::path_in(&killed));
+    common::wait_for(&checkpoint::path_in(&killed));
     child.kill().unwrap(); // SIGKILL: no handler runs, nothing is flushed
     child.wait().unwrap();
     assert!(!killed.join("summary.json").exists(), "the run finished before it was killed; the test proves nothing");
@@ -95,7 +80,7 @@ fn sigterm_writes_a_checkpoint_and_partial_outputs_and_resume_completes_the_run(
     let (full, stopped) = (dir.path().join("full"), dir.path().join("stopped"));
     reference(&full);
     let mut child = spawn_run(&stopped, &[]);
-    wait_for(&stopped.join(".feedsim.lock"));
+    common::wait_for(&stopped.join(".feedsim.lock"));
     std::thread::sleep(Duration::from_millis(400));
     let sent = StdCommand::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
     assert!(sent.success());

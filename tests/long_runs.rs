@@ -5,8 +5,8 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Child, Command as StdCommand, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Child, Command as StdCommand};
+use std::time::Duration;
 
 use assert_cmd::Command;
 
@@ -32,22 +32,8 @@ fn run_small(out: &Path, extra: &[&str]) -> std::process::Output {
 
 /// A run big enough to last many seconds, in the background.
 fn spawn_long(out: &Path, extra: &[&str]) -> Child {
-    StdCommand::new(assert_cmd::cargo::cargo_bin("feedsim"))
-        .args(["run", &quickstart(), "--quiet", "--threads", "1", "--out", out.to_str().unwrap()])
-        .args(["--set", "world.users=100000", "--set", "ticks=5000"])
-        .args(extra)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap()
-}
-
-fn wait_for(path: &Path) {
-    let start = Instant::now();
-    while !path.exists() {
-        assert!(start.elapsed() < Duration::from_secs(20), "{} never appeared", path.display());
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let args = [&["--set", "world.users=100000", "--set", "ticks=5000"], extra].concat();
+    common::spawn_quickstart(out, &args)
 }
 
 fn stderr(o: &std::process::Output) -> String {
@@ -109,7 +95,7 @@ fn two_runs_never_write_one_folder_and_a_killed_runs_lock_is_stale() {
     let out = dir.path().join("run");
     let lock = out.join(".feedsim.lock");
     let mut long = spawn_long(&out, &[]);
-    wait_for(&lock);
+    common::wait_for(&lock);
 
     // Even --force does not let a second run into a folder being written.
     let o = run_small(&out, &["--force"]);
@@ -135,7 +121,7 @@ fn an_interrupted_run_releases_its_folder() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("run");
     let mut long = spawn_long(&out, &[]);
-    wait_for(&out.join(".feedsim.lock"));
+    common::wait_for(&out.join(".feedsim.lock"));
     std::thread::sleep(Duration::from_millis(1500));
     let killed = StdCommand::new("kill").args(["-INT", &long.id().to_string()]).status().unwrap();
     assert!(killed.success());

@@ -22,3 +22,25 @@ pub fn load(name: &str, overrides: &[&str]) -> Scenario {
 pub fn run_on(s: &Scenario, threads: usize) -> RunOutput {
     run(s, &RunOptions { threads, on_tick: &|_, _| {}, should_stop: &|| false }).expect("run succeeds")
 }
+
+/// `feedsim run quickstart --quiet --threads 1 --out OUT` with `extra` flags, in the
+/// background (stdout discarded, stderr piped).
+pub fn spawn_quickstart(out: &Path, extra: &[&str]) -> std::process::Child {
+    std::process::Command::new(assert_cmd::cargo::cargo_bin("feedsim"))
+        .args(["run", scenario_path("quickstart.toml").to_str().unwrap(), "--quiet", "--threads", "1"])
+        .args(["--out", out.to_str().unwrap()])
+        .args(extra)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// Waits (polling every 5 ms) until `path` exists; fails after a minute.
+pub fn wait_for(path: &Path) {
+    let start = std::time::Instant::now();
+    while !path.exists() {
+        assert!(start.elapsed().as_secs() < 60, "{} never appeared", path.display());
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+}
