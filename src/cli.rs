@@ -129,6 +129,11 @@ pub struct CompareArgs {
     /// Also write report.html into the output folder.
     #[arg(long)]
     pub report: bool,
+    /// Go on with an interrupted compare in the output folder (or add replicates to a
+    /// finished one): replicates saved in its replicates/ folder are kept, the others run.
+    /// The scenario and overrides must be the ones that started it.
+    #[arg(long)]
+    pub resume: bool,
     /// Where to write and how to run.
     #[command(flatten)]
     pub exec: ExecArgs,
@@ -473,12 +478,46 @@ fn cmd_compare(args: CompareArgs) -> anyhow::Result<ExitCode> {
     check_fits(&s, &scaled, args.scenario.max_memory)?;
     let out_dir =
         args.exec.out.clone().unwrap_or_else(|| Path::new("results/runs").join(format!("{}-compare", s.name)));
-    let _claim = crate::outdir::claim(&out_dir, args.exec.force)?;
+    let _claim = crate::outdir::claim(&out_dir, args.exec.force || args.resume)?;
+    let store = crate::compare::ReplicateStore::new(&out_dir);
+    let done = if args.resume {
+        store.load(&s, args.fixed_world).map_err(UsageError)?
+    } else {
+        store.start(&s, args.fixed_world).with_context(|| format!("cannot write into `{}`", out_dir.display()))?;
+        Vec::new()
+    };
     let bar = progress(args.exec.quiet, args.replicates as u64, "replicates");
     bar.set_message(s.name.clone());
+    bar.set_position(done.iter().filter(|r| r.index < args.replicates).count() as u64);
+    let interrupted = interrupt_flag();
+    let should_stop = || interrupted.load(Ordering::SeqCst);
+    let save_failed = std::sync::Mutex::new(None);
+    let on_done = |r: &crate::compare::Replicate| {
+        if let Err(e) = store.save(r) {
+            save_failed.lock().expect("not poisoned").get_or_insert(e);
+        }
+        bar.inc(1);
+    };
     let pool = engine::thread_pool(args.exec.threads)?;
-    let cmp = pool.install(|| crate::compare::compare_with(&s, args.replicates, args.fixed_world, &|| bar.inc(1)));
+    let runs = pool.install(|| {
+        crate::compare::run_replicates(&s, args.replicates, args.fixed_world, done, &should_stop, &on_done)
+    });
     bar.finish_and_clear();
+    if let Some(e) = save_failed.into_inner().expect("not poisoned") {
+        return Err(anyhow::Error::from(e).context(format!("cannot save a replicate in `{}`", out_dir.display())));
+    }
+    let finished = runs.iter().flatten().count();
+    if finished < args.replicates {
+        eprintln!(
+            "feedsim: interrupted with {finished} of {} replicates done, saved in {}; go on with the same \
+             command and --resume",
+            args.replicates,
+            store.dir().display()
+        );
+        return Ok(ExitCode::from(130));
+    }
+    let runs: Vec<_> = runs.into_iter().flatten().collect();
+    let cmp = crate::compare::summarise_replicates(&s, &runs, args.fixed_world);
     std::fs::create_dir_all(&out_dir).with_context(|| format!("cannot create `{}`", out_dir.display()))?;
     let json = crate::report::json_bytes(&cmp)?;
     crate::report::write_atomic(&out_dir.join("comparison.json"), &json)

@@ -11,7 +11,7 @@
 use std::collections::BTreeMap;
 
 use rayon::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::engine::{RunOptions, run_here};
 use crate::metrics::MetricMap;
@@ -124,35 +124,91 @@ pub fn compare_with(
     fixed_world: bool,
     on_replicate: &(dyn Fn() + Sync),
 ) -> Comparison {
+    let runs = run_replicates(scenario, replicates, fixed_world, Vec::new(), &|| false, &|_| on_replicate());
+    summarise_replicates(
+        scenario,
+        &runs.into_iter().map(|r| r.expect("never stopped")).collect::<Vec<_>>(),
+        fixed_world,
+    )
+}
+
+/// What one replicate contributes to a comparison. Saved one file per replicate by
+/// `feedsim compare`, so an interrupted compare keeps its finished replicates.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Replicate {
+    /// Replicate index r (seed + r).
+    pub index: usize,
+    /// Metrics per variant, in scenario order.
+    pub metrics: Vec<MetricMap>,
+    /// Per variant, each creator's share of impressions (kept only with a fixed world,
+    /// where it feeds the unpredictability measure).
+    pub shares: Vec<Vec<f64>>,
+}
+
+/// Runs the replicates `0..replicates` not already in `done`, in parallel; calls
+/// `on_done` as each finishes (in any order). Once `should_stop` turns true, replicates
+/// not yet started are skipped and running ones stop at a tick's end and are dropped:
+/// their slots are `None`.
+pub fn run_replicates(
+    scenario: &Scenario,
+    replicates: usize,
+    fixed_world: bool,
+    done: Vec<Replicate>,
+    should_stop: &(dyn Fn() -> bool + Sync),
+    on_done: &(dyn Fn(&Replicate) + Sync),
+) -> Vec<Option<Replicate>> {
     let world_seed = scenario.world_params().world_seed();
-    let runs: Vec<(Vec<MetricMap>, Vec<Vec<f64>>)> = (0..replicates as u64)
+    let mut slots: Vec<Option<Replicate>> = vec![None; replicates];
+    for r in done.into_iter().filter(|r| r.index < replicates) {
+        let i = r.index;
+        slots[i] = Some(r);
+    }
+    slots
         .into_par_iter()
-        .map(|r| {
-            let mut s = scenario.with_seed(scenario.seed.wrapping_add(r));
+        .enumerate()
+        .map(|(r, slot)| {
+            if slot.is_some() || should_stop() {
+                return slot;
+            }
+            let mut s = scenario.with_seed(scenario.seed.wrapping_add(r as u64));
             if fixed_world {
                 for v in &mut s.variants {
                     v.params.world.seed = Some(world_seed);
                 }
             }
-            let out = run_here(&s, &RunOptions { threads: 0, on_tick: &|_, _| {}, should_stop: &|| false }, 0);
-            on_replicate();
-            let shares = out
-                .variants
-                .iter()
-                .map(|v| {
-                    let total: f64 = v.creators.iter().map(|c| c.impressions as f64).sum();
-                    v.creators.iter().map(|c| if total > 0.0 { c.impressions as f64 / total } else { 0.0 }).collect()
-                })
-                .collect();
-            (out.variants.into_iter().map(|v| v.metrics).collect(), shares)
+            let out = run_here(&s, &RunOptions { threads: 0, on_tick: &|_, _| {}, should_stop }, 0);
+            if out.summary.partial {
+                return None;
+            }
+            let shares = if fixed_world {
+                out.variants
+                    .iter()
+                    .map(|v| {
+                        let total: f64 = v.creators.iter().map(|c| c.impressions as f64).sum();
+                        v.creators
+                            .iter()
+                            .map(|c| if total > 0.0 { c.impressions as f64 / total } else { 0.0 })
+                            .collect()
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            let rep = Replicate { index: r, metrics: out.variants.into_iter().map(|v| v.metrics).collect(), shares };
+            on_done(&rep);
+            Some(rep)
         })
-        .collect();
-    let metrics: Vec<Vec<MetricMap>> = runs.iter().map(|(m, _)| m.clone()).collect();
+        .collect()
+}
+
+/// The comparison of a full set of replicates (in index order).
+pub fn summarise_replicates(scenario: &Scenario, runs: &[Replicate], fixed_world: bool) -> Comparison {
+    let metrics: Vec<Vec<MetricMap>> = runs.iter().map(|r| r.metrics.clone()).collect();
     let mut cmp = summarise(scenario, &metrics);
     cmp.fixed_world = fixed_world;
     if fixed_world {
         for (vi, v) in scenario.variants.iter().enumerate() {
-            let shares: Vec<Vec<f64>> = runs.iter().map(|(_, s)| s[vi].clone()).collect();
+            let shares: Vec<Vec<f64>> = runs.iter().map(|r| r.shares[vi].clone()).collect();
             cmp.unpredictability.insert(v.name.clone(), unpredictability(&shares));
         }
     }
@@ -266,5 +322,138 @@ mod tests {
         assert!((u - 0.6).abs() < 1e-12);
         assert_eq!(unpredictability(&[vec![1.0]]), 0.0);
         assert_eq!(unpredictability(&[]), 0.0);
+    }
+}
+
+/// A compare folder's `replicates/`: `manifest.json` (the resolved scenario, the
+/// fixed-world flag and the feedsim version) and one `rNNNNN.json` per finished replicate.
+pub struct ReplicateStore {
+    dir: std::path::PathBuf,
+}
+
+/// What a saved compare must match to be resumed.
+#[derive(Serialize, Deserialize)]
+struct Manifest {
+    feedsim_version: String,
+    fixed_world: bool,
+    scenario: serde_json::Value,
+}
+
+impl ReplicateStore {
+    /// The store of a compare output folder.
+    pub fn new(out_dir: &std::path::Path) -> Self {
+        ReplicateStore { dir: out_dir.join("replicates") }
+    }
+
+    /// Its folder.
+    pub fn dir(&self) -> &std::path::Path {
+        &self.dir
+    }
+
+    fn manifest(scenario: &Scenario, fixed_world: bool) -> Manifest {
+        Manifest {
+            feedsim_version: env!("CARGO_PKG_VERSION").into(),
+            fixed_world,
+            // Where the file was read from does not matter, only what it says.
+            scenario: {
+                let mut v = serde_json::to_value(scenario).expect("a scenario serialises");
+                v["source"] = serde_json::Value::Null;
+                v
+            },
+        }
+    }
+
+    /// Starts an empty store for a new compare (replicates of an earlier one are removed,
+    /// as they would not match).
+    pub fn start(&self, scenario: &Scenario, fixed_world: bool) -> std::io::Result<()> {
+        if self.dir.is_dir() {
+            for e in std::fs::read_dir(&self.dir)?.flatten() {
+                if e.file_name().to_str().is_some_and(|n| n.starts_with('r') && n.ends_with(".json")) {
+                    std::fs::remove_file(e.path())?;
+                }
+            }
+        }
+        std::fs::create_dir_all(&self.dir)?;
+        let bytes = crate::report::json_bytes(&Self::manifest(scenario, fixed_world))?;
+        crate::report::write_atomic(&self.dir.join("manifest.json"), &bytes)
+    }
+
+    /// Saves a finished replicate.
+    pub fn save(&self, r: &Replicate) -> std::io::Result<()> {
+        let bytes = crate::report::json_bytes(r)?;
+        crate::report::write_atomic(&self.dir.join(format!("r{:05}.json", r.index)), &bytes)
+    }
+
+    /// The saved replicates, after checking the store was written for this scenario; the
+    /// error says what differs.
+    pub fn load(&self, scenario: &Scenario, fixed_world: bool) -> Result<Vec<Replicate>, String> {
+        let path = self.dir.join("manifest.json");
+        let text = std::fs::read(&path).map_err(|e| {
+            format!("--resume: cannot read {}: {e} (is this the folder of an interrupted compare?)", path.display())
+        })?;
+        let saved: Manifest = serde_json::from_slice(&text)
+            .map_err(|e| format!("--resume: {} is not a manifest feedsim wrote: {e}", path.display()))?;
+        let now = Self::manifest(scenario, fixed_world);
+        if saved.feedsim_version != now.feedsim_version {
+            return Err(format!(
+                "--resume: {} was written by feedsim {}, this is feedsim {}; start the compare again",
+                path.display(),
+                saved.feedsim_version,
+                now.feedsim_version
+            ));
+        }
+        if saved.fixed_world != now.fixed_world {
+            return Err(format!(
+                "--resume: {} was written {} --fixed-world; give the same flags",
+                path.display(),
+                if saved.fixed_world { "with" } else { "without" }
+            ));
+        }
+        if saved.scenario != now.scenario {
+            let first = first_difference(&saved.scenario, &now.scenario, String::new());
+            return Err(format!(
+                "--resume: {} was written for another scenario or overrides (first difference: {first}); \
+                 rerun the original command",
+                path.display()
+            ));
+        }
+        let mut done = Vec::new();
+        for e in std::fs::read_dir(&self.dir).map_err(|e| format!("{}: {e}", self.dir.display()))?.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if !(name.starts_with('r') && name.ends_with(".json")) {
+                continue;
+            }
+            let bytes = std::fs::read(e.path()).map_err(|err| format!("{}: {err}", e.path().display()))?;
+            let r: Replicate = serde_json::from_slice(&bytes)
+                .map_err(|err| format!("--resume: {} is damaged: {err}", e.path().display()))?;
+            done.push(r);
+        }
+        done.sort_by_key(|r| r.index);
+        Ok(done)
+    }
+}
+
+/// The dotted path of the first place where two JSON values differ.
+fn first_difference(a: &serde_json::Value, b: &serde_json::Value, at: String) -> String {
+    use serde_json::Value;
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            for (k, v) in x {
+                let here = if at.is_empty() { k.clone() } else { format!("{at}.{k}") };
+                match y.get(k) {
+                    Some(w) if w == v => {}
+                    Some(w) => return first_difference(v, w, here),
+                    None => return here,
+                }
+            }
+            y.keys().find(|k| !x.contains_key(*k)).map_or(at.clone(), |k| format!("{at}.{k}"))
+        }
+        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => x
+            .iter()
+            .zip(y)
+            .enumerate()
+            .find(|(_, (v, w))| v != w)
+            .map_or(at.clone(), |(i, (v, w))| first_difference(v, w, format!("{at}[{i}]"))),
+        _ => format!("{at} ({a} then, {b} now)"),
     }
 }

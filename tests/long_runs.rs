@@ -133,3 +133,67 @@ fn an_interrupted_run_releases_its_folder() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("an interrupted run of scenario `quickstart`"), "{}", stderr(&o));
 }
+
+/// `feedsim compare quickstart` into `out` with a world of `users`.
+fn compare_into(out: &Path, users: &str, extra: &[&str]) -> std::process::Output {
+    feedsim()
+        .args(["compare", &quickstart(), "--quiet", "--threads", "2", "--out", out.to_str().unwrap()])
+        .args(["--set", users, "--set", "ticks=4"])
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn a_compare_resumes_from_its_saved_replicates_and_can_add_more() {
+    let dir = tempfile::tempdir().unwrap();
+    let (full, grown) = (dir.path().join("full"), dir.path().join("grown"));
+    assert!(compare_into(&full, "world.users=1500", &["--replicates", "3"]).status.success());
+    assert!(compare_into(&grown, "world.users=1500", &["--replicates", "2"]).status.success());
+    assert!(full.join("replicates/r00002.json").exists() && !grown.join("replicates/r00002.json").exists());
+    // Another scenario's replicates are not mixed in; the message names the key.
+    let other = compare_into(&grown, "world.users=1600", &["--replicates", "3", "--resume"]);
+    assert_eq!(other.status.code(), Some(2));
+    assert!(stderr(&other).contains("world.users (1500 then, 1600 now)"), "{}", stderr(&other));
+    let o = compare_into(&grown, "world.users=1500", &["--replicates", "3", "--resume"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    for f in ["comparison.json", "comparison.csv", "replicates/r00002.json"] {
+        assert!(std::fs::read(full.join(f)).unwrap() == std::fs::read(grown.join(f)).unwrap(), "{f} differs");
+    }
+}
+
+#[test]
+fn sigint_stops_a_compare_keeping_finished_replicates_for_resume() {
+    let dir = tempfile::tempdir().unwrap();
+    let (full, cut) = (dir.path().join("full"), dir.path().join("cut"));
+    let big = ["--set", "world.users=20000", "--set", "ticks=10", "--replicates", "6"];
+    let mut child = StdCommand::new(assert_cmd::cargo::cargo_bin("feedsim"))
+        .args(["compare", &quickstart(), "--quiet", "--threads", "1", "--out", cut.to_str().unwrap()])
+        .args(big)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    common::wait_for(&cut.join("replicates/r00000.json"));
+    let sent = StdCommand::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(sent.success());
+    assert_eq!(child.wait().unwrap().code(), Some(130));
+    assert!(!cut.join("comparison.json").exists(), "no interval from an incomplete set of replicates");
+    let kept = std::fs::read_dir(cut.join("replicates")).unwrap().count() - 1;
+    assert!((1..6).contains(&kept), "{kept} replicates kept");
+
+    let resume = feedsim()
+        .args(["compare", &quickstart(), "--quiet", "--threads", "2", "--resume", "--out", cut.to_str().unwrap()])
+        .args(big)
+        .output()
+        .unwrap();
+    assert!(resume.status.success(), "{}", stderr(&resume));
+    let reference = feedsim()
+        .args(["compare", &quickstart(), "--quiet", "--threads", "2", "--out", full.to_str().unwrap()])
+        .args(big)
+        .output()
+        .unwrap();
+    assert!(reference.status.success());
+    assert!(
+        std::fs::read(full.join("comparison.json")).unwrap() == std::fs::read(cut.join("comparison.json")).unwrap()
+    );
+}
