@@ -336,7 +336,8 @@ pub struct ReplicateStore {
 struct Manifest {
     feedsim_version: String,
     fixed_world: bool,
-    scenario: serde_json::Value,
+    /// The resolved scenario as TOML (unset optional keys are left out, not null).
+    scenario: String,
 }
 
 impl ReplicateStore {
@@ -354,12 +355,7 @@ impl ReplicateStore {
         Manifest {
             feedsim_version: env!("CARGO_PKG_VERSION").into(),
             fixed_world,
-            // Where the file was read from does not matter, only what it says.
-            scenario: {
-                let mut v = serde_json::to_value(scenario).expect("a scenario serialises");
-                v["source"] = serde_json::Value::Null;
-                v
-            },
+            scenario: toml::to_string(scenario).expect("a scenario serialises"),
         }
     }
 
@@ -393,7 +389,16 @@ impl ReplicateStore {
         })?;
         let saved: Manifest = serde_json::from_slice(&text)
             .map_err(|e| format!("--resume: {} is not a manifest feedsim wrote: {e}", path.display()))?;
-        let now = Self::manifest(scenario, fixed_world);
+        let mut saved = saved;
+        let mut now = Self::manifest(scenario, fixed_world);
+        // Where the file was read from does not matter, only what it says.
+        let [was, is] = [&mut saved, &mut now].map(|m| {
+            let mut v: serde_json::Value = toml::from_str(&m.scenario).unwrap_or_default();
+            if let Some(o) = v.as_object_mut() {
+                o.remove("source");
+            }
+            v
+        });
         if saved.feedsim_version != now.feedsim_version {
             return Err(format!(
                 "--resume: {} was written by feedsim {}, this is feedsim {}; start the compare again",
@@ -409,8 +414,8 @@ impl ReplicateStore {
                 if saved.fixed_world { "with" } else { "without" }
             ));
         }
-        if saved.scenario != now.scenario {
-            let first = first_difference(&saved.scenario, &now.scenario, String::new());
+        if was.is_null() || was != is {
+            let first = first_difference(&was, &is, String::new());
             return Err(format!(
                 "--resume: {} was written for another scenario or overrides (first difference: {first}); \
                  rerun the original command",

@@ -463,11 +463,15 @@ fn assert_json_finite(name: &str, v: &serde_json::Value, path: &str) {
     }
 }
 
-/// Scans every JSON and CSV file of a written folder.
+/// Scans every JSON and CSV file of a written folder and its subfolders.
 fn assert_folder_finite(dir: &std::path::Path) -> usize {
     let mut files = 0;
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
+        if path.is_dir() {
+            files += assert_folder_finite(&path);
+            continue;
+        }
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
         let text = std::fs::read_to_string(&path).unwrap();
         if name.ends_with(".json") {
