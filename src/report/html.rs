@@ -350,6 +350,7 @@ fn run_section(dir: &Path, out: &mut String) -> Result<(), ReportError> {
             panels: vec![Panel { title: String::new(), series: curves }],
             y_range: Some((0.0, 1.0)),
             diagonal: true,
+            log_y: false,
         })
         .map_err(|e| bad(&path, e))?;
         figure(
@@ -383,6 +384,7 @@ fn run_section(dir: &Path, out: &mut String) -> Result<(), ReportError> {
             panels: vec![Panel { title: String::new(), series: gini }],
             y_range: Some((0.0, 1.0)),
             diagonal: false,
+            log_y: false,
         })
         .map_err(chart_err)?;
         figure(out, "gini-over-time", &svg, "Concentration of impressions over creators, tick by tick.");
@@ -407,7 +409,8 @@ fn run_section(dir: &Path, out: &mut String) -> Result<(), ReportError> {
             "funnel",
             "5A funnel: users per stage",
             "Users at each stage of the 5A funnel (aware, appeal, ask, act, advocate), as timeseries.csv \
-             reports them (funnel.<stage>: users who have reached the stage so far).",
+             reports them (funnel.<stage>: users who have reached the stage so far). Log scale: a stage \
+             no user has reached yet is drawn at 1.",
             false,
         ),
         (
@@ -426,10 +429,12 @@ fn run_section(dir: &Path, out: &mut String) -> Result<(), ReportError> {
             id: id.into(),
             title: title.into(),
             x_label: "tick (day)".into(),
-            y_label: if share { "share of impressions".into() } else { "users".into() },
+            y_label: if share { "share of impressions".into() } else { "users (log scale)".into() },
             panels: ts.family_panels(prefix, share),
             y_range: if share { Some((0.0, 1.0)) } else { None },
             diagonal: false,
+            // Stages differ by orders of magnitude (aware ≫ advocate).
+            log_y: !share,
         })
         .map_err(chart_err)?;
         figure(out, id, &svg, caption);
@@ -444,6 +449,7 @@ fn run_section(dir: &Path, out: &mut String) -> Result<(), ReportError> {
             panels: vec![Panel { title: String::new(), series: learn }],
             y_range: None,
             diagonal: false,
+            log_y: false,
         })
         .map_err(chart_err)?;
         figure(
@@ -659,6 +665,7 @@ fn sweep_section(dir: &Path, out: &mut String) -> Result<(), ReportError> {
                     panels: vec![Panel { title: String::new(), series }],
                     y_range: None,
                     diagonal: false,
+                    log_y: false,
                 })
             } else {
                 let items = s

@@ -69,6 +69,9 @@ pub struct LineChart {
     pub y_range: Option<(f64, f64)>,
     /// Draw the diagonal y = x (a Lorenz curve's line of equality) as a dashed grey line.
     pub diagonal: bool,
+    /// A logarithmic y axis, for counts spanning orders of magnitude (values below 1 are
+    /// drawn at 1).
+    pub log_y: bool,
 }
 
 /// One category of an interval panel: a mean with its 95 % interval.
@@ -217,7 +220,10 @@ pub fn line_chart(c: &LineChart) -> anyhow::Result<String> {
         .max_by_key(|p| p.series.len())
         .map(|p| p.series.iter().map(|s| s.name.clone()).collect())
         .unwrap_or_default();
-    let points = || c.panels.iter().flat_map(|p| p.series.iter().flat_map(|s| s.points.iter()));
+    // A log axis is drawn as log10 of the values on a linear axis, labelled with 10^v.
+    let y_of = |y: f64| if c.log_y { y.max(1.0).log10() } else { y };
+    let points =
+        || c.panels.iter().flat_map(|p| p.series.iter().flat_map(|s| s.points.iter().map(|&(x, y)| (x, y_of(y)))));
     let (x0, x1) = points().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), p| (a.min(p.0), b.max(p.0)));
     let (y0, y1) = match c.y_range {
         Some(r) => r,
@@ -249,7 +255,7 @@ pub fn line_chart(c: &LineChart) -> anyhow::Result<String> {
                 .x_labels(6)
                 .y_labels(6)
                 .x_label_formatter(&|v| tick_label(*v))
-                .y_label_formatter(&|v| tick_label(*v))
+                .y_label_formatter(&|v| tick_label(if c.log_y { 10f64.powf(*v) } else { *v }))
                 .light_line_style(WHITE)
                 .bold_line_style(RGBColor(215, 215, 215))
                 .label_style((FONT, 12).into_font())
@@ -267,7 +273,8 @@ pub fn line_chart(c: &LineChart) -> anyhow::Result<String> {
                     .map_err(err)?;
             }
             for (i, s) in panel.series.iter().enumerate() {
-                chart.draw_series(LineSeries::new(s.points.iter().copied(), colour(i).stroke_width(2))).map_err(err)?;
+                let line = s.points.iter().map(|&(x, y)| (x, y_of(y)));
+                chart.draw_series(LineSeries::new(line, colour(i).stroke_width(2))).map_err(err)?;
             }
         }
         draw_legend(&legend, &names, false)?;
