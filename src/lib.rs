@@ -22,6 +22,7 @@ pub mod bench;
 pub mod check;
 pub mod checkpoint;
 pub mod cli;
+pub mod cluster;
 pub mod compare;
 pub mod content;
 pub mod engine;
