@@ -145,13 +145,25 @@ pub fn path_in(dir: &Path) -> PathBuf {
     dir.join(FILE_NAME)
 }
 
+/// The checkpoint of rank `rank` of an MPI run over `ranks` ranks: each rank saves the
+/// state of its own users, so a run resumes on the same number of ranks. One rank uses
+/// the plain [`path_in`].
+pub fn rank_path_in(dir: &Path, rank: usize, ranks: usize) -> PathBuf {
+    if ranks <= 1 { path_in(dir) } else { dir.join(format!("checkpoint.rank{rank}-of-{ranks}.bin")) }
+}
+
 /// Writes the checkpoint of a run in `dir`, replacing the previous one atomically.
 pub fn save(dir: &Path, scenario: &Scenario, settings: Settings, at: &ProgressView) -> std::io::Result<()> {
+    save_as(&path_in(dir), scenario, settings, at)
+}
+
+/// Writes a checkpoint to `path` (in a run folder), replacing it atomically.
+pub fn save_as(path: &Path, scenario: &Scenario, settings: Settings, at: &ProgressView) -> std::io::Result<()> {
     let scenario = serde_json::to_string(scenario).map_err(std::io::Error::other)?;
     let payload =
         Payload { scenario, settings, finished: at.finished, current: at.current, wall_seconds: at.wall_seconds };
-    let path = path_in(dir);
-    let tmp = dir.join(format!(".{FILE_NAME}.{}.tmp", std::process::id()));
+    let name = path.file_name().map_or(FILE_NAME.into(), |n| n.to_string_lossy());
+    let tmp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
     let result = (|| {
         let mut file = File::create(&tmp)?;
         file.write_all(&header_bytes(0, 0))?;
@@ -165,7 +177,7 @@ pub fn save(dir: &Path, scenario: &Scenario, settings: Settings, at: &ProgressVi
         file.seek(SeekFrom::Start(0))?;
         file.write_all(&header_bytes(len, crc))?;
         file.sync_all()?;
-        std::fs::rename(&tmp, &path)
+        std::fs::rename(&tmp, path)
     })();
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);
@@ -223,7 +235,12 @@ pub fn load(dir_or_file: &Path) -> Result<Loaded, CheckpointError> {
 
 /// Removes a finished run's checkpoint (a resume of it would have nothing to do).
 pub fn remove(dir: &Path) -> std::io::Result<()> {
-    match std::fs::remove_file(path_in(dir)) {
+    remove_file(&path_in(dir))
+}
+
+/// Removes a checkpoint file if it exists.
+pub fn remove_file(path: &Path) -> std::io::Result<()> {
+    match std::fs::remove_file(path) {
         Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
         _ => Ok(()),
     }

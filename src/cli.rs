@@ -348,28 +348,58 @@ fn cmd_validate(args: ValidateArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn cmd_run(args: RunArgs) -> anyhow::Result<ExitCode> {
+    // Under an MPI launcher every rank runs this; rank 0 claims the folder, writes the
+    // outputs and shows progress, and every rank saves its own checkpoints.
+    let comm = crate::cluster::launch();
     let s = load(&args.scenario)?;
     let plan = MemoryPlan::of(&s);
     check_fits(&s, &plan, args.scenario.max_memory)?;
     let out_dir = args.exec.out.clone().unwrap_or_else(|| Path::new("results/runs").join(&s.name));
     // Claimed before running, so a busy or non-empty folder is refused at once.
-    let claim = crate::outdir::claim(&out_dir, args.exec.force)?;
+    let claim =
+        (comm.rank() == 0).then(|| crate::outdir::claim(&out_dir, args.exec.force).map_err(anyhow::Error::from));
+    let Some(_claim) = agree(&*comm, claim)? else { return Ok(ExitCode::from(2)) };
     let settings = checkpoint::Settings { checkpoint_every: args.checkpoint_every, report: args.report };
-    execute(&s, claim.path(), settings, &args.exec, engine::Progress::default())
+    execute(&s, &out_dir, settings, &args.exec, engine::Progress::default(), &*comm)
+}
+
+/// Rank 0's result of a step only it takes, agreed by every rank, so that none waits in
+/// a collective for a rank that quit: rank 0 gets its error, the others `None` (they
+/// exit quietly), and on success every rank goes on (`Some`, rank 0 with its value).
+fn agree<T>(comm: &dyn crate::cluster::Comm, lead: Option<anyhow::Result<T>>) -> anyhow::Result<Option<Option<T>>> {
+    let failed = comm.any(matches!(lead, Some(Err(_))));
+    match lead {
+        Some(r) => Ok(Some(Some(r?))),
+        None if failed => Ok(None),
+        None => Ok(Some(None)),
+    }
 }
 
 fn cmd_resume(args: ResumeArgs) -> anyhow::Result<ExitCode> {
-    let loaded = checkpoint::load(&args.dir).map_err(|e| UsageError(e.to_string()))?;
+    let comm = crate::cluster::launch();
+    let (rank, ranks) = (comm.rank(), comm.size());
+    // Each rank continues from its own checkpoint: the same number of ranks as saved it.
+    let file = if args.dir.is_dir() { checkpoint::rank_path_in(&args.dir, rank, ranks) } else { args.dir.clone() };
+    let loaded = checkpoint::load(&file).map_err(|e| UsageError(e.to_string()));
+    if comm.any(loaded.is_err()) {
+        return match loaded {
+            Err(e) => Err(e.into()),
+            Ok(_) => Ok(ExitCode::from(2)),
+        };
+    }
+    let loaded = loaded?;
     let s = loaded.scenario;
     let plan = MemoryPlan::of(&s);
     check_fits(&s, &plan, args.max_memory)?;
     // The folder is the run's own: its files are replaced, but never by two processes.
-    let claim = crate::outdir::claim(&args.dir, true)?;
+    let claim = (rank == 0).then(|| crate::outdir::claim(&args.dir, true).map_err(anyhow::Error::from));
+    let Some(_claim) = agree(&*comm, claim)? else { return Ok(ExitCode::from(2)) };
     let mut settings = loaded.settings;
     if let Some(every) = args.checkpoint_every {
         settings.checkpoint_every = every;
     }
-    let exec = ExecArgs { out: Some(args.dir.clone()), threads: args.threads, quiet: args.quiet, force: true };
+    let exec =
+        ExecArgs { out: Some(args.dir.clone()), threads: args.threads, quiet: args.quiet || rank > 0, force: true };
     if !exec.quiet {
         let p = &loaded.progress;
         let ticks = p.current.as_ref().map_or(0, |c| c.ticks_done());
@@ -381,7 +411,7 @@ fn cmd_resume(args: ResumeArgs) -> anyhow::Result<ExitCode> {
             ticks
         );
     }
-    execute(&s, claim.path(), settings, &exec, loaded.progress)
+    execute(&s, &args.dir, settings, &exec, loaded.progress, &*comm)
 }
 
 /// Runs (or goes on with) a scenario into a claimed folder: progress, checkpoints,
@@ -392,9 +422,12 @@ fn execute(
     settings: checkpoint::Settings,
     exec: &ExecArgs,
     from: engine::Progress,
+    comm: &dyn crate::cluster::Comm,
 ) -> anyhow::Result<ExitCode> {
+    let lead = comm.rank() == 0;
+    let quiet = exec.quiet || !lead;
     let ticks: Vec<u64> = s.variants.iter().map(|v| u64::from(v.params.ticks)).collect();
-    let bar = progress(exec.quiet, ticks.iter().sum(), "ticks");
+    let bar = progress(quiet, ticks.iter().sum(), "ticks");
     let names: Vec<String> = s.variants.iter().map(|v| v.name.clone()).collect();
     let on_tick = |vi: usize, done: u32| {
         let before: u64 = ticks[..vi].iter().sum();
@@ -403,21 +436,28 @@ fn execute(
     };
     let interrupted = interrupt_flag();
     let should_stop = || interrupted.load(Ordering::SeqCst);
-    let save = |at: &engine::ProgressView| checkpoint::save(out_dir, s, settings, at);
+    let checkpoint_file = checkpoint::rank_path_in(out_dir, comm.rank(), comm.size());
+    let save = |at: &engine::ProgressView| checkpoint::save_as(&checkpoint_file, s, settings, at);
     let checkpoints = engine::Checkpoints { every: settings.checkpoint_every, save: &save };
     let opts = RunOptions { threads: exec.threads, on_tick: &on_tick, should_stop: &should_stop };
-    let out = engine::run_resumable(s, &opts, from, &checkpoints)?;
+    let out = engine::run_on(s, &opts, from, &checkpoints, comm)?;
     bar.finish_and_clear();
+    if !lead {
+        if !out.summary.partial {
+            checkpoint::remove_file(&checkpoint_file)?;
+        }
+        return Ok(if out.summary.partial { ExitCode::from(130) } else { ExitCode::SUCCESS });
+    }
     let mut written =
         out.write_to(out_dir).with_context(|| format!("cannot write the run folder `{}`", out_dir.display()))?;
     if settings.report {
         written.push(crate::report::html::write_report(out_dir)?);
     }
     if !out.summary.partial {
-        checkpoint::remove(out_dir)
+        checkpoint::remove_file(&checkpoint_file)
             .with_context(|| format!("cannot remove the finished run's checkpoint in `{}`", out_dir.display()))?;
     }
-    if !exec.quiet {
+    if !quiet {
         print_table(&out);
         println!(
             "\n{} impressions in {:.2} s ({:.2} M/s) on {} threads; peak memory {}",
@@ -427,12 +467,19 @@ fn execute(
             out.perf.threads,
             plan::human_bytes(out.perf.peak_rss_bytes)
         );
+        if out.perf.ranks > 1 {
+            println!(
+                "{} ranks; rank 0 sent {} bytes per tick to the ranks' collectives",
+                out.perf.ranks, out.perf.bytes_exchanged_per_tick
+            );
+        }
         println!("wrote {}", written.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "));
     }
     if out.summary.partial {
         eprintln!(
             "feedsim: interrupted; wrote the ticks done so far (summary.json has \"partial\": true) and a \
-             checkpoint: go on with `feedsim resume {}`",
+             checkpoint: go on with `{}feedsim resume {}`",
+            if out.perf.ranks > 1 { format!("mpirun -n {} ", out.perf.ranks) } else { String::new() },
             out_dir.display()
         );
         return Ok(ExitCode::from(130));

@@ -14,15 +14,18 @@
 //! Work per tick is O(active users × slate size + active notes).
 
 mod session;
+mod shard;
 mod variant;
 
 use std::time::Instant;
 
+use crate::cluster::{Comm, Solo};
 use crate::report::{RunOutput, VariantOutput};
 use crate::scenario::Scenario;
 use crate::world::World;
 
 pub use session::{CHANNELS, matches as segment_matches};
+pub use shard::Shard;
 pub use variant::{PhaseSeconds, TickRecord, VariantRun, VariantState};
 
 /// How to run: threads and a progress callback.
@@ -100,6 +103,20 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutput, EngineEr
     Ok(pool.install(|| run_here(scenario, opts, threads)))
 }
 
+/// [`run_resumable`] as one of the ranks of `comm`, acting for its share of the users.
+/// Every rank returns the same output; each saves its own checkpoints.
+pub fn run_on(
+    scenario: &Scenario,
+    opts: &RunOptions,
+    from: Progress,
+    checkpoints: &Checkpoints,
+    comm: &dyn Comm,
+) -> Result<RunOutput, EngineError> {
+    let pool = thread_pool(opts.threads)?;
+    let threads = pool.current_num_threads();
+    pool.install(|| drive(scenario, opts, threads, from, Some(checkpoints), comm))
+}
+
 /// Like [`run`], but continues from `from` and saves checkpoints. The outputs are the
 /// same as an uninterrupted run's, whatever the ticks it was stopped and resumed at.
 pub fn run_resumable(
@@ -110,7 +127,7 @@ pub fn run_resumable(
 ) -> Result<RunOutput, EngineError> {
     let pool = thread_pool(opts.threads)?;
     let threads = pool.current_num_threads();
-    pool.install(|| drive(scenario, opts, threads, from, Some(checkpoints)))
+    pool.install(|| drive(scenario, opts, threads, from, Some(checkpoints), &Solo))
 }
 
 /// A rayon pool of `threads` workers (0 = all cores).
@@ -123,16 +140,18 @@ pub fn thread_pool(threads: usize) -> Result<rayon::ThreadPool, EngineError> {
 
 /// Runs the scenario on the current rayon pool (`threads` is only reported).
 pub fn run_here(scenario: &Scenario, opts: &RunOptions, threads: usize) -> RunOutput {
-    drive(scenario, opts, threads, Progress::default(), None).expect("no checkpoints, no saved state: cannot fail")
+    drive(scenario, opts, threads, Progress::default(), None, &Solo)
+        .expect("no checkpoints, no saved state: cannot fail")
 }
 
-/// The variant loop, from any point a checkpoint can hold.
+/// The variant loop, from any point a checkpoint can hold, as one of the ranks of `comm`.
 fn drive(
     scenario: &Scenario,
     opts: &RunOptions,
     threads: usize,
     from: Progress,
     checkpoints: Option<&Checkpoints>,
+    comm: &dyn Comm,
 ) -> Result<RunOutput, EngineError> {
     let started = Instant::now();
     let world = World::build(scenario.world_params());
@@ -141,20 +160,24 @@ fn drive(
     let mut variants = from.finished;
     let mut current = from.current;
     let mut stopped = false;
+    let mut ticks_run = 0u64;
     for (vi, spec) in scenario.variants.iter().enumerate().skip(variants.len()) {
         let state = match current.take() {
             Some(state) if state.fits(&world, &spec.params) => state,
             Some(_) => return Err(EngineError::Mismatch { variant: spec.name.clone() }),
             None => VariantState::new(&world, &spec.params),
         };
-        let mut run = VariantRun::resume(&world, &spec.params, state);
+        let shard = Shard::of(comm, world.users.count, variant::CHUNK_USERS);
+        let mut run = VariantRun::resume(&world, &spec.params, state).on_shard(shard);
         let ticks = spec.params.ticks;
         (opts.on_tick)(vi, run.state().ticks_done());
         for tick in run.state().ticks_done()..ticks {
             run.step(tick);
+            ticks_run += 1;
             (opts.on_tick)(vi, tick + 1);
             let last = vi + 1 == scenario.variants.len() && tick + 1 == ticks;
-            stopped = !last && (opts.should_stop)();
+            // Every rank stops after the same tick.
+            stopped = !last && comm.any((opts.should_stop)());
             if let Some(c) = checkpoints {
                 let due = c.every > 0 && (tick + 1) % c.every == 0 && !last;
                 if stopped || due {
@@ -180,5 +203,8 @@ fn drive(
         }
     }
     let wall = spent + started.elapsed().as_secs_f64();
-    Ok(RunOutput::new(scenario, variants, wall, threads, world_bytes, stopped))
+    let mut out = RunOutput::new(scenario, variants, wall, threads, world_bytes, stopped);
+    out.perf.ranks = comm.size();
+    out.perf.bytes_exchanged_per_tick = comm.bytes_sent() / ticks_run.max(1);
+    Ok(out)
 }

@@ -9,6 +9,7 @@ use super::session::{
     CampaignTick, ChunkOutcome, INBOX_LIMIT, NONE, RECENT_FOLLOWS, ReviewPost, TickView, UserRows, matches,
     topic_weights, user_ring,
 };
+use super::shard::Shard;
 use crate::content::{Notes, RINGS, Tally};
 use crate::metrics;
 use crate::platform::{
@@ -20,8 +21,9 @@ use crate::scenario::{Layout, Params};
 use crate::world::{FollowerTier, Segment, World};
 
 /// Users per parallel work item. Results do not depend on it (each user has its own
-/// random stream); it only sets scheduling granularity.
-const CHUNK_USERS: usize = 2048;
+/// random stream); it only sets scheduling granularity, and the unit in which users are
+/// split over MPI ranks.
+pub(super) const CHUNK_USERS: usize = 2048;
 /// Users sampled for learning metrics and ring cut-offs (a fixed stride keeps it
 /// deterministic and cheap).
 const SAMPLE_USERS: usize = 4096;
@@ -76,6 +78,8 @@ pub struct TickRecord {
 pub struct VariantRun<'w> {
     world: &'w World,
     params: &'w Params,
+    /// The users this process acts for, and the ranks it combines with.
+    shard: Shard<'w>,
     state: VariantState,
     /// Each topic's true ring sizes as shares of users (the platform targets crowds of
     /// these sizes, located by its estimates).
@@ -250,6 +254,7 @@ impl<'w> VariantRun<'w> {
         VariantRun {
             world,
             params,
+            shard: Shard::whole(users.count),
             state,
             ring_shares,
             institutions: (0..world.creators.count as u32)
@@ -271,6 +276,12 @@ impl<'w> VariantRun<'w> {
             inbox_start: vec![0; users.count + 1],
             inbox_notes: Vec::new(),
         }
+    }
+
+    /// Acts only for the shard's users and combines with the other ranks every tick.
+    pub fn on_shard(mut self, shard: Shard<'w>) -> Self {
+        self.shard = shard;
+        self
     }
 
     /// The state to checkpoint (meaningful between ticks).
@@ -437,6 +448,7 @@ impl<'w> VariantRun<'w> {
             &p.engagement_weights,
             tick,
         );
+        let before_users = self.shard.before(&self.state.notes, active.clone(), &self.state.follows_gained);
         let outcomes = match p.feed.layout {
             Layout::TwoColumn => self.users_act(
                 &TwoColumnFeed { slate_size: p.feed.slate_size as usize },
@@ -449,6 +461,13 @@ impl<'w> VariantRun<'w> {
             Layout::SingleColumn => self.users_act(&SingleColumnFeed, &pools, &search, &cutoffs, active.clone(), tick),
         };
         let focal = p.journey.focal.len();
+        // Other ranks' users: their counts, outcomes, shares to this rank's users and the
+        // sampled estimate rows (the strides of `ring_cutoffs` and `interest_rank_corr`).
+        self.shard.sum_counters(before_users, &self.state.notes, active.clone(), &self.state.follows_gained);
+        let outcomes = self.shard.gather_outcomes(outcomes, pools.len(), focal);
+        let n = world.users.count;
+        let strides = [n.div_ceil(SAMPLE_USERS).max(1), n.div_ceil(SAMPLE_USERS / 4).max(1)];
+        self.shard.share_sampled_rows(&mut self.state.estimates.values, t, &strides);
         let mut draws = vec![0u64; pools.len()];
         let (mut read_interest, mut reads_seen) = (0.0, 0u64);
         let mut merged = ChunkOutcome::new(0, focal);
@@ -651,7 +670,9 @@ impl<'w> VariantRun<'w> {
             let (a, a_rest) = std::mem::take(&mut ask).split_at_mut(len);
             let (f, f_rest) = std::mem::take(&mut follows).split_at_mut(len);
             (est, journey, ask, follows) = (e_rest, j_rest, a_rest, f_rest);
-            rows.push(UserRows { first, est: e, journey: j, ask_topic: a, follows: f });
+            if self.shard.users.contains(&first) {
+                rows.push(UserRows { first, est: e, journey: j, ask_topic: a, follows: f });
+            }
             first += len;
         }
         rows.into_par_iter()

@@ -114,6 +114,12 @@ pub struct Perf {
     pub world_bytes: usize,
     /// Seconds per tick phase, summed over variants (world building excluded).
     pub phase_seconds: PhaseSeconds,
+    /// MPI ranks the users were split over (1 without MPI); the other figures are
+    /// rank 0's.
+    pub ranks: usize,
+    /// Payload bytes rank 0 contributed to the ranks' collectives, per tick run (0 on
+    /// one rank).
+    pub bytes_exchanged_per_tick: u64,
 }
 
 /// Everything a run produced.
@@ -166,6 +172,8 @@ impl RunOutput {
                 acc.add(&v.phase_seconds);
                 acc
             }),
+            ranks: 1,
+            bytes_exchanged_per_tick: 0,
         };
         RunOutput { summary, variants, perf }
     }

@@ -1,0 +1,333 @@
+//! A variant run split over ranks: each rank acts for a contiguous range of users and
+//! the ranks combine the user phase's results once per tick.
+//!
+//! Every rank keeps the whole world and the variant's replicated state (notes, their
+//! counters, stages, per-creator totals); only the user phase is divided. After it:
+//!
+//! - the integer deltas of note counters and creators' follows are summed over ranks
+//!   (integer sums do not depend on the order of addition);
+//! - the chunks' integer outcomes (draws per pool, impressions by channel, journey
+//!   entries, conversions) are summed likewise;
+//! - the chunks' ordered outcomes (the read-interest float of each chunk, the reviews
+//!   in the order users wrote them) are gathered in rank order, which is chunk order
+//!   because ranks hold ascending ranges of whole chunks; the engine then merges the
+//!   chunks exactly as one process would;
+//! - shares travel only to the rank of the friend they are for (all-to-all), again in
+//!   chunk order, since a user's inbox is read only by its owner. Friends are mostly
+//!   near in id (a rewired ring lattice), so most shares stay on their rank;
+//! - the estimate rows of the users sampled for ring cut-offs and learning metrics are
+//!   sent to every rank, the only per-user rows another rank reads.
+//!
+//! So ranks end a tick with the same replicated state but their own pending shares and
+//! per-user rows; each rank checkpoints its own state and resumes on the same number of
+//! ranks. With one rank nothing is exchanged and nothing is copied.
+
+use std::ops::Range;
+use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
+
+use super::session::{ChunkOutcome, ReviewPost};
+use crate::cluster::wire::{Reader, Writer};
+use crate::cluster::{Comm, Solo};
+use crate::content::{NewNote, Notes};
+use crate::scenario::ContentKind;
+
+/// The ranks of a run and the users this rank acts for.
+#[derive(Clone)]
+pub struct Shard<'c> {
+    /// The ranks.
+    pub comm: &'c dyn Comm,
+    /// The users this rank acts for (whole chunks, ascending by rank).
+    pub users: Range<usize>,
+    /// Rank `r` acts for users `bounds[r]..bounds[r + 1]`.
+    bounds: Vec<usize>,
+}
+
+impl std::fmt::Debug for Shard<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "rank {} of {}: users {:?}", self.comm.rank(), self.comm.size(), self.users)
+    }
+}
+
+impl<'c> Shard<'c> {
+    /// One process acting for all `users`.
+    pub fn whole(users: usize) -> Shard<'static> {
+        Shard { comm: &Solo, users: 0..users, bounds: vec![0, users] }
+    }
+
+    /// This rank's share of `users` in chunks of `chunk` users.
+    pub fn of(comm: &'c dyn Comm, users: usize, chunk: usize) -> Self {
+        let ranks = comm.size();
+        let mut bounds: Vec<usize> =
+            (0..ranks).map(|r| crate::cluster::user_range(users, chunk, r, ranks).start).collect();
+        bounds.push(users);
+        Shard { comm, users: crate::cluster::user_range(users, chunk, comm.rank(), ranks), bounds }
+    }
+
+    /// The rank acting for user `u`.
+    fn owner(&self, u: usize) -> usize {
+        // The last rank whose range starts at or before `u` (empty ranges share a start).
+        self.bounds[1..].partition_point(|&b| b <= u)
+    }
+
+    /// Whether there are other ranks to combine with.
+    pub fn is_split(&self) -> bool {
+        self.comm.size() > 1
+    }
+}
+
+/// Counters as they were before the user phase, to find what this rank added.
+pub struct Before {
+    notes: Vec<u32>,
+    follows: Vec<u32>,
+}
+
+/// The counters of a note, in a fixed order.
+fn counters(notes: &Notes, n: usize) -> [&AtomicU32; 9] {
+    let c = &notes.counters[n];
+    let [a, b, d] = &c.impressions;
+    [a, b, d, &c.reads, &c.likes, &c.collects, &c.comments, &c.shares, &c.follows]
+}
+
+impl Shard<'_> {
+    /// Copies the counters the user phase may change (empty with one rank).
+    pub fn before(&self, notes: &Notes, active: Range<usize>, follows_gained: &[AtomicU32]) -> Before {
+        if !self.is_split() {
+            return Before { notes: Vec::new(), follows: Vec::new() };
+        }
+        Before {
+            notes: active.flat_map(|n| counters(notes, n).map(|c| c.load(Relaxed))).collect(),
+            follows: follows_gained.iter().map(|g| g.load(Relaxed)).collect(),
+        }
+    }
+
+    /// Adds every rank's increments of note counters and follows to every rank's copy.
+    pub fn sum_counters(&self, before: Before, notes: &Notes, active: Range<usize>, follows_gained: &[AtomicU32]) {
+        if !self.is_split() {
+            return;
+        }
+        let cells: Vec<&AtomicU32> = active.flat_map(|n| counters(notes, n)).chain(follows_gained.iter()).collect();
+        let old: Vec<u32> = before.notes.into_iter().chain(before.follows).collect();
+        debug_assert_eq!(cells.len(), old.len());
+        let mut delta: Vec<u32> = cells.iter().zip(&old).map(|(c, &o)| c.load(Relaxed).wrapping_sub(o)).collect();
+        self.comm.sum_u32(&mut delta);
+        for ((c, o), d) in cells.iter().zip(old).zip(delta) {
+            c.store(o.wrapping_add(d), Relaxed);
+        }
+    }
+
+    /// Every rank's chunk outcomes, in global chunk order. The integer totals over all
+    /// chunks are carried by the first chunk (sums do not depend on where they are
+    /// counted); every chunk keeps its own read interest, shares and reviews, so that
+    /// merging in chunk order gives the one-process result bit for bit.
+    pub fn gather_outcomes(&self, local: Vec<ChunkOutcome>, pools: usize, focal: usize) -> Vec<ChunkOutcome> {
+        if !self.is_split() {
+            return local;
+        }
+        let mut totals = ChunkOutcome::new(pools, focal);
+        let mut to_owner: Vec<Writer> = (0..self.comm.size()).map(|_| Writer::default()).collect();
+        let mut w = Writer::default();
+        w.u32(local.len() as u32);
+        for o in &local {
+            for (t, &d) in totals.draws.iter_mut().zip(&o.draws) {
+                *t += d;
+            }
+            totals.reads += o.reads;
+            for c in 0..4 {
+                totals.channel[c] += o.channel[c];
+            }
+            totals.promoted += o.promoted;
+            totals.out_of_ring += o.out_of_ring;
+            add(&mut totals.entered, &o.entered);
+            add(&mut totals.conversions, &o.conversions);
+            add(&mut totals.focal_impressions, &o.focal_impressions);
+            write_ordered(&mut w, o);
+            for &(friend, note) in &o.shares {
+                let to = &mut to_owner[self.owner(friend as usize)];
+                to.u32(friend);
+                to.u32(note);
+            }
+        }
+        let mut sums = integer_fields(&totals);
+        self.comm.sum_u64(&mut sums);
+        let bytes = self.comm.gather_bytes(&w.0);
+        let parts: Vec<Vec<u8>> = to_owner.into_iter().map(|w| w.0).collect();
+        let shares = self.comm.exchange_bytes(&parts);
+        let mut all = Vec::new();
+        let mut r = Reader(&bytes);
+        while !r.is_empty() {
+            for _ in 0..r.u32() {
+                all.push(read_ordered(&mut r, pools, focal));
+            }
+        }
+        // Ranks may hold no chunks (more ranks than chunks); the totals need a carrier.
+        if all.is_empty() {
+            all.push(ChunkOutcome::new(pools, focal));
+        }
+        set_integer_fields(&mut all[0], &sums);
+        // This rank's users' shares, in chunk order: the first chunk carries them all
+        // (the engine appends the chunks' shares in order, so the list is the same).
+        let mut r = Reader(&shares);
+        while !r.is_empty() {
+            all[0].shares.push((r.u32(), r.u32()));
+        }
+        all
+    }
+
+    /// Sends the estimate rows of sampled users (every `stride`-th user, for each of
+    /// `strides`) from their owners to every rank, so that metrics and ring cut-offs
+    /// computed from samples see current rows.
+    pub fn share_sampled_rows(&self, estimates: &mut [f32], topics: usize, strides: &[usize]) {
+        if !self.is_split() {
+            return;
+        }
+        let sampled = |u: usize| strides.iter().any(|&s| u.is_multiple_of(s));
+        let mut w = Writer::default();
+        for u in self.users.clone().filter(|&u| sampled(u)) {
+            for &x in &estimates[u * topics..(u + 1) * topics] {
+                w.f32(x);
+            }
+        }
+        let bytes = self.comm.gather_bytes(&w.0);
+        // Rank order is user order, so the rows arrive as the sampled users ascend.
+        let users = estimates.len() / topics.max(1);
+        let mut r = Reader(&bytes);
+        for u in (0..users).filter(|&u| sampled(u)) {
+            for x in &mut estimates[u * topics..(u + 1) * topics] {
+                *x = r.f32();
+            }
+        }
+        debug_assert!(r.is_empty());
+    }
+}
+
+fn add(acc: &mut [u64], x: &[u64]) {
+    for (a, b) in acc.iter_mut().zip(x) {
+        *a += b;
+    }
+}
+
+/// The order-free fields of an outcome as one vector (draws, reads, channels, promoted,
+/// out of ring, journey entries, conversions, focal impressions).
+fn integer_fields(o: &ChunkOutcome) -> Vec<u64> {
+    let mut v: Vec<u64> = o.draws.iter().map(|&d| u64::from(d)).collect();
+    v.push(o.reads);
+    v.extend(o.channel);
+    v.push(o.promoted);
+    v.push(o.out_of_ring);
+    v.extend(&o.entered);
+    v.extend(&o.conversions);
+    v.extend(&o.focal_impressions);
+    v
+}
+
+fn set_integer_fields(o: &mut ChunkOutcome, v: &[u64]) {
+    let mut it = v.iter().copied();
+    let mut next = || it.next().expect("as many fields as integer_fields wrote");
+    for d in &mut o.draws {
+        *d = u32::try_from(next()).expect("draws per pool and tick fit in u32");
+    }
+    o.reads = next();
+    for c in &mut o.channel {
+        *c = next();
+    }
+    o.promoted = next();
+    o.out_of_ring = next();
+    for x in o.entered.iter_mut().chain(&mut o.conversions).chain(&mut o.focal_impressions) {
+        *x = next();
+    }
+}
+
+/// The fields whose merge depends on chunk order and that every rank needs (shares go
+/// to their friends' ranks only).
+fn write_ordered(w: &mut Writer, o: &ChunkOutcome) {
+    w.f64(o.read_interest);
+    w.u32(o.reviews.len() as u32);
+    for r in &o.reviews {
+        let n = &r.note;
+        w.u32(r.user);
+        w.u32(n.author);
+        w.u8(n.topic);
+        w.f32(n.quality);
+        w.f32(n.appeal);
+        w.u32(n.born);
+        w.u8(ContentKind::ALL.iter().position(|&k| k == n.kind).expect("a listed kind") as u8);
+        w.f32(n.credibility);
+        w.u16(n.campaign);
+    }
+}
+
+fn read_ordered(r: &mut Reader, pools: usize, focal: usize) -> ChunkOutcome {
+    let mut o = ChunkOutcome::new(pools, focal);
+    o.read_interest = r.f64();
+    o.reviews = (0..r.u32())
+        .map(|_| ReviewPost {
+            user: r.u32(),
+            note: NewNote {
+                author: r.u32(),
+                topic: r.u8(),
+                quality: r.f32(),
+                appeal: r.f32(),
+                born: r.u32(),
+                kind: ContentKind::ALL[r.u8() as usize],
+                credibility: r.f32(),
+                campaign: r.u16(),
+            },
+        })
+        .collect();
+    o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn owners_follow_the_rank_ranges_even_when_some_are_empty() {
+        // 3 000 users in 2 chunks over 4 ranks: ranks 0 and 2 act for nobody.
+        let bounds: Vec<usize> =
+            (0..4).map(|r| crate::cluster::user_range(3000, 2048, r, 4).start).chain([3000]).collect();
+        assert_eq!(bounds, [0, 0, 2048, 2048, 3000]);
+        let shard = Shard { comm: &Solo, users: 0..0, bounds };
+        assert_eq!([0, 2047, 2048, 2999].map(|u| shard.owner(u)), [1, 1, 3, 3]);
+    }
+
+    #[test]
+    fn ordered_fields_round_trip() {
+        let mut o = ChunkOutcome::new(2, 1);
+        o.read_interest = 0.1 + 0.2;
+        o.reviews = vec![ReviewPost {
+            user: 3,
+            note: NewNote {
+                author: 7,
+                topic: 2,
+                quality: 0.25,
+                appeal: 0.5,
+                born: 4,
+                kind: ContentKind::Review,
+                credibility: 0.9,
+                campaign: 1,
+            },
+        }];
+        let mut w = Writer::default();
+        write_ordered(&mut w, &o);
+        let back = read_ordered(&mut Reader(&w.0), 2, 1);
+        assert_eq!(back.read_interest.to_bits(), o.read_interest.to_bits());
+        assert_eq!(back.reviews[0].user, 3);
+        assert_eq!(back.reviews[0].note.kind, ContentKind::Review);
+        assert_eq!(back.reviews[0].note.campaign, 1);
+    }
+
+    #[test]
+    fn integer_fields_round_trip() {
+        let mut o = ChunkOutcome::new(3, 2);
+        o.draws = vec![1, 2, 3];
+        o.reads = 4;
+        o.channel = [5, 6, 7, 8];
+        o.entered[9] = 10;
+        o.conversions[31] = 11;
+        o.focal_impressions[1] = 12;
+        let mut back = ChunkOutcome::new(3, 2);
+        set_integer_fields(&mut back, &integer_fields(&o));
+        assert_eq!(integer_fields(&back), integer_fields(&o));
+    }
+}
