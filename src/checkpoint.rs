@@ -6,7 +6,7 @@
 //! |---|---|
 //! | 8 | magic `FEEDSIMK` |
 //! | 4 | format number, little-endian |
-//! | 2 + n | length and text of the feedsim version that wrote it |
+//! | 2 + n | length and text of the feedsim version that wrote it, with a fingerprint of its source |
 //! | 8 | payload length, little-endian |
 //! | 4 | CRC-32 of the payload, little-endian |
 //! | rest | payload: postcard encoding of the scenario (as JSON text), the run settings, the finished variants' outputs and the running variant's state |
@@ -32,7 +32,9 @@ pub const FILE_NAME: &str = "checkpoint.bin";
 const MAGIC: &[u8; 8] = b"FEEDSIMK";
 /// Bumped whenever the payload's layout changes.
 pub const FORMAT: u32 = 1;
-const VERSION: &str = env!("CARGO_PKG_VERSION");
+/// The version and a fingerprint of the model's source (see `build.rs`): two builds of
+/// one version with different code refuse each other's checkpoints.
+const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), "+src.", env!("FEEDSIM_SOURCE_HASH"));
 
 /// How the run was asked to go on, kept so `resume` continues it the same way.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize)]

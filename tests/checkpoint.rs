@@ -179,6 +179,16 @@ fn a_checkpoint_of_another_version_is_refused_naming_both_versions() {
     let err = checkpoint::load(&path).unwrap_err().to_string();
     assert!(err.contains(&format!("this is feedsim {version}")) && err.contains("written by feedsim 9"), "{err}");
     bytes[14] = version.as_bytes()[0];
+    // Same version number, other source: the fingerprint after "+src." differs.
+    let len = u16::from_le_bytes([bytes[12], bytes[13]]) as usize;
+    let text = String::from_utf8(bytes[14..14 + len].to_vec()).unwrap();
+    assert!(text.starts_with(&format!("{version}+src.")), "{text}");
+    let last = 14 + len - 1;
+    bytes[last] = if bytes[last] == b'0' { b'1' } else { b'0' };
+    std::fs::write(&path, &bytes).unwrap();
+    let err = checkpoint::load(&path).unwrap_err().to_string();
+    assert!(err.contains("written by feedsim") && err.contains(&text), "{err}");
+    bytes[last] = text.as_bytes()[len - 1];
     bytes[8] = bytes[8].wrapping_add(1);
     std::fs::write(&path, &bytes).unwrap();
     assert!(checkpoint::load(&path).unwrap_err().to_string().contains("checkpoint format"));
