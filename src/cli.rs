@@ -37,6 +37,8 @@ Examples:
       the same at 200 k users on two threads
   feedsim run scenarios/quickstart.toml --set feed.follower_weight=0.1
       switch a mechanism: give every variant the same follower weight
+  feedsim run scenarios/xhs_vs_douyin.toml --checkpoint-every 5
+      save the state every 5 ticks; after a kill, `feedsim resume results/runs/xhs_vs_douyin`
   feedsim validate scenarios/quickstart.toml
       check the file and print the world's size and planned memory
   feedsim compare scenarios/quickstart.toml --replicates 10 --report
@@ -56,6 +58,14 @@ pub enum Command {
 (tick,variant,metric,value), creators.csv (one row per creator and variant) and perf.json \
 (wall time, impressions per second, peak memory).")]
     Run(RunArgs),
+    /// Continue a run from the checkpoint in its folder; the outputs are the same,
+    /// byte for byte, as if it had never stopped.
+    #[command(
+        after_help = "Example:\n  feedsim run scenarios/xhs_vs_douyin.toml --checkpoint-every 5\n  (killed, or Ctrl-C)\n  feedsim resume results/runs/xhs_vs_douyin\n\
+The checkpoint holds the resolved scenario, so the scenario file is not read again. A checkpoint \
+from another feedsim version, or a damaged one, is refused with the reason (exit 2)."
+    )]
+    Resume(ResumeArgs),
     /// Run every variant N times with independent seeds: means, 95 % intervals and
     /// paired differences between variants.
     #[command(after_help = "Replicate r runs with seed SEED + r. Variants share each replicate's world and \
@@ -80,14 +90,6 @@ A plain key applies to every variant (like --set); variants.NAME.key changes one
     /// peak memory, time per tick by phase; writes bench.json.
     #[command(after_help = "Example: feedsim bench --users 1000000 --threads 2 --out results/bench/1m-2t")]
     Bench(crate::bench::BenchArgs),
-    /// Continue a run from the checkpoint in its folder; the outputs are the same,
-    /// byte for byte, as if it had never stopped.
-    #[command(
-        after_help = "Example:\n  feedsim run scenarios/xhs_vs_douyin.toml --checkpoint-every 5\n  (killed, or Ctrl-C)\n  feedsim resume results/runs/xhs_vs_douyin\n\
-The checkpoint holds the resolved scenario, so the scenario file is not read again. A checkpoint \
-from another feedsim version, or a damaged one, is refused with the reason (exit 2)."
-    )]
-    Resume(ResumeArgs),
 }
 
 /// Flags of `report`.
