@@ -168,6 +168,18 @@ fn compare_and_sweep_reports_load_in_chromium() {
         &dom,
         &["compare-means", "fig-compare-means", "compare-differences", "fig-compare-differences", "compare-table"],
     );
+    // Each replicate's value is drawn beside the mean: the means chart has more circles
+    // than its panels have means, and fewer without the saved replicates.
+    let circles = |html: &str| {
+        let means = &html[html.find("id=\"compare-means\"").unwrap()..];
+        means[..means.find("</svg>").unwrap()].matches("<circle").count()
+    };
+    let with_replicates = circles(&html);
+    assert!(html.contains("rings: each replicate"));
+    std::fs::remove_dir_all(cmp.join("replicates")).unwrap();
+    feedsim().args(["report", cmp.to_str().unwrap()]).assert().success();
+    let without = circles(&std::fs::read_to_string(cmp.join("report.html")).unwrap());
+    assert!(with_replicates >= without + 3 * 2 * 3, "{with_replicates} circles with replicates, {without} without");
 
     let sweep = dir.path().join("sweep");
     feedsim()

@@ -468,6 +468,24 @@ fn headline_keys(variants: &[VariantDoc]) -> Vec<&'static str> {
     HEADLINE.iter().map(|(k, _)| *k).filter(|k| variants.iter().any(|v| v.metrics.contains_key(*k))).collect()
 }
 
+/// The per-variant metrics of each of the comparison's replicates that the compare saved,
+/// in replicate order; empty when the folder has none (an older compare) or they do not
+/// match its variants.
+fn replicate_metrics(dir: &Path, variants: usize, replicates: usize) -> Vec<Vec<crate::metrics::MetricMap>> {
+    let Ok(entries) = std::fs::read_dir(dir.join("replicates")) else { return Vec::new() };
+    let mut reps: Vec<crate::compare::Replicate> = entries
+        .flatten()
+        .filter(|e| e.file_name().to_str().is_some_and(|n| n.starts_with('r') && n.ends_with(".json")))
+        .filter_map(|e| serde_json::from_slice::<crate::compare::Replicate>(&std::fs::read(e.path()).ok()?).ok())
+        .filter(|r| r.index < replicates)
+        .collect();
+    reps.sort_by_key(|r| r.index);
+    if reps.iter().any(|r| r.metrics.len() != variants) {
+        return Vec::new();
+    }
+    reps.into_iter().map(|r| r.metrics).collect()
+}
+
 fn compare_section(dir: &Path, out: &mut String) -> Result<(), ReportError> {
     let path = dir.join("comparison.json");
     let c: ComparisonDoc = read_json(&path)?;
@@ -480,6 +498,10 @@ fn compare_section(dir: &Path, out: &mut String) -> Result<(), ReportError> {
         c.seed
     );
     let keys = headline_keys(&c.variants);
+    // Each replicate's own value, where the compare saved them (replicates/rNNNNN.json).
+    let reps = replicate_metrics(dir, c.variants.len(), c.replicates);
+    let values = |vi: usize, k: &str| -> Vec<f64> { reps.iter().filter_map(|r| r[vi].get(k).copied()).collect() };
+    let index = |name: &str| c.variants.iter().position(|v| v.name == name);
     let means = IntervalChart {
         id: "compare-means".into(),
         title: format!("Means with 95 % intervals ({} replicates)", c.replicates),
@@ -491,12 +513,14 @@ fn compare_section(dir: &Path, out: &mut String) -> Result<(), ReportError> {
                 items: c
                     .variants
                     .iter()
-                    .filter_map(|v| {
+                    .enumerate()
+                    .filter_map(|(vi, v)| {
                         v.metrics.get(*k).map(|e| Interval {
                             label: v.name.clone(),
                             mean: e.mean,
                             low: e.ci_low,
                             high: e.ci_high,
+                            points: values(vi, k),
                         })
                     })
                     .collect(),
@@ -505,7 +529,8 @@ fn compare_section(dir: &Path, out: &mut String) -> Result<(), ReportError> {
         zero_line: false,
     };
     let svg = svg::interval_chart(&means).map_err(|e| bad(&path, e))?;
-    figure(out, "compare-means", &svg, "Dots: means over replicates; bars: 95 % intervals.");
+    let rings = if reps.is_empty() { "" } else { "; rings: each replicate's value" };
+    figure(out, "compare-means", &svg, &format!("Dots: means over replicates; bars: 95 % intervals{rings}."));
     if !c.differences.is_empty() {
         let diffs = IntervalChart {
             id: "compare-differences".into(),
@@ -524,6 +549,12 @@ fn compare_section(dir: &Path, out: &mut String) -> Result<(), ReportError> {
                                 mean: e.mean,
                                 low: e.ci_low,
                                 high: e.ci_high,
+                                points: match (index(&d.a), index(&d.b)) {
+                                    (Some(a), Some(b)) => {
+                                        reps.iter().filter_map(|r| Some(r[a].get(*k)? - r[b].get(*k)?)).collect()
+                                    }
+                                    _ => Vec::new(),
+                                },
                             })
                         })
                         .collect(),
@@ -677,6 +708,7 @@ fn sweep_section(dir: &Path, out: &mut String) -> Result<(), ReportError> {
                             mean: e.mean,
                             low: e.ci_low,
                             high: e.ci_high,
+                            points: Vec::new(),
                         })
                     })
                     .collect();

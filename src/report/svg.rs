@@ -85,6 +85,8 @@ pub struct Interval {
     pub low: f64,
     /// Upper end of the interval.
     pub high: f64,
+    /// The replicates' own values, drawn as small rings behind the mean (may be empty).
+    pub points: Vec<f64>,
 }
 
 /// One panel of an interval chart (usually one metric).
@@ -309,7 +311,8 @@ pub fn interval_chart(c: &IntervalChart) -> anyhow::Result<String> {
             let (mut lo, mut hi) = panel
                 .items
                 .iter()
-                .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), it| (a.min(it.low), b.max(it.high)));
+                .flat_map(|it| [it.low, it.high].into_iter().chain(it.points.iter().copied()))
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), y| (a.min(y), b.max(y)));
             if c.zero_line {
                 lo = lo.min(0.0);
                 hi = hi.max(0.0);
@@ -359,6 +362,12 @@ pub fn interval_chart(c: &IntervalChart) -> anyhow::Result<String> {
             }
             for (i, it) in panel.items.iter().enumerate() {
                 let x = SegmentValue::CenterOf(i as i32 + offset);
+                let ring = colour(i).mix(0.45).stroke_width(1);
+                chart
+                    .draw_series(
+                        it.points.iter().filter(|y| y.is_finite()).map(|&y| Circle::new((x.clone(), y), 3, ring)),
+                    )
+                    .map_err(err)?;
                 let style = colour(i).stroke_width(2);
                 chart
                     .draw_series([PathElement::new(vec![(x.clone(), it.low), (x.clone(), it.high)], style)])
