@@ -236,17 +236,29 @@ fn contents(dir: &Path) -> std::io::Result<Option<String>> {
         return Ok(None);
     }
     names.sort();
-    let previous = ["summary.json", "comparison.json"].iter().find_map(|f| {
+    let previous = ["summary.json", "comparison.json", "sweep.json"].iter().find_map(|f| {
         let text = std::fs::read(dir.join(f)).ok()?;
         let v: serde_json::Value = serde_json::from_slice(&text).ok()?;
         let name = v.get("scenario")?.as_str()?.to_string();
         Some((*f, name, v.get("partial").and_then(|p| p.as_bool()).unwrap_or(false)))
     });
+    let resume_run = format!(" (go on with `feedsim resume {}`)", dir.display());
+    let resume_same = " (go on with the same command and --resume)";
     Ok(Some(match previous {
         Some(("summary.json", name, partial)) => {
-            format!("{} run of scenario `{name}`", if partial { "an interrupted" } else { "a" })
+            let hint = if dir.join(crate::checkpoint::FILE_NAME).exists() { resume_run.as_str() } else { "" };
+            format!("{} run of scenario `{name}`{hint}", if partial { "an interrupted" } else { "a" })
+        }
+        Some(("sweep.json", name, partial)) => {
+            format!(
+                "{} sweep of scenario `{name}`{}",
+                if partial { "an interrupted" } else { "a" },
+                if partial { resume_same } else { "" }
+            )
         }
         Some((_, name, _)) => format!("a comparison of scenario `{name}`"),
+        None if dir.join("replicates").join("manifest.json").exists() => format!("an interrupted compare{resume_same}"),
+        None if dir.join(crate::checkpoint::FILE_NAME).exists() => format!("a run's checkpoint{resume_run}"),
         None => {
             let more = names.len().saturating_sub(3);
             names.truncate(3);

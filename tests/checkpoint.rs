@@ -94,6 +94,15 @@ fn sigterm_writes_a_checkpoint_and_partial_outputs_and_resume_completes_the_run(
         assert!(!name.ends_with(".tmp"), "left {name}");
     }
 
+    // Running into it again is refused, pointing at resume.
+    let again = feedsim().args(["run", &quickstart(), "--quiet", "--out", stopped.to_str().unwrap()]).output().unwrap();
+    assert_eq!(again.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&again.stderr).contains("feedsim resume"),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+
     let o = resume(&stopped);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert_same_outputs(&full, &stopped);

@@ -180,6 +180,13 @@ fn sigint_stops_a_compare_keeping_finished_replicates_for_resume() {
     assert!(!cut.join("comparison.json").exists(), "no interval from an incomplete set of replicates");
     let kept = std::fs::read_dir(cut.join("replicates")).unwrap().count() - 1;
     assert!((1..6).contains(&kept), "{kept} replicates kept");
+    let plain = compare_into(&cut, "world.users=20000", &[]);
+    assert_eq!(plain.status.code(), Some(2));
+    assert!(
+        stderr(&plain).contains("an interrupted compare") && stderr(&plain).contains("--resume"),
+        "{}",
+        stderr(&plain)
+    );
 
     let resume = feedsim()
         .args(["compare", &quickstart(), "--quiet", "--threads", "2", "--resume", "--out", cut.to_str().unwrap()])
