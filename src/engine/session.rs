@@ -149,6 +149,21 @@ impl ChunkOutcome {
             ..Default::default()
         }
     }
+
+    /// Adds another outcome's order-free counts: channels, promoted and out-of-ring
+    /// impressions, journey entries and focal impressions.
+    pub fn add_counts(&mut self, o: &ChunkOutcome) {
+        for (a, b) in self.channel.iter_mut().zip(o.channel) {
+            *a += b;
+        }
+        self.promoted += o.promoted;
+        self.out_of_ring += o.out_of_ring;
+        for (acc, x) in [(&mut self.entered, &o.entered), (&mut self.focal_impressions, &o.focal_impressions)] {
+            for (a, b) in acc.iter_mut().zip(x) {
+                *a += b;
+            }
+        }
+    }
 }
 
 /// Unnormalised topic weights est^sharpness; returns their sum.

@@ -132,14 +132,8 @@ impl Shard<'_> {
                 *t += d;
             }
             totals.reads += o.reads;
-            for c in 0..4 {
-                totals.channel[c] += o.channel[c];
-            }
-            totals.promoted += o.promoted;
-            totals.out_of_ring += o.out_of_ring;
-            add(&mut totals.entered, &o.entered);
+            totals.add_counts(o);
             add(&mut totals.conversions, &o.conversions);
-            add(&mut totals.focal_impressions, &o.focal_impressions);
             write_ordered(&mut w, o);
             for &(friend, note) in &o.shares {
                 let to = &mut to_owner[self.owner(friend as usize)];

@@ -477,13 +477,7 @@ impl<'w> VariantRun<'w> {
             }
             read_interest += o.read_interest;
             reads_seen += o.reads;
-            for c in 0..4 {
-                merged.channel[c] += o.channel[c];
-            }
-            merged.promoted += o.promoted;
-            merged.out_of_ring += o.out_of_ring;
-            add_into(&mut merged.entered, &o.entered);
-            add_into(&mut merged.focal_impressions, &o.focal_impressions);
+            merged.add_counts(&o);
             add_into(&mut self.state.conversions, &o.conversions);
             self.state.pending_shares.extend(o.shares);
             self.state.pending_reviews.extend(o.reviews);
