@@ -19,13 +19,14 @@ use crate::metrics::stats::{Interval, mean_interval, paired_difference};
 use crate::scenario::Scenario;
 
 /// A metric's mean with its 95 % interval over replicates.
-#[derive(Debug, Clone, Copy, Serialize, PartialEq)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq)]
 pub struct Estimate {
     /// Replicates.
     pub n: usize,
     /// Mean.
     pub mean: f64,
-    /// Sample standard deviation.
+    /// Sample standard deviation (absent from files of early versions).
+    #[serde(default)]
     pub sd: f64,
     /// Lower end of the 95 % confidence interval (Student t).
     pub ci_low: f64,
@@ -47,7 +48,7 @@ impl Estimate {
 }
 
 /// One variant's estimates.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct VariantEstimates {
     /// Variant name.
     pub name: String,
@@ -56,7 +57,7 @@ pub struct VariantEstimates {
 }
 
 /// Paired differences `a − b` between two variants.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Difference {
     /// Minuend variant.
     pub a: String,
@@ -215,6 +216,41 @@ pub fn summarise_replicates(scenario: &Scenario, runs: &[Replicate], fixed_world
     cmp
 }
 
+/// The columns of a tidy estimate row, after any leading columns of the caller's.
+pub const ESTIMATE_COLUMNS: [&str; 8] = ["kind", "variant", "metric", "n", "mean", "sd", "ci_low", "ci_high"];
+
+/// Writes one row per variant and metric, then per difference and metric: `lead`, then
+/// [`ESTIMATE_COLUMNS`] (kind is `variant` or `difference`; a difference's variant reads
+/// `a-b`). Shared by `comparison.csv` and `sweep.csv`.
+pub fn write_estimate_rows<W: std::io::Write>(
+    w: &mut csv::Writer<W>,
+    lead: &[String],
+    variants: &[VariantEstimates],
+    differences: &[Difference],
+) -> csv::Result<()> {
+    let rows = variants
+        .iter()
+        .map(|v| ("variant", v.name.clone(), &v.metrics))
+        .chain(differences.iter().map(|d| ("difference", format!("{}-{}", d.a, d.b), &d.metrics)));
+    for (kind, name, metrics) in rows {
+        for (metric, e) in metrics {
+            let mut row = lead.to_vec();
+            row.extend([
+                kind.to_string(),
+                name.clone(),
+                metric.clone(),
+                e.n.to_string(),
+                e.mean.to_string(),
+                e.sd.to_string(),
+                e.ci_low.to_string(),
+                e.ci_high.to_string(),
+            ]);
+            w.write_record(&row)?;
+        }
+    }
+    Ok(())
+}
+
 /// Summarises replicate metric maps (`runs[replicate][variant]`).
 pub fn summarise(scenario: &Scenario, runs: &[Vec<MetricMap>]) -> Comparison {
     let names: Vec<String> = scenario.variants.iter().map(|v| v.name.clone()).collect();
@@ -271,26 +307,8 @@ impl Comparison {
     /// `variant` or `difference` (variant then reads `a-b`).
     pub fn to_csv(&self) -> std::io::Result<Vec<u8>> {
         let mut w = csv::Writer::from_writer(Vec::new());
-        w.write_record(["kind", "variant", "metric", "n", "mean", "sd", "ci_low", "ci_high"])?;
-        let rows = self
-            .variants
-            .iter()
-            .map(|v| ("variant", v.name.clone(), &v.metrics))
-            .chain(self.differences.iter().map(|d| ("difference", format!("{}-{}", d.a, d.b), &d.metrics)));
-        for (kind, name, metrics) in rows {
-            for (metric, e) in metrics {
-                w.write_record([
-                    kind,
-                    name.as_str(),
-                    metric.as_str(),
-                    &e.n.to_string(),
-                    &e.mean.to_string(),
-                    &e.sd.to_string(),
-                    &e.ci_low.to_string(),
-                    &e.ci_high.to_string(),
-                ])?;
-            }
-        }
+        w.write_record(ESTIMATE_COLUMNS)?;
+        write_estimate_rows(&mut w, &[], &self.variants, &self.differences)?;
         w.into_inner().map_err(|e| std::io::Error::other(e.to_string()))
     }
 

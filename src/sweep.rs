@@ -28,7 +28,7 @@ use serde::{Deserialize, Serialize};
 use toml::{Table, Value};
 
 use crate::compare::Comparison;
-use crate::report::html::{DifferenceDoc, VariantDoc};
+use crate::compare::{Difference, VariantEstimates};
 use crate::scenario::{self, Scenario, ScenarioError};
 
 /// Bad sweep input (exit code 2).
@@ -67,9 +67,9 @@ pub struct SweepPointDoc {
     /// The parameters' values, in parameter order.
     pub values: Vec<String>,
     /// Per-variant estimates.
-    pub variants: Vec<VariantDoc>,
+    pub variants: Vec<VariantEstimates>,
     /// Paired differences.
-    pub differences: Vec<DifferenceDoc>,
+    pub differences: Vec<Difference>,
 }
 
 /// The `sweep.json` document.
@@ -257,12 +257,7 @@ pub fn load_point(
 
 /// Turns a comparison into a grid point's document.
 pub fn point_doc(values: Vec<String>, cmp: &Comparison) -> SweepPointDoc {
-    let v = serde_json::to_value(cmp).expect("a comparison serialises");
-    SweepPointDoc {
-        values,
-        variants: serde_json::from_value(v["variants"].clone()).expect("variants read back"),
-        differences: serde_json::from_value(v["differences"].clone()).expect("differences read back"),
-    }
+    SweepPointDoc { values, variants: cmp.variants.clone(), differences: cmp.differences.clone() }
 }
 
 impl SweepDoc {
@@ -270,30 +265,10 @@ impl SweepDoc {
     pub fn to_csv(&self) -> std::io::Result<Vec<u8>> {
         let mut w = csv::Writer::from_writer(Vec::new());
         let mut header: Vec<String> = self.params.iter().map(|p| p.key.clone()).collect();
-        header.extend(["kind", "variant", "metric", "n", "mean", "sd", "ci_low", "ci_high"].map(String::from));
+        header.extend(crate::compare::ESTIMATE_COLUMNS.map(String::from));
         w.write_record(&header)?;
         for p in &self.points {
-            let rows = p
-                .variants
-                .iter()
-                .map(|v| ("variant", v.name.clone(), &v.metrics))
-                .chain(p.differences.iter().map(|d| ("difference", format!("{}-{}", d.a, d.b), &d.metrics)));
-            for (kind, name, metrics) in rows {
-                for (metric, e) in metrics {
-                    let mut row = p.values.clone();
-                    row.extend([
-                        kind.to_string(),
-                        name.clone(),
-                        metric.clone(),
-                        e.n.to_string(),
-                        e.mean.to_string(),
-                        e.sd.to_string(),
-                        e.ci_low.to_string(),
-                        e.ci_high.to_string(),
-                    ]);
-                    w.write_record(&row)?;
-                }
-            }
+            crate::compare::write_estimate_rows(&mut w, &p.values, &p.variants, &p.differences)?;
         }
         w.into_inner().map_err(|e| std::io::Error::other(e.to_string()))
     }

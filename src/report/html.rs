@@ -19,9 +19,10 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use super::svg::{self, HeatMap, Interval, IntervalChart, IntervalPanel, LineChart, Panel, Series};
+use crate::compare::{Difference, Estimate, VariantEstimates};
 
 /// Headline metrics shown in tables and interval charts: (key, label).
 pub const HEADLINE: [(&str, &str); 12] = [
@@ -83,42 +84,6 @@ pub fn escape(s: &str) -> String {
     out
 }
 
-/// A metric estimate as `comparison.json` writes it.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
-pub struct EstimateDoc {
-    /// Replicates.
-    pub n: usize,
-    /// Mean.
-    pub mean: f64,
-    /// Standard deviation.
-    #[serde(default)]
-    pub sd: f64,
-    /// Lower end of the 95 % interval.
-    pub ci_low: f64,
-    /// Upper end of the 95 % interval.
-    pub ci_high: f64,
-}
-
-/// A variant's estimates as `comparison.json` writes them.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct VariantDoc {
-    /// Variant name.
-    pub name: String,
-    /// Metric → estimate.
-    pub metrics: BTreeMap<String, EstimateDoc>,
-}
-
-/// A paired difference as `comparison.json` writes it.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct DifferenceDoc {
-    /// Minuend.
-    pub a: String,
-    /// Subtrahend.
-    pub b: String,
-    /// Metric → estimate of `a − b`.
-    pub metrics: BTreeMap<String, EstimateDoc>,
-}
-
 /// `comparison.json`, read back.
 #[derive(Debug, Clone, Deserialize)]
 pub struct ComparisonDoc {
@@ -129,9 +94,9 @@ pub struct ComparisonDoc {
     /// Replicates.
     pub replicates: usize,
     /// Per-variant estimates.
-    pub variants: Vec<VariantDoc>,
+    pub variants: Vec<VariantEstimates>,
     /// Paired differences.
-    pub differences: Vec<DifferenceDoc>,
+    pub differences: Vec<Difference>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -300,7 +265,7 @@ fn fmt_value(x: f64) -> String {
     }
 }
 
-fn fmt_estimate(e: &EstimateDoc) -> String {
+fn fmt_estimate(e: &Estimate) -> String {
     format!("{} [{}, {}]", fmt_value(e.mean), fmt_value(e.ci_low), fmt_value(e.ci_high))
 }
 
@@ -464,7 +429,7 @@ fn run_section(dir: &Path, out: &mut String) -> Result<(), ReportError> {
 }
 
 /// The headline metrics present in a comparison, in headline order.
-fn headline_keys(variants: &[VariantDoc]) -> Vec<&'static str> {
+fn headline_keys(variants: &[VariantEstimates]) -> Vec<&'static str> {
     HEADLINE.iter().map(|(k, _)| *k).filter(|k| variants.iter().any(|v| v.metrics.contains_key(*k))).collect()
 }
 
@@ -620,7 +585,7 @@ fn sweep_section(dir: &Path, out: &mut String) -> Result<(), ReportError> {
         return Ok(());
     };
     let pairs: Vec<(String, String)> = first.differences.iter().map(|d| (d.a.clone(), d.b.clone())).collect();
-    let diff_of = |p: &crate::sweep::SweepPointDoc, a: &str, b: &str, m: &str| -> Option<EstimateDoc> {
+    let diff_of = |p: &crate::sweep::SweepPointDoc, a: &str, b: &str, m: &str| -> Option<Estimate> {
         p.differences.iter().find(|d| d.a == a && d.b == b).and_then(|d| d.metrics.get(m).copied())
     };
     let numeric = |vals: &[String]| vals.iter().all(|v| v.parse::<f64>().is_ok());
