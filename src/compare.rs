@@ -405,9 +405,8 @@ impl ReplicateStore {
         let text = std::fs::read(&path).map_err(|e| {
             format!("--resume: cannot read {}: {e} (is this the folder of an interrupted compare?)", path.display())
         })?;
-        let saved: Manifest = serde_json::from_slice(&text)
+        let mut saved: Manifest = serde_json::from_slice(&text)
             .map_err(|e| format!("--resume: {} is not a manifest feedsim wrote: {e}", path.display()))?;
-        let mut saved = saved;
         let mut now = Self::manifest(scenario, fixed_world);
         // Where the file was read from does not matter, only what it says.
         let [was, is] = [&mut saved, &mut now].map(|m| {
