@@ -23,7 +23,7 @@ use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_mai
 use feedsim::behaviour::{CoverView, engage};
 use feedsim::content::{NoteCounters, Notes};
 use feedsim::metrics::concentration::{gini, top_fraction_share, top_k_share};
-use feedsim::platform::{AliasTable, FeedPolicy, SingleColumnFeed, Staging, TwoColumnFeed};
+use feedsim::platform::{AliasTable, FeedPolicy, SimUnits, SingleColumnFeed, Staging, TwoColumnFeed};
 use feedsim::rng::{Purpose, stream, unit};
 use feedsim::scenario::{Params, load_file};
 
@@ -206,7 +206,8 @@ fn review_notes(p: &Params) -> (Notes, Staging) {
     const N: usize = 20_000;
     let mut notes = Notes::default();
     let mut rng = stream(7, 0, 0, Purpose::Variant);
-    let quota = p.feed.stage_quotas.first().copied().unwrap_or(200);
+    let units = SimUnits::new(&p.feed, p.users_per_agent());
+    let quota = units.stage_quotas.first().map_or(200, |&q| q.ceil() as u32);
     for n in 0..N {
         notes.author.push((n % 4000) as u32);
         notes.topic.push((n % 12) as u8);
@@ -229,11 +230,12 @@ fn ring_review(c: &mut Criterion) {
     g.throughput(Throughput::Elements(20_000));
     for (name, p) in &ps {
         let (notes, staging) = review_notes(p);
+        let units = SimUnits::new(&p.feed, p.users_per_agent());
         let name = format!("{name}_20k_notes");
         g.bench_function(name, |b| {
             b.iter_batched(
                 || staging.clone(),
-                |mut s| s.review(&notes, 0..notes.len(), &p.feed, &p.engagement_weights, 3),
+                |mut s| s.review(&notes, 0..notes.len(), &p.feed, &units, &p.engagement_weights, 3),
                 BatchSize::LargeInput,
             );
         });

@@ -32,8 +32,6 @@ const FOLLOW: usize = 3;
 
 /// Most shared notes a user sees per tick (an inbox, not a flood).
 pub const INBOX_LIMIT: usize = 20;
-/// Recent follows a user keeps for the follow feed (beyond the initial follow graph).
-pub const RECENT_FOLLOWS: usize = 4;
 /// Marks an empty follow slot or a creator without an active note.
 pub const NONE: u32 = u32::MAX;
 
@@ -105,8 +103,8 @@ pub struct UserRows<'a> {
     pub journey: &'a mut [u8],
     /// The topic each user last started asking about.
     pub ask_topic: &'a mut [u8],
-    /// Recently followed creators.
-    pub follows: &'a mut [[u32; RECENT_FOLLOWS]],
+    /// Creators each user started following during the run.
+    pub follows: &'a mut [Vec<u32>],
 }
 
 /// A review an advocate will post next tick, with who posted it (to share with friends).
@@ -210,7 +208,7 @@ struct Actor<'r> {
     est: &'r mut [f32],
     journey: &'r mut [u8],
     ask_topic: &'r mut u8,
-    follows: &'r mut [u32; RECENT_FOLLOWS],
+    follows: &'r mut Vec<u32>,
     consumed: u32,
     rng: Pcg64Mcg,
 }
@@ -305,10 +303,12 @@ impl<F: FeedPolicy> TickView<'_, F> {
             for _ in 0..3 {
                 let topic = draw_topic(&mut a.rng, weights, total, f.exploration);
                 let ring = user_ring(f.audience, a.est[topic], self.cutoffs[topic]);
-                out.draws[self.pools.index(topic, ring)] += 1;
                 if let Some(n) = self.pools.draw(topic, ring, unit(&mut a.rng))
                     && !slate[..len].contains(&n)
                 {
+                    // Demand counts the draws that became impressions (pacing plans
+                    // impressions), not rejected duplicates.
+                    out.draws[self.pools.index(topic, ring)] += 1;
                     slate[len] = n;
                     len += 1;
                     break;
@@ -385,12 +385,11 @@ impl<F: FeedPolicy> TickView<'_, F> {
         len
     }
 
-    /// The newest note of a followed creator (initial follows or recent ones).
+    /// The newest note of a followed creator (initial follows or the run's), uniformly.
     fn followed_note(&self, a: &mut Actor) -> Option<u32> {
         let creators = self.world.users.count as u32;
         let initial = self.world.follows.neighbors(a.u as u32);
-        let recent = a.follows.iter().filter(|&&c| c != NONE).count();
-        let k = initial.len() + recent;
+        let k = initial.len() + a.follows.len();
         if k == 0 {
             return None;
         }
@@ -421,7 +420,10 @@ impl<F: FeedPolicy> TickView<'_, F> {
             };
             self.notes.counters[n].impressions[ring_of(truth[topic], core, hp)].fetch_add(1, Relaxed);
             out.channel[channel] += 1;
-            if p.feed.audience == Audience::CrowdRings
+            // Feed slots are drawn from the rings the note reached (promoted ones are
+            // counted apart): only search, shares and follows reach beyond them.
+            if channel != FEED
+                && p.feed.audience == Audience::CrowdRings
                 && user_ring(p.feed.audience, a.est[topic], self.cutoffs[topic]) > self.stage[n] as usize
             {
                 out.out_of_ring += 1;
@@ -466,7 +468,10 @@ impl<F: FeedPolicy> TickView<'_, F> {
         c.reads.fetch_add(1, Relaxed);
         out.read_interest += f64::from(view.interest);
         out.reads += 1;
-        let acts = engage(&p.response, view, &mut a.rng);
+        let mut acts = engage(&p.response, view, &mut a.rng);
+        let author = self.notes.author[n];
+        // A user follows a creator at most once: a follower cannot follow again.
+        acts.follow &= !self.follows_already(a, author);
         for (hit, counter) in [
             (acts.like, &c.likes),
             (acts.collect, &c.collects),
@@ -478,13 +483,9 @@ impl<F: FeedPolicy> TickView<'_, F> {
                 counter.fetch_add(1, Relaxed);
             }
         }
-        let author = self.notes.author[n];
         if acts.follow {
             self.follows_gained[author as usize].fetch_add(1, Relaxed);
-            if !a.follows.contains(&author) {
-                a.follows.rotate_right(1);
-                a.follows[0] = author;
-            }
+            a.follows.push(author);
         }
         if acts.share {
             self.share_with_friends(a, note, out);
@@ -510,6 +511,13 @@ impl<F: FeedPolicy> TickView<'_, F> {
             out.conversions[f * Segment::COUNT + a.seg.0 as usize] += 1;
             self.maybe_advocate(a, f, n, out);
         }
+    }
+
+    /// Whether the user follows a creator: in the world's initial follow graph (sorted
+    /// neighbours) or since.
+    fn follows_already(&self, a: &Actor, creator: u32) -> bool {
+        let node = self.world.users.count as u32 + creator;
+        self.world.follows.neighbors(a.u as u32).binary_search(&node).is_ok() || a.follows.contains(&creator)
     }
 
     /// After an act: the user may advocate (S7), posting a review and sharing it; a

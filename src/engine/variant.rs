@@ -6,14 +6,13 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::session::{
-    CampaignTick, ChunkOutcome, INBOX_LIMIT, NONE, RECENT_FOLLOWS, ReviewPost, TickView, UserRows, matches,
-    topic_weights, user_ring,
+    CampaignTick, ChunkOutcome, INBOX_LIMIT, NONE, ReviewPost, TickView, UserRows, matches, topic_weights, user_ring,
 };
 use super::shard::Shard;
 use crate::content::{Notes, RINGS, Tally};
 use crate::metrics;
 use crate::platform::{
-    AliasTable, Estimates, FeedPolicy, Pools, SearchIndex, SingleColumnFeed, Staging, TwoColumnFeed,
+    AliasTable, Estimates, FeedPolicy, Pools, SearchIndex, SimUnits, SingleColumnFeed, Staging, TwoColumnFeed,
 };
 use crate::report::{CreatorRow, VariantOutput};
 use crate::rng::{Purpose, stream, unit};
@@ -88,6 +87,8 @@ pub struct VariantRun<'w> {
     institutions: Vec<u32>,
     /// Each campaign's eligible activity (expected feed decisions per tick).
     campaign_reach: Vec<f64>,
+    /// The feed's quotas and rate prior in simulated impressions.
+    units: SimUnits,
     /// Focal index of each creator, or `u8::MAX`.
     focal_of: Vec<u8>,
     /// Shared notes each user sees this tick (CSR over users), rebuilt by every tick
@@ -105,6 +106,7 @@ pub struct VariantState {
     notes: Notes,
     staging: Staging,
     estimates: Estimates,
+    /// Users who started following each creator during the run (at most once each).
     follows_gained: Vec<AtomicU32>,
     /// Expected draws per pool for the coming tick (last tick's measured draws).
     demand: Vec<f64>,
@@ -126,8 +128,9 @@ pub struct VariantState {
     journey: Vec<u8>,
     /// Topic each user last started asking about.
     ask_topic: Vec<u8>,
-    /// Creators each user followed recently.
-    recent_follows: Vec<[u32; RECENT_FOLLOWS]>,
+    /// Creators each user started following during the run, oldest first (follows in
+    /// the world's initial follow graph are not repeated here).
+    followed: Vec<Vec<u32>>,
     /// Shares made last tick, delivered this tick.
     pending_shares: Vec<(u32, u32)>,
     /// Reviews advocates wrote last tick, posted this tick.
@@ -179,7 +182,7 @@ impl VariantState {
             phase_seconds: PhaseSeconds::default(),
             journey: vec![0; users.count * focal],
             ask_topic: users.primary.clone(),
-            recent_follows: vec![[NONE; RECENT_FOLLOWS]; users.count],
+            followed: vec![Vec::new(); users.count],
             pending_shares: Vec::new(),
             pending_reviews: Vec::new(),
             conversions: vec![0; focal * Segment::COUNT],
@@ -270,6 +273,7 @@ impl<'w> VariantRun<'w> {
                         .sum()
                 })
                 .collect(),
+            units: SimUnits::new(&params.feed, params.users_per_agent()),
             focal_of: (0..world.creators.count)
                 .map(|c| world.creators.group_focal[world.creators.group[c] as usize].unwrap_or(u8::MAX))
                 .collect(),
@@ -293,7 +297,11 @@ impl<'w> VariantRun<'w> {
     /// reviews, shared with the advocates' friends) into this tick's inboxes.
     fn deliver(&mut self, tick: u32) {
         let world = self.world;
+        // A note that has left its feed life is no longer delivered: every impression is
+        // of an active note, so the tick's accounting credits it.
+        let first_active = self.first_active(tick) as u32;
         let mut deliveries = std::mem::take(&mut self.state.pending_shares);
+        deliveries.retain(|&(_, note)| note >= first_active);
         for r in std::mem::take(&mut self.state.pending_reviews) {
             let id = self.state.notes.len() as u32;
             self.state.notes.push(r.note);
@@ -327,15 +335,25 @@ impl<'w> VariantRun<'w> {
         self.inbox_start[n] = self.inbox_notes.len() as u32;
     }
 
-    /// Current follower counts (platform scale) of every creator.
+    /// Current follower counts of every creator, in platform units (real users).
+    ///
+    /// A creator starts with `F0` followers of the platform's `P` users. A simulated user
+    /// who starts following it stands for `P / users` real users, of whom the share
+    /// `F0 / P` already followed, so each new follower adds `(P / users) · (1 − F0 / P)`:
+    /// `followers = F0 + gained · (P / users) · (1 − F0 / P)`. Each user follows a creator
+    /// at most once, so `gained ≤ users` and a creator never exceeds the platform's users.
     fn followers_now(&self) -> Vec<f64> {
-        let per_follow = self.world.users_per_agent;
+        let platform = self.params.world.platform_users as f64;
+        let per_user = self.params.users_per_agent();
         self.world
             .creators
             .followers
             .iter()
             .zip(&self.state.follows_gained)
-            .map(|(&f, g)| f as f64 + f64::from(g.load(Relaxed)) * per_follow)
+            .map(|(&f, g)| {
+                let f = (f as f64).min(platform);
+                (f + f64::from(g.load(Relaxed)) * per_user * (1.0 - f / platform)).min(platform)
+            })
             .collect()
     }
 
@@ -415,7 +433,7 @@ impl<'w> VariantRun<'w> {
             let empty = Pools::build(
                 &self.state.notes,
                 &self.state.staging,
-                &p.feed,
+                (&p.feed, &self.units),
                 &p.engagement_weights,
                 &followers,
                 0..0,
@@ -429,7 +447,7 @@ impl<'w> VariantRun<'w> {
         let pools = Pools::build(
             &self.state.notes,
             &self.state.staging,
-            &p.feed,
+            (&p.feed, &self.units),
             &p.engagement_weights,
             &followers,
             active.clone(),
@@ -440,7 +458,7 @@ impl<'w> VariantRun<'w> {
         clock.lap(&mut self.state.phase_seconds.distribute);
         // 3. choose and engage
         let search = SearchIndex::build(
-            p,
+            (p, &self.units),
             &self.state.notes,
             active.clone(),
             &followers,
@@ -485,7 +503,14 @@ impl<'w> VariantRun<'w> {
         self.state.demand = draws.iter().map(|&d| d as f64).collect();
         clock.lap(&mut self.state.phase_seconds.choose_engage);
         // 4. review
-        let review = self.state.staging.review(&self.state.notes, active.clone(), &p.feed, &p.engagement_weights, tick);
+        let review = self.state.staging.review(
+            &self.state.notes,
+            active.clone(),
+            &p.feed,
+            &self.units,
+            &p.engagement_weights,
+            tick,
+        );
         clock.lap(&mut self.state.phase_seconds.review);
         // 5. account
         let mut rec = TickRecord {
@@ -516,19 +541,26 @@ impl<'w> VariantRun<'w> {
             let before = std::mem::replace(&mut self.state.credited[n], now);
             let author = self.state.notes.author[n] as usize;
             let age = f64::from(tick - self.state.notes.born[n]);
+            let own_focal = if self.state.notes.kind[n] == crate::scenario::ContentKind::Review {
+                u8::MAX
+            } else {
+                self.focal_of[author]
+            };
             let mut delta = 0u64;
             for r in 0..RINGS {
                 let d = u64::from(now.impressions[r] - before.impressions[r]);
                 rec.ring_impressions[r] += d;
                 self.state.ring_age_sum[r] += d as f64 * age;
-                if self.focal_of[author] != u8::MAX {
-                    self.state.focal_rings[self.focal_of[author] as usize * RINGS + r] += d;
+                // The institution's own notes (its advocates' reviews are not its posts).
+                if own_focal != u8::MAX {
+                    self.state.focal_rings[own_focal as usize * RINGS + r] += d;
                 }
                 delta += d;
             }
             self.state.creator_impressions[author] += delta;
             rec.impressions += delta;
-            rec.tier_impressions[FollowerTier::of(world.creators.followers[author]) as usize] += delta;
+            // The tier of the follower count the weights saw this tick.
+            rec.tier_impressions[FollowerTier::of(followers[author] as u64) as usize] += delta;
             let reads = u64::from(now.reads - before.reads);
             let engagements = now.engagements() - before.engagements();
             self.state.creator_reads[author] += reads;
@@ -594,7 +626,8 @@ impl<'w> VariantRun<'w> {
                 visible[n] = (1.0 + tally.likes as f32).ln();
             }
             rank_score[n] =
-                (tally.engagement_score(&p.engagement_weights) / (tally.total_impressions() as f64 + 20.0)) as f32;
+                self.units.smoothed_rate(tally.engagement_score(&p.engagement_weights), tally.total_impressions())
+                    as f32;
         }
         let campaigns: Vec<CampaignTick> = p
             .campaigns
@@ -613,7 +646,9 @@ impl<'w> VariantRun<'w> {
                 CampaignTick {
                     active: tick >= c.start_tick && tick < c.end_tick,
                     notes: list,
-                    slot_chance: (c.promoted_per_tick / self.campaign_reach[ci].max(1e-9)).min(1.0),
+                    // The budget is in platform impressions.
+                    slot_chance: (c.promoted_per_tick / p.users_per_agent() / self.campaign_reach[ci].max(1e-9))
+                        .min(1.0),
                     target: c.target.clone(),
                     focal: group.and_then(|g| world.creators.group_focal[g]),
                     prize_advocacy: c.prize_advocacy,
@@ -655,7 +690,7 @@ impl<'w> VariantRun<'w> {
         let n = world.users.count;
         let mut rows = Vec::with_capacity(n.div_ceil(CHUNK_USERS));
         let (mut est, mut journey) = (&mut self.state.estimates.values[..], &mut self.state.journey[..]);
-        let (mut ask, mut follows) = (&mut self.state.ask_topic[..], &mut self.state.recent_follows[..]);
+        let (mut ask, mut follows) = (&mut self.state.ask_topic[..], &mut self.state.followed[..]);
         let mut first = 0;
         while first < n {
             let len = CHUNK_USERS.min(n - first);
@@ -709,6 +744,7 @@ impl<'w> VariantRun<'w> {
             focal: &self.params.journey.focal,
             conversions: &self.state.conversions,
             campaigns: &self.params.campaigns,
+            users: (self.world.users.count as u64, self.params.users_per_agent()),
             focal_rings: &self.state.focal_rings,
             focal_notes: &self.state.focal_notes,
         });

@@ -52,6 +52,8 @@ pub struct VariantTotals<'a> {
     pub conversions: &'a [u64],
     /// The scenario's campaigns.
     pub campaigns: &'a [CampaignSpec],
+    /// Simulated users, and the real users each stands for (`platform_users / users`).
+    pub users: (u64, f64),
     /// Impressions of each focal institution's notes by true crowd ring, `focal × 3`.
     pub focal_rings: &'a [u64],
     /// Notes each focal institution posted.
@@ -61,8 +63,14 @@ pub struct VariantTotals<'a> {
 /// The headline metrics of a finished variant.
 ///
 /// Beyond concentration (see [`concentration`]):
-/// - `follower_elasticity`: OLS slope of ln(1 + impressions) on ln(1 + followers at start)
-///   across creators (S3: lower means reach depends less on followers); 0 if undefined.
+/// - `follower_elasticity`: OLS slope of ln(1 + impressions) on ln(1 + followers at the
+///   start) across creators (S3: lower means reach depends less on followers); 0 if
+///   undefined. The start counts, not the current ones the weights use: followers gained
+///   during the run are caused by the reach being measured, and would read reach →
+///   followers as followers → reach (with them the slope grew from 0.45 to 0.53 between
+///   20 k and 80 k users on the two-column feed, as follows got finer-grained).
+/// - `tier_share.<tier>`: share of impressions by the author's follower tier at the tick
+///   of the impression.
 /// - `ring_mean_age.<ring>`: mean note age (ticks since posting) of impressions in each
 ///   true crowd ring; an anti-funnel reaches the core young and the general crowd late (S6).
 /// - `head_stability.top_kept`: mean share of the top-`head_institutions` institutions (by
@@ -92,8 +100,10 @@ pub fn variant_metrics(v: &VariantTotals) -> MetricMap {
     let log_r: Vec<f64> = imps.iter().map(|x| (1.0 + x).ln()).collect();
     m.insert("follower_elasticity".into(), stats::ols_slope(&log_f, &log_r).unwrap_or(0.0));
     let mut tiers = [0.0f64; 4];
-    for c in creators {
-        tiers[FollowerTier::of(c.followers_start) as usize] += c.impressions as f64;
+    for r in ticks {
+        for (a, x) in tiers.iter_mut().zip(r.tier_impressions) {
+            *a += x as f64;
+        }
     }
     for tier in FollowerTier::ALL {
         m.insert(format!("tier_share.{}", tier.as_str()), share(tiers[tier as usize], total));
@@ -122,21 +132,47 @@ pub fn variant_metrics(v: &VariantTotals) -> MetricMap {
     m.insert("read_interest".into(), share(reads_w, ticks.iter().map(|r| r.reads as f64).sum()));
     head_stability(v.institution_ticks, v.spec, &mut m);
     channels_and_journeys(v, total, &mut m);
+    in_platform_units(v.users, &mut m);
     m.insert("ticks".into(), ticks.len() as f64);
     m
+}
+
+/// Counts of simulated users' acts in platform units, and journeys as shares of users:
+/// - `platform.<count>`: the count × `platform_users / users` (real users' impressions,
+///   reads, engagements, conversions and 5A stage entries);
+/// - `user_share.conversions.<focal>` and `user_share.funnel.<focal>.<stage>`: the count
+///   over the simulated users, the share of the platform's users it stands for.
+fn in_platform_units((users, per_user): (u64, f64), m: &mut MetricMap) {
+    let counts: Vec<(String, f64)> = m
+        .iter()
+        .filter(|(k, _)| {
+            matches!(k.as_str(), "impressions" | "reads" | "engagements" | "conversions")
+                || k.starts_with("conversions.")
+                || k.starts_with("funnel.")
+        })
+        .map(|(k, &x)| (k.clone(), x))
+        .collect();
+    for (k, x) in counts {
+        m.insert(format!("platform.{k}"), x * per_user);
+        if k.starts_with("conversions.") || k.starts_with("funnel.") {
+            m.insert(format!("user_share.{k}"), share(x, users as f64));
+        }
+    }
 }
 
 /// Impressions by channel, and per focal institution the 5A funnel and conversions.
 ///
 /// - `channel_share.<channel>`: share of impressions through feed, search, share, follow;
-/// - `out_of_ring_share`: share of impressions outside the crowd rings the note's stage
-///   had reached (only search, shares and follows get there);
+/// - `out_of_ring_share`: share of impressions, through search, shares and follows,
+///   outside the crowd rings the note's stage had reached (feed slots, promoted ones
+///   included, are not counted);
 /// - `funnel.<focal>.<stage>`: users who reached each 5A stage (S7);
 /// - `conversions.<focal>` and `conversions_per_1000_impressions.<focal>` (per 1,000
 ///   impressions of the institution's notes);
 /// - `segment_conversions.<focal>`: conversions in `metrics.segment`, when set;
-/// - `target_share.<focal>`: share of the institution's impressions that reach its
-///   target users, the core and high-potential crowds of each note's topic (S3, C6);
+/// - `target_share.<focal>`: share of the impressions of the institution's own notes that
+///   reach its target users, the core and high-potential crowds of each note's topic
+///   (S3, C6); its advocates' reviews are not its notes and count in neither part;
 /// - `target_impressions_per_note.<focal>`: those impressions per note it posted;
 /// - `campaign.<name>.target_conversions`: conversions of the campaign group's journey in
 ///   the campaign's target segment (everyone when untargeted).

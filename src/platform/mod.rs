@@ -20,6 +20,48 @@ pub use pools::{AliasTable, Pools, ring_of};
 pub use search::SearchIndex;
 pub use staging::Staging;
 
+/// The feed's counts in simulated units. A scenario gives quotas and priors in platform
+/// impressions (real users' impressions); one simulated user stands for
+/// `platform_users / users` real ones, so dividing by that factor gives the same share of
+/// the audience at any world size, and staging and ranking do not depend on how many
+/// users a run simulates.
+#[derive(Debug, Clone)]
+pub struct SimUnits {
+    /// Each stage's quota, in simulated impressions.
+    pub stage_quotas: Vec<f64>,
+    /// Pseudo-impressions of the engagement-rate prior, in simulated impressions.
+    pub rate_prior: f64,
+}
+
+impl SimUnits {
+    /// A feed's quotas and prior at a scale factor (real users per simulated user).
+    pub fn new(feed: &crate::scenario::FeedSpec, users_per_agent: f64) -> SimUnits {
+        SimUnits {
+            stage_quotas: feed.stage_quotas.iter().map(|q| q / users_per_agent).collect(),
+            rate_prior: feed.rate_prior_impressions / users_per_agent,
+        }
+    }
+
+    /// A note's engagement score per impression, shrunk towards zero while it has few
+    /// impressions: `ces / (impressions + prior)`.
+    #[inline]
+    pub fn smoothed_rate(&self, ces: f64, impressions: u64) -> f64 {
+        ces / (impressions as f64 + self.rate_prior)
+    }
+}
+
+/// The mean engagement score per impression over notes' tallies (1 when nothing was
+/// engaged with yet): pools and search weigh a note's rate relative to it, so a quality
+/// weight means the same on feeds whose layouts produce different rates per impression.
+pub fn mean_engagement_rate(tallies: &[crate::content::Tally], weights: &crate::scenario::EngagementWeights) -> f64 {
+    let (mut ces, mut imps) = (0.0, 0.0);
+    for t in tallies {
+        ces += t.engagement_score(weights);
+        imps += t.total_impressions() as f64;
+    }
+    if ces > 0.0 { ces / imps } else { 1.0 }
+}
+
 /// The platform's interest estimates, row-major `users × topics`.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Estimates {

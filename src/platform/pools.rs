@@ -13,7 +13,7 @@
 use crate::content::{Notes, RINGS};
 use crate::scenario::{Audience, EngagementWeights, FeedSpec};
 
-use super::Staging;
+use super::{SimUnits, Staging, mean_engagement_rate};
 
 /// Which ring an interest value falls in, given cut-offs (0 = core, 1 = high-potential,
 /// 2 = general).
@@ -111,9 +111,6 @@ pub struct Pools {
     pools: Vec<AliasTable>,
 }
 
-/// Pseudo-impressions that shrink a young note's engagement rate towards zero.
-const RATE_PRIOR_IMPRESSIONS: f64 = 20.0;
-
 impl Pools {
     /// Number of audience rings a user is sorted into (1 under traffic pools).
     pub fn rings(audience: Audience) -> usize {
@@ -145,7 +142,7 @@ impl Pools {
     pub fn build(
         notes: &Notes,
         staging: &Staging,
-        feed: &FeedSpec,
+        (feed, units): (&FeedSpec, &SimUnits),
         weights: &EngagementWeights,
         followers: &[f64],
         active: std::ops::Range<usize>,
@@ -158,29 +155,23 @@ impl Pools {
         // The mean engagement rate of active notes: a note's rate enters its weight
         // relative to it, so `quality_weight` means the same on feeds whose layouts
         // produce different rates per impression.
-        let (mut ces_sum, mut imp_sum) = (0.0, 0.0);
-        for n in active.clone() {
-            let t = notes.counters[n].tally();
-            ces_sum += t.engagement_score(weights);
-            imp_sum += t.total_impressions() as f64;
-        }
-        let mean_rate = if ces_sum > 0.0 { ces_sum / imp_sum } else { 1.0 };
+        let tallies: Vec<_> = active.clone().map(|n| notes.counters[n].tally()).collect();
+        let mean_rate = mean_engagement_rate(&tallies, weights);
         // Raw weights and how many rings each note reaches.
-        let mut raw: Vec<(u32, f64, usize, Option<u64>)> = Vec::with_capacity(active.len());
+        let mut raw: Vec<(u32, f64, usize, Option<f64>)> = Vec::with_capacity(active.len());
         let mut pool_total = vec![0.0f64; topics * rings];
-        for n in active {
+        for (n, t) in active.zip(tallies) {
             if staging.stalled[n] {
                 continue;
             }
-            let t = notes.counters[n].tally();
             let imps = t.total_impressions();
             let ces = t.engagement_score(weights);
-            let remaining = staging.remaining(feed, n, imps);
-            if remaining == Some(0) {
+            let remaining = staging.remaining(units, n, imps);
+            if remaining == Some(0.0) {
                 continue;
             }
             let stage = staging.stage[n] as usize;
-            let rate = ces / (imps as f64 + RATE_PRIOR_IMPRESSIONS) / mean_rate;
+            let rate = units.smoothed_rate(ces, imps) / mean_rate;
             let age = f64::from(tick - notes.born[n]);
             let log_w = feed.quality_weight * rate - std::f64::consts::LN_2 * age / feed.freshness_half_life
                 + feed.follower_weight * (1.0 + followers[notes.author[n] as usize]).ln()
@@ -211,8 +202,8 @@ impl Pools {
                         if pool_total[i] > 0.0 { demand[i] * w / pool_total[i] } else { 0.0 }
                     })
                     .sum();
-                if expected > left as f64 {
-                    w *= left as f64 / expected;
+                if expected > left {
+                    w *= left / expected;
                 }
             }
             for r in 0..reach {

@@ -5,7 +5,7 @@
 //! relevant. Results rank by the note's engagement rate relative to the mean of active
 //! notes (quality), freshness, and (weakly, by default) the author's followers.
 
-use super::AliasTable;
+use super::{AliasTable, SimUnits, mean_engagement_rate};
 use crate::content::Notes;
 use crate::scenario::{EngagementWeights, Params};
 
@@ -22,7 +22,7 @@ impl SearchIndex {
     /// Builds the index over active notes. `followers` holds current follower counts;
     /// `focal_of_author` maps a creator to its focal index.
     pub fn build(
-        p: &Params,
+        (p, units): (&Params, &SimUnits),
         notes: &Notes,
         active: std::ops::Range<usize>,
         followers: &[f64],
@@ -41,15 +41,10 @@ impl SearchIndex {
         // (items, weights) per list, turned into alias tables at the end.
         let mut topic_lists = vec![(Vec::new(), Vec::new()); topics];
         let mut focal_lists = vec![(Vec::new(), Vec::new()); focal];
-        let (mut ces_sum, mut imp_sum) = (0.0, 0.0);
         let tallies: Vec<_> = active.clone().map(|n| notes.counters[n].tally()).collect();
-        for t in &tallies {
-            ces_sum += t.engagement_score(weights);
-            imp_sum += t.total_impressions() as f64;
-        }
-        let mean_rate = if ces_sum > 0.0 { ces_sum / imp_sum } else { 1.0 };
+        let mean_rate = mean_engagement_rate(&tallies, weights);
         for (n, t) in active.zip(&tallies) {
-            let rate = t.engagement_score(weights) / (t.total_impressions() as f64 + 20.0) / mean_rate;
+            let rate = units.smoothed_rate(t.engagement_score(weights), t.total_impressions()) / mean_rate;
             let age = f64::from(tick - notes.born[n]);
             let author = notes.author[n];
             let log_w = p.search.quality_weight * rate - std::f64::consts::LN_2 * age / p.feed.freshness_half_life

@@ -1,12 +1,14 @@
 //! Distribution stages and their reviews.
 //!
-//! A note starts in stage 0. Each stage but the last has a quota of impressions; once a
+//! A note starts in stage 0. Each stage but the last has a quota of impressions (given in
+//! platform impressions, applied here in simulated ones: see [`SimUnits`]); once a
 //! note has used it, the note is reviewed: if its engagement score per impression reaches
 //! the stage's threshold it moves up a stage, otherwise it stalls and gets no more feed
 //! traffic. Under `crowd_rings` the stage is also the widest crowd ring it may reach
 //! (core → high-potential → general, S6); under `traffic_pools` it only sets the weight
 //! and quota (S4).
 
+use super::SimUnits;
 use crate::content::Notes;
 use crate::scenario::{EngagementWeights, FeedSpec};
 
@@ -42,15 +44,14 @@ impl Staging {
         self.entered.resize(n, [u32::MAX; 2]);
     }
 
-    /// Impressions left in the note's current stage (`None` when the stage is open-ended).
-    pub fn remaining(&self, feed: &FeedSpec, note: usize, impressions: u64) -> Option<u64> {
+    /// Simulated impressions left in the note's current stage (`None` when the stage is
+    /// open-ended).
+    pub fn remaining(&self, units: &SimUnits, note: usize, impressions: u64) -> Option<f64> {
         let s = self.stage[note] as usize;
         if self.stalled[note] {
-            return Some(0);
+            return Some(0.0);
         }
-        feed.stage_quotas
-            .get(s)
-            .map(|&q| (u64::from(self.stage_start[note]) + u64::from(q)).saturating_sub(impressions))
+        units.stage_quotas.get(s).map(|&q| (f64::from(self.stage_start[note]) + q - impressions as f64).max(0.0))
     }
 
     /// Reviews every active note that has used its stage's quota.
@@ -59,18 +60,19 @@ impl Staging {
         notes: &Notes,
         active: std::ops::Range<usize>,
         feed: &FeedSpec,
+        units: &SimUnits,
         weights: &EngagementWeights,
         tick: u32,
     ) -> ReviewCounts {
         let mut counts = ReviewCounts::default();
         for n in active {
             let s = self.stage[n] as usize;
-            if self.stalled[n] || s >= feed.stage_quotas.len() {
+            if self.stalled[n] || s >= units.stage_quotas.len() {
                 continue;
             }
             let t = notes.counters[n].tally();
             let imps = t.total_impressions();
-            if imps < u64::from(self.stage_start[n]) + u64::from(feed.stage_quotas[s]) {
+            if (imps as f64) < f64::from(self.stage_start[n]) + units.stage_quotas[s] {
                 continue;
             }
             let rate = t.engagement_score(weights) / imps.max(1) as f64;

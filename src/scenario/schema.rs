@@ -299,7 +299,8 @@ pub struct CampaignSpec {
     /// Extra notes per tick the group posts (spread over its accounts).
     #[serde(default)]
     pub posts_per_tick: f64,
-    /// Promoted impressions bought per tick (the budget).
+    /// Promoted impressions bought per tick (the budget), in platform impressions (the
+    /// engine divides by the real users one simulated user stands for).
     #[serde(default)]
     pub promoted_per_tick: f64,
     /// Who the promoted slots go to; absent means everyone.
@@ -354,6 +355,12 @@ impl Params {
     /// The seed of the world (users, creators, graphs) and of creators' posting.
     pub fn world_seed(&self) -> u64 {
         self.world.seed.unwrap_or(self.seed)
+    }
+
+    /// Real platform users each simulated user stands for (S1 scale factor): the factor
+    /// between simulated counts and platform units.
+    pub fn users_per_agent(&self) -> f64 {
+        self.world.platform_users as f64 / f64::from(self.world.users.max(1))
     }
 }
 
@@ -679,9 +686,10 @@ pub struct FeedSpec {
     pub slate_size: u32,
     /// Crowd rings or traffic pools.
     pub audience: Audience,
-    /// Impressions a note may get in each stage before review; one entry per stage but
-    /// the last, which is open-ended.
-    pub stage_quotas: Vec<u32>,
+    /// Impressions a note may get in each stage before review, in platform impressions
+    /// (real users' impressions: a simulated impression counts `platform_users / users`);
+    /// one entry per stage but the last, which is open-ended.
+    pub stage_quotas: Vec<f64>,
     /// Engagement score per impression a note needs to pass each review.
     pub stage_thresholds: Vec<f64>,
     /// Weight multiplier of a note in each stage (one entry per stage).
@@ -692,6 +700,10 @@ pub struct FeedSpec {
     pub popularity_weight: f64,
     /// Weight of the note's smoothed engagement rate in its log-weight.
     pub quality_weight: f64,
+    /// Pseudo-impressions (platform impressions) that shrink a young note's engagement
+    /// rate towards zero: a note's observed rate counts half once it has had this many.
+    #[serde(default = "default_rate_prior")]
+    pub rate_prior_impressions: f64,
     /// Ticks for a note's weight to halve with age.
     pub freshness_half_life: f64,
     /// Chance a slot's topic is drawn uniformly rather than from the user's estimate.
@@ -715,6 +727,12 @@ pub struct FeedSpec {
 
 fn yes() -> bool {
     true
+}
+
+/// assumption: 20 simulated impressions at the quickstart's 20 k users standing for 300 M
+/// (S1), the value the engine used before the prior was put in platform units.
+fn default_rate_prior() -> f64 {
+    300_000.0
 }
 
 /// How a slate's items are ordered.

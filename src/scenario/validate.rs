@@ -289,10 +289,9 @@ fn check_params(p: &Params) -> Check {
         )?;
     }
     for (i, q) in f.stage_quotas.iter().enumerate() {
-        if *q == 0 {
-            fail(format!("feed.stage_quotas[{i}]"), "= 0: a stage must allow at least one impression")?;
-        }
+        in_range(&format!("feed.stage_quotas[{i}]"), *q, 1.0, 1e15)?;
     }
+    in_range("feed.rate_prior_impressions", f.rate_prior_impressions, 0.0, 1e15)?;
     for (i, t) in f.stage_thresholds.iter().enumerate() {
         in_range(&format!("feed.stage_thresholds[{i}]"), *t, 0.0, 1000.0)?;
     }
@@ -420,7 +419,7 @@ fn check_journeys(p: &Params) -> Check {
             fail(key("topic"), format!("`{t}` is not a topic; topics are: {}", topics.join(", ")))?;
         }
         in_range(&key("posts_per_tick"), c.posts_per_tick, 0.0, 1e4)?;
-        in_range(&key("promoted_per_tick"), c.promoted_per_tick, 0.0, 1e12)?;
+        in_range(&key("promoted_per_tick"), c.promoted_per_tick, 0.0, 1e15)?;
         in_range(&key("prize_advocacy"), c.prize_advocacy, 0.0, 1.0)?;
         in_range(&key("prize_credibility_drop"), c.prize_credibility_drop, 0.0, 1.0)?;
         if p.campaigns[..i].iter().any(|o| o.name == c.name) {
