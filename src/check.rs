@@ -35,6 +35,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::compare::Comparison;
+use crate::metrics::stats::t_quantile;
 use crate::scenario::{self, ScenarioError};
 
 /// Family-wise false-alarm rate of one scenario's check.
@@ -467,116 +468,9 @@ pub fn cmd(args: CheckArgs) -> anyhow::Result<std::process::ExitCode> {
     }
 }
 
-// ---- Student t quantile (for any degrees of freedom and tail) ----
-
-fn ln_gamma(x: f64) -> f64 {
-    // Lanczos approximation (g = 7, n = 9), accurate to ~1e-15 for x > 0.
-    const C: [f64; 9] = [
-        0.999_999_999_999_809_9,
-        676.520_368_121_885_1,
-        -1_259.139_216_722_402_8,
-        771.323_428_777_653_1,
-        -176.615_029_162_140_6,
-        12.507_343_278_686_905,
-        -0.138_571_095_265_720_12,
-        9.984_369_578_019_572e-6,
-        1.505_632_735_149_311_6e-7,
-    ];
-    if x < 0.5 {
-        return (std::f64::consts::PI / (std::f64::consts::PI * x).sin()).ln() - ln_gamma(1.0 - x);
-    }
-    let x = x - 1.0;
-    let t = x + 7.5;
-    let s = C[1..].iter().enumerate().fold(C[0], |acc, (i, c)| acc + c / (x + i as f64 + 1.0));
-    0.5 * (2.0 * std::f64::consts::PI).ln() + (x + 0.5) * t.ln() - t + s.ln()
-}
-
-/// Continued fraction of the regularised incomplete beta function (modified Lentz).
-fn beta_cf(a: f64, b: f64, x: f64) -> f64 {
-    let tiny = 1e-300;
-    let (qab, qap, qam) = (a + b, a + 1.0, a - 1.0);
-    let mut c = 1.0;
-    let mut d = 1.0 - qab * x / qap;
-    if d.abs() < tiny {
-        d = tiny;
-    }
-    d = 1.0 / d;
-    let mut h = d;
-    for m in 1..=300 {
-        let m = f64::from(m);
-        let m2 = 2.0 * m;
-        let aa = m * (b - m) * x / ((qam + m2) * (a + m2));
-        d = 1.0 + aa * d;
-        d = if d.abs() < tiny { tiny } else { d };
-        c = 1.0 + aa / c;
-        c = if c.abs() < tiny { tiny } else { c };
-        d = 1.0 / d;
-        h *= d * c;
-        let aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2));
-        d = 1.0 + aa * d;
-        d = if d.abs() < tiny { tiny } else { d };
-        c = 1.0 + aa / c;
-        c = if c.abs() < tiny { tiny } else { c };
-        d = 1.0 / d;
-        let del = d * c;
-        h *= del;
-        if (del - 1.0).abs() < 1e-15 {
-            break;
-        }
-    }
-    h
-}
-
-/// Regularised incomplete beta I_x(a, b).
-fn inc_beta(a: f64, b: f64, x: f64) -> f64 {
-    if x <= 0.0 {
-        return 0.0;
-    }
-    if x >= 1.0 {
-        return 1.0;
-    }
-    let front = (ln_gamma(a + b) - ln_gamma(a) - ln_gamma(b) + a * x.ln() + b * (1.0 - x).ln()).exp();
-    if x < (a + 1.0) / (a + b + 2.0) { front * beta_cf(a, b, x) / a } else { 1.0 - front * beta_cf(b, a, 1.0 - x) / b }
-}
-
-/// Upper tail P(T > t) of Student's t with `df` degrees of freedom, for t ≥ 0.
-fn t_upper(t: f64, df: f64) -> f64 {
-    0.5 * inc_beta(df / 2.0, 0.5, df / (df + t * t))
-}
-
-/// The `p` quantile (p in (0.5, 1)) of Student's t with `df` degrees of freedom.
-pub fn t_quantile(p: f64, df: f64) -> f64 {
-    let tail = 1.0 - p;
-    let (mut lo, mut hi) = (0.0, 1.0);
-    while t_upper(hi, df) > tail && hi < 1e12 {
-        hi *= 2.0;
-    }
-    for _ in 0..200 {
-        let mid = 0.5 * (lo + hi);
-        if t_upper(mid, df) > tail {
-            lo = mid;
-        } else {
-            hi = mid;
-        }
-    }
-    0.5 * (lo + hi)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::metrics::stats::t_quantile_975;
-
-    #[test]
-    fn t_quantile_matches_the_table() {
-        for df in [1usize, 2, 4, 7, 10, 15, 30, 60, 120] {
-            let a = t_quantile(0.975, df as f64);
-            assert!((a - t_quantile_975(df)).abs() < 2e-3, "df {df}: {a} vs {}", t_quantile_975(df));
-        }
-        // Far tails: t(0.9995, 10) = 4.5869, t(0.99995, 15) = 5.2391 (published tables).
-        assert!((t_quantile(0.9995, 10.0) - 4.5869).abs() < 1e-3);
-        assert!((t_quantile(0.99995, 15.0) - 5.2391).abs() < 2e-3);
-    }
 
     fn est(mean: f64, sd: f64) -> crate::compare::Estimate {
         crate::compare::Estimate { n: 4, mean, sd, ci_low: mean, ci_high: mean }

@@ -14,6 +14,10 @@
 //!   `g3 = (3z⁷ + 19z⁵ + 17z³ − 15z)/384`,
 //!   `g4 = (79z⁹ + 776z⁷ + 1482z⁵ − 1920z³ − 945z)/92160`
 //!   (Abramowitz & Stegun 26.7.5; absolute error below `3e-8` for `df > 30`).
+//! - **Any t quantile** ([`t_quantile`]): bisection on the tail
+//!   `P(T > t) = I_{ν/(ν+t²)}(ν/2, 1/2) / 2` (regularised incomplete beta by
+//!   Lentz's continued fraction, log-gamma by Lanczos), for the far tails of
+//!   Bonferroni-split tests.
 //! - **Paired difference** ([`paired_difference`]): the mean interval of
 //!   `d_i = a_i − b_i`.
 //! - **Kendall's tau-b** ([`kendall_tau_b`]): over all `n0 = n(n−1)/2` pairs,
@@ -113,6 +117,103 @@ pub fn t_quantile_975(df: usize) -> f64 {
     let g4 = (79.0 * z9 + 776.0 * z7 + 1482.0 * z5 - 1920.0 * z3 - 945.0 * Z) / 92160.0;
     let v = df as f64;
     Z + (g1 + (g2 + (g3 + g4 / v) / v) / v) / v
+}
+
+fn ln_gamma(x: f64) -> f64 {
+    // Lanczos approximation (g = 7, n = 9), accurate to ~1e-15 for x > 0.
+    const C: [f64; 9] = [
+        0.999_999_999_999_809_9,
+        676.520_368_121_885_1,
+        -1_259.139_216_722_402_8,
+        771.323_428_777_653_1,
+        -176.615_029_162_140_6,
+        12.507_343_278_686_905,
+        -0.138_571_095_265_720_12,
+        9.984_369_578_019_572e-6,
+        1.505_632_735_149_311_6e-7,
+    ];
+    if x < 0.5 {
+        return (std::f64::consts::PI / (std::f64::consts::PI * x).sin()).ln() - ln_gamma(1.0 - x);
+    }
+    let x = x - 1.0;
+    let t = x + 7.5;
+    let s = C[1..].iter().enumerate().fold(C[0], |acc, (i, c)| acc + c / (x + i as f64 + 1.0));
+    0.5 * (2.0 * std::f64::consts::PI).ln() + (x + 0.5) * t.ln() - t + s.ln()
+}
+
+/// Continued fraction of the regularised incomplete beta function (modified Lentz).
+fn beta_cf(a: f64, b: f64, x: f64) -> f64 {
+    let tiny = 1e-300;
+    let (qab, qap, qam) = (a + b, a + 1.0, a - 1.0);
+    let mut c = 1.0;
+    let mut d = 1.0 - qab * x / qap;
+    if d.abs() < tiny {
+        d = tiny;
+    }
+    d = 1.0 / d;
+    let mut h = d;
+    for m in 1..=300 {
+        let m = f64::from(m);
+        let m2 = 2.0 * m;
+        let aa = m * (b - m) * x / ((qam + m2) * (a + m2));
+        d = 1.0 + aa * d;
+        d = if d.abs() < tiny { tiny } else { d };
+        c = 1.0 + aa / c;
+        c = if c.abs() < tiny { tiny } else { c };
+        d = 1.0 / d;
+        h *= d * c;
+        let aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2));
+        d = 1.0 + aa * d;
+        d = if d.abs() < tiny { tiny } else { d };
+        c = 1.0 + aa / c;
+        c = if c.abs() < tiny { tiny } else { c };
+        d = 1.0 / d;
+        let del = d * c;
+        h *= del;
+        if (del - 1.0).abs() < 1e-15 {
+            break;
+        }
+    }
+    h
+}
+
+/// Regularised incomplete beta I_x(a, b).
+fn inc_beta(a: f64, b: f64, x: f64) -> f64 {
+    if x <= 0.0 {
+        return 0.0;
+    }
+    if x >= 1.0 {
+        return 1.0;
+    }
+    let front = (ln_gamma(a + b) - ln_gamma(a) - ln_gamma(b) + a * x.ln() + b * (1.0 - x).ln()).exp();
+    if x < (a + 1.0) / (a + b + 2.0) { front * beta_cf(a, b, x) / a } else { 1.0 - front * beta_cf(b, a, 1.0 - x) / b }
+}
+
+/// Upper tail P(T > t) of Student's t with `df` degrees of freedom, for t ≥ 0.
+fn t_upper(t: f64, df: f64) -> f64 {
+    0.5 * inc_beta(df / 2.0, 0.5, df / (df + t * t))
+}
+
+/// The `p` quantile (p in (0.5, 1)) of Student's t with `df` degrees of freedom, for
+/// any tail (e.g. a Bonferroni-split 1 − α / (2M)) and any real `df > 0`: the root of
+/// `P(T > t) = 1 − p` by bisection, with the tail from the regularised incomplete beta
+/// function `P(T > t) = I_{df/(df+t²)}(df/2, 1/2) / 2`. [`t_quantile_975`] is the fast,
+/// tabulated special case used for confidence intervals.
+pub fn t_quantile(p: f64, df: f64) -> f64 {
+    let tail = 1.0 - p;
+    let (mut lo, mut hi) = (0.0, 1.0);
+    while t_upper(hi, df) > tail && hi < 1e12 {
+        hi *= 2.0;
+    }
+    for _ in 0..200 {
+        let mid = 0.5 * (lo + hi);
+        if t_upper(mid, df) > tail {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    0.5 * (lo + hi)
 }
 
 /// Power of two close to the largest magnitude in `values` (1 if there is
@@ -315,6 +416,17 @@ mod tests {
         assert_relative_eq!(t_quantile_975(1000), 1.962339080826, epsilon = 1e-9);
         assert_relative_eq!(t_quantile_975(usize::MAX), 1.959963984540054, epsilon = 1e-12);
         assert_eq!(t_quantile_975(0), t_quantile_975(1));
+    }
+
+    #[test]
+    fn t_quantile_matches_the_table() {
+        for df in [1usize, 2, 4, 7, 10, 15, 30, 60, 120] {
+            let a = t_quantile(0.975, df as f64);
+            assert!((a - t_quantile_975(df)).abs() < 2e-3, "df {df}: {a} vs {}", t_quantile_975(df));
+        }
+        // Far tails: t(0.9995, 10) = 4.5869, t(0.99995, 15) = 5.2391 (published tables).
+        assert!((t_quantile(0.9995, 10.0) - 4.5869).abs() < 1e-3);
+        assert!((t_quantile(0.99995, 15.0) - 5.2391).abs() < 2e-3);
     }
 
     #[test]
