@@ -734,7 +734,15 @@ pub fn refusal(b: &Baseline, path: &Path) -> Option<String> {
             percent(e.relative_detectable_change())
         );
     }
-    let mut names: Vec<&str> = coarse.iter().map(|c| c.1).collect();
+    // A metric refused in every variant that has it by its name, otherwise as
+    // `variant/metric`, so that no check that can detect its own size is given up.
+    let mut names: Vec<String> = coarse
+        .iter()
+        .map(|&(v, m, _)| {
+            let everywhere = b.checks().filter(|c| c.1 == m).all(|c| coarse.iter().any(|x| x.0 == c.0 && x.1 == m));
+            if everywhere { m.to_string() } else { format!("{v}/{m}") }
+        })
+        .collect();
     names.sort_unstable();
     names.dedup();
     let _ = write!(
@@ -745,7 +753,7 @@ pub fn refusal(b: &Baseline, path: &Path) -> Option<String> {
          e.g.\n  feedsim check --update --scenario {}{}",
         b.settings.replicates * 4,
         b.scenario,
-        b.settings.informational.iter().map(|p| p.as_str()).chain(names).fold(String::new(), |mut s, n| {
+        b.settings.informational.iter().cloned().chain(names).fold(String::new(), |mut s, n| {
             let _ = write!(s, " --informational '{n}'");
             s
         })
@@ -1143,6 +1151,14 @@ mod tests {
             assert_eq!((c.checked(), c.informational(), c.failures().len(), c.informational_moved()), (1, 1, 0, 1));
             assert!(table(&c.rows, true).contains("info, moved"));
         }
+        // Refused in one variant only: the suggestion names that variant.
+        let mut two = r.clone();
+        two.variants.push(VariantValues {
+            name: "w".into(),
+            metrics: [("conversions".to_string(), vec![500.0, 510.0, 490.0, 505.0, 495.0, 500.0, 502.0, 498.0])].into(),
+        });
+        let msg = refusal(&baseline_from(&two, settings(8, &[])), Path::new("s.json")).expect("refused");
+        assert!(msg.contains("--informational 'v/conversions'") && !msg.contains("w/conversions"), "{msg}");
         // Metrics without spread are checked exactly, never refused.
         let b = baseline_from(&rerun(&[("ticks", vec![30.0; 8]), ("zero", vec![0.0; 8])]), settings(8, &[]));
         assert!(b.too_coarse().is_empty());
