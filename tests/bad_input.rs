@@ -355,3 +355,22 @@ fn validate_refuses_bad_input_too() {
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert_has(&stderr, &[&format!("feedsim: {}:{line}:1: `world.friend_mean`", b.path())]);
 }
+
+#[test]
+fn unknown_key_in_an_appended_creator() {
+    let text = "extends = \"quickstart.toml\"\nname = \"more\"\n\n[[append.creators]]\nname = \"extra\"\n\
+                kind = \"fund\"\nfollowers = 1000\ntopics = [\"deposits\"]\npost_per_tick = 0.5\n";
+    let line = text.lines().position(|l| l.starts_with("post_per_tick")).unwrap() + 1;
+    let b = Broken::new(text);
+    std::fs::write(b.dir.path().join("quickstart.toml"), QUICKSTART).unwrap();
+    let stderr = b.run(&[]);
+    assert_has(
+        &stderr,
+        &[
+            &format!("feedsim: {}:{line}:1: `append.creators[0].post_per_tick`", b.path()),
+            "unknown field `post_per_tick`",
+            "did you mean `posts_per_tick`?",
+        ],
+    );
+    assert!(!stderr.contains("variants[0]"), "blamed on the variant instead of the appended creator:\n{stderr}");
+}

@@ -17,8 +17,8 @@ use toml::de::{DeTable, DeValue};
 use toml::{Table, Value};
 
 use super::schema::{
-    CrowdSpec, Demographics, EngagementWeights, FollowFeedSpec, JourneySpec, KindTable, MetricsSpec, Params,
-    ResponseModel, SearchSpec, SharingSpec,
+    CampaignSpec, CreatorGroup, CrowdSpec, Demographics, EngagementWeights, FollowFeedSpec, JourneySpec, KindTable,
+    MetricsSpec, Params, ResponseModel, SearchSpec, SharingSpec, TopicSpec, TrendSpec,
 };
 use super::validate::{self, Violation};
 use super::{Scenario, VariantSpec};
@@ -113,6 +113,7 @@ pub fn load_str(text: &str, source: &str, overrides: &[String]) -> Result<Scenar
     }
     let extended = doc.contains_key("extends");
     if extended {
+        check_appended(&locator)?;
         doc = resolve_extends(doc, source, 0)?;
     }
     let variants = match doc.remove("variants") {
@@ -225,6 +226,36 @@ fn resolve_extends(mut doc: Table, source: &str, depth: usize) -> Result<Table, 
     }
     deep_merge(&mut base, doc);
     Ok(base)
+}
+
+/// The arrays `[[append.KEY]]` adds to, typed: read from the text, a mistake inside an
+/// appended element keeps its span, so it is placed at `append.KEY[i]` and its line in
+/// this file instead of being blamed on the merged variant.
+#[derive(Deserialize)]
+#[expect(dead_code, reason = "deserialised only for its errors")]
+struct AppendOnly {
+    #[serde(default)]
+    append: Option<AppendArrays>,
+}
+
+/// Only the element types are checked here; which keys `append` may hold is checked
+/// when the merged table deserialises.
+#[derive(Deserialize)]
+#[expect(dead_code, reason = "deserialised only for its errors")]
+struct AppendArrays {
+    #[serde(default)]
+    topics: Vec<TopicSpec>,
+    #[serde(default)]
+    creators: Vec<CreatorGroup>,
+    #[serde(default)]
+    campaigns: Vec<CampaignSpec>,
+    #[serde(default)]
+    trends: Vec<TrendSpec>,
+}
+
+/// Type-checks the elements a file appends to the scenario it extends.
+fn check_appended(locator: &Locator) -> Result<(), ScenarioError> {
+    toml::from_str::<AppendOnly>(locator.text).map(drop).map_err(|e| locator.syntax(&e))
 }
 
 fn check_base(locator: &Locator) -> Result<(), ScenarioError> {
