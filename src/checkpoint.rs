@@ -132,8 +132,9 @@ pub enum CheckpointError {
         /// What failed.
         reason: String,
     },
-    /// Reading failed.
-    #[error("{}: cannot read: {source}", path.display())]
+    /// Reading failed. The message leaves the reason to `source` (printed by the error
+    /// chain).
+    #[error("{}: cannot read", path.display())]
     Io {
         /// The file.
         path: PathBuf,

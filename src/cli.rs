@@ -237,6 +237,23 @@ pub(crate) fn interrupt_flag() -> Arc<AtomicBool> {
 #[error("{0}")]
 pub struct UsageError(pub String);
 
+/// An error and its causes on one line, `message: cause: cause`, each cause once: a cause
+/// that the text so far already ends with (an error whose message repeats its source) is
+/// not printed again. This is how `main` prints errors.
+pub fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = err.to_string();
+    let mut next = err.source();
+    while let Some(cause) = next {
+        let shown = cause.to_string();
+        if !shown.is_empty() && !text.ends_with(&shown) {
+            text.push_str(": ");
+            text.push_str(&shown);
+        }
+        next = cause.source();
+    }
+    text
+}
+
 /// The exit code for an error: 2 for bad input, 1 otherwise.
 pub fn exit_code(err: &anyhow::Error) -> u8 {
     if err.downcast_ref::<ScenarioError>().is_some()
@@ -382,7 +399,7 @@ fn cmd_resume(args: ResumeArgs) -> anyhow::Result<ExitCode> {
     let (rank, ranks) = (comm.rank(), comm.size());
     // Each rank continues from its own checkpoint: the same number of ranks as saved it.
     let file = if args.dir.is_dir() { checkpoint::rank_path_in(&args.dir, rank, ranks) } else { args.dir.clone() };
-    let loaded = checkpoint::load(&file).map_err(|e| UsageError(e.to_string()));
+    let loaded = checkpoint::load(&file).map_err(|e| UsageError(error_chain(&e)));
     if comm.any(loaded.is_err()) {
         return match loaded {
             Err(e) => Err(e.into()),

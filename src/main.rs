@@ -14,7 +14,7 @@ fn main() -> ExitCode {
     match feedsim::cli::run(cli) {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("feedsim: {err:#}");
+            eprintln!("feedsim: {}", feedsim::cli::error_chain(err.as_ref()));
             ExitCode::from(feedsim::cli::exit_code(&err))
         }
     }

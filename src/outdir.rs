@@ -52,8 +52,9 @@ pub enum OutDirError {
         /// The path.
         dir: PathBuf,
     },
-    /// The folder or its lock file cannot be created or read.
-    #[error("cannot prepare the output folder `{}`: {source}", dir.display())]
+    /// The folder or its lock file cannot be created or read. The message leaves the
+    /// reason to `source` (printed by the error chain).
+    #[error("cannot prepare the output folder `{}`", dir.display())]
     Io {
         /// The folder.
         dir: PathBuf,

@@ -42,8 +42,9 @@ pub enum SweepError {
         /// What is wrong and what would be valid.
         message: String,
     },
-    /// A grid point whose scenario does not load.
-    #[error("grid point {point}: {source}")]
+    /// A grid point whose scenario does not load. The message leaves the scenario error
+    /// to `source` (printed by the error chain).
+    #[error("grid point {point}")]
     Point {
         /// The point's `key=value` list.
         point: String,
@@ -338,7 +339,7 @@ pub fn cmd(args: SweepArgs) -> anyhow::Result<std::process::ExitCode> {
         .iter()
         .map(|values| load_point(&args.scenario.scenario, &overrides, &params, values))
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| UsageError(format!("{e:#}")))?;
+        .map_err(|e| UsageError(crate::cli::error_chain(&e)))?;
     let first = &scenarios[0];
     let workers = if args.exec.threads == 0 {
         std::thread::available_parallelism().map_or(1, |n| n.get())

@@ -122,3 +122,54 @@ fn validate_resolved_prints_each_variant_as_a_scenario_that_runs_the_same() {
     let both = common::run_on(&common::load("quickstart.toml", &[&small[..], &["feed.exploration=0.07"]].concat()), 1);
     assert_eq!(alone.variants[0].metrics, both.variants[1].metrics);
 }
+
+#[test]
+fn an_output_path_under_a_file_prints_its_cause_once() {
+    // Fails as root too: nothing can create a folder inside a regular file.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("file"), "").unwrap();
+    let out = dir.path().join("file").join("run");
+    let output = feedsim()
+        .args(["run", common::scenario_path("quickstart.toml").to_str().unwrap(), "--out", out.to_str().unwrap()])
+        .args(["--quiet", "--set", "world.users=2000", "--set", "ticks=2"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.starts_with(&format!("feedsim: cannot prepare the output folder `{}`: ", out.display())),
+        "{stderr}"
+    );
+    assert_eq!(stderr.matches("os error").count(), 1, "the cause must print once:\n{stderr}");
+}
+
+#[test]
+fn every_error_prints_each_cause_once() {
+    use feedsim::checkpoint::CheckpointError;
+    use feedsim::cli::error_chain;
+    use feedsim::engine::EngineError;
+    use feedsim::outdir::OutDirError;
+    use feedsim::scenario::ScenarioError;
+    use feedsim::sweep::SweepError;
+    let io = || std::io::Error::other("disk on fire");
+    let errors: Vec<anyhow::Error> = vec![
+        OutDirError::Io { dir: "out".into(), source: io() }.into(),
+        CheckpointError::Io { path: "c.bin".into(), source: io() }.into(),
+        SweepError::Point {
+            point: "seed=1".into(),
+            source: ScenarioError::Read { path: "s.toml".into(), source: io() },
+        }
+        .into(),
+        ScenarioError::Read { path: "s.toml".into(), source: io() }.into(),
+        anyhow::Error::from(OutDirError::Io { dir: "out".into(), source: io() }).context("while running"),
+    ];
+    for e in errors {
+        // anyhow's alternate form prints the whole chain, and so does main's.
+        for shown in [format!("{e:#}"), error_chain(e.as_ref())] {
+            assert_eq!(shown.matches("disk on fire").count(), 1, "{shown}");
+        }
+    }
+    // A message that repeats its source (as EngineError's do) is printed once by main.
+    let e = EngineError::Checkpoint { variant: "v".into(), tick: 3, source: io() };
+    assert_eq!(error_chain(&e).matches("disk on fire").count(), 1, "{}", error_chain(&e));
+}
