@@ -82,9 +82,10 @@ pub const FAMILY_ALPHA: f64 = 0.01;
 /// Replicates of a new baseline unless `--replicates` says otherwise.
 pub const DEFAULT_REPLICATES: usize = 16;
 
-/// Overrides of a new baseline unless `--set` says otherwise: a world small enough that
-/// the check takes seconds.
-pub const DEFAULT_OVERRIDES: [&str; 1] = ["world.users=5000"];
+/// Overrides of a new baseline unless `--set` says otherwise: the quickstart's own size,
+/// where intensive metrics have converged (README, *World size*), in about a minute per
+/// scenario on 2 cores.
+pub const DEFAULT_OVERRIDES: [&str; 1] = ["world.users=20000"];
 
 /// The baseline format `check --update` writes: 2 added scales, detectable changes and
 /// informational metrics. Files without a `format` key are format 1.
@@ -779,7 +780,7 @@ pub struct CheckArgs {
     #[arg(long)]
     pub replicates: Option<usize>,
     /// With --update: overrides of the new baselines, replacing the old ones
-    /// [default: the old baseline's, or world.users=5000]. Repeatable.
+    /// [default: the old baseline's, or world.users=20000]. Repeatable.
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub set: Vec<String>,
     /// With --update: metrics rerun and shown but never failing the check, recorded in the
