@@ -27,14 +27,14 @@ use crate::scenario;
 /// Flags of `bench`.
 #[derive(Debug, Args)]
 pub struct BenchArgs {
-    /// Simulated users (sets `world.users`).
-    #[arg(long, default_value_t = 100_000)]
+    /// Simulated users (sets `world.users`), 1 to 4294967295.
+    #[arg(long, default_value_t = 100_000, value_parser = crate::cli::in_range::<u32>(1, u32::MAX.into(), ""))]
     pub users: u32,
-    /// Ticks per variant (sets `ticks`) [default: the scenario's].
-    #[arg(long)]
+    /// Ticks per variant (sets `ticks`), 1 to 100000 [default: the scenario's].
+    #[arg(long, value_parser = crate::cli::in_range::<u32>(1, crate::cli::MAX_TICKS, ""))]
     pub ticks: Option<u32>,
-    /// Worker threads, 0 for all cores.
-    #[arg(long, default_value_t = 0)]
+    /// Worker threads, 0 for all cores, at most 1024.
+    #[arg(long, default_value_t = 0, value_parser = crate::cli::threads_flag)]
     pub threads: usize,
     /// Folder for bench.json (created if missing; an older bench.json is replaced).
     #[arg(long, default_value = "results/bench")]

@@ -50,6 +50,59 @@ Examples:
   feedsim check
       rerun results/baselines/*.json; exit 1 with a table when a metric moved";
 
+/// Most worker threads a command accepts (`--threads`). A fixed bound rather than a
+/// multiple of this machine's cores, so that a command line valid on one machine is valid
+/// on every other; far more threads than cores only slow a run down.
+pub const MAX_THREADS: u64 = 1024;
+/// Most replicates (`--replicates`) of `compare` and `sweep`.
+pub const MAX_REPLICATES: u64 = 100_000;
+/// Most ticks a scenario runs (as `ticks` in a scenario), so the largest useful
+/// `--checkpoint-every` and `bench --ticks`.
+pub const MAX_TICKS: u64 = 100_000;
+/// Largest `--max-memory`, in MiB (1 EiB).
+pub const MAX_MEMORY_MIB: u64 = 1 << 40;
+
+/// A parser for a whole-number flag that refuses a value outside `lo..=hi` (exit 2)
+/// naming the value and the range; clap adds the flag's name. `why` says what the bound
+/// is for.
+pub fn in_range<T>(
+    lo: u64,
+    hi: u64,
+    why: &'static str,
+) -> impl Fn(&str) -> Result<T, String> + Clone + Send + Sync + 'static
+where
+    T: TryFrom<u64>,
+{
+    move |text: &str| {
+        let range = format!("valid values are {lo} to {hi}{why}");
+        let value: u64 = text.trim().parse().map_err(|_| format!("not a whole number: {range}"))?;
+        if !(lo..=hi).contains(&value) {
+            return Err(format!("{value} is out of range: {range}"));
+        }
+        T::try_from(value).map_err(|_| format!("{value} is out of range: {range}"))
+    }
+}
+
+/// `--threads`: 0 (all cores) to [`MAX_THREADS`].
+pub fn threads_flag(text: &str) -> Result<usize, String> {
+    in_range(0, MAX_THREADS, " (0: all cores)")(text)
+}
+
+/// `--replicates`: 2 to [`MAX_REPLICATES`].
+pub fn replicates_flag(text: &str) -> Result<usize, String> {
+    in_range(2, MAX_REPLICATES, " (at least 2 for a confidence interval)")(text)
+}
+
+/// `--checkpoint-every`: 0 (only when interrupted) to [`MAX_TICKS`].
+pub fn checkpoint_every_flag(text: &str) -> Result<u32, String> {
+    in_range(0, MAX_TICKS, " (0: only when interrupted)")(text)
+}
+
+/// `--max-memory`: 1 to [`MAX_MEMORY_MIB`] MiB.
+pub fn max_memory_flag(text: &str) -> Result<u64, String> {
+    in_range(1, MAX_MEMORY_MIB, " MiB")(text)
+}
+
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -121,8 +174,8 @@ pub struct CompareArgs {
     /// The scenario and its overrides.
     #[command(flatten)]
     pub scenario: ScenarioArgs,
-    /// Independent replicates per variant (at least 2 for an interval).
-    #[arg(long, default_value_t = 10)]
+    /// Independent replicates per variant: 2 (the fewest for an interval) to 100000.
+    #[arg(long, default_value_t = 10, value_parser = replicates_flag)]
     pub replicates: usize,
     /// Keep the world and the posted notes of the scenario's seed in every replicate and
     /// vary only behaviour; also reports how unpredictable creators' final shares are.
@@ -147,8 +200,8 @@ pub struct ExecArgs {
     /// Output folder [default: results/runs/<scenario name> for run, with -compare for compare].
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// Worker threads, 0 for all cores; results are identical for any number.
-    #[arg(long, default_value_t = 0)]
+    /// Worker threads, 0 for all cores, at most 1024; results are identical for any number.
+    #[arg(long, default_value_t = 0, value_parser = threads_flag)]
     pub threads: usize,
     /// No progress bar and no table.
     #[arg(long)]
@@ -167,11 +220,12 @@ pub struct ScenarioArgs {
     /// Override any key for every variant, e.g. `--set world.users=50000`. Repeatable.
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub set: Vec<String>,
-    /// Override the master seed.
+    /// Override the master seed (any whole number from 0 to 18446744073709551615).
     #[arg(long)]
     pub seed: Option<u64>,
-    /// Refuse runs planned above this many MiB (default: the memory available now).
-    #[arg(long, value_name = "MIB")]
+    /// Refuse runs planned above this many MiB, 1 to 1099511627776 (default: the memory
+    /// available now).
+    #[arg(long, value_name = "MIB", value_parser = max_memory_flag)]
     pub max_memory: Option<u64>,
 }
 
@@ -189,8 +243,9 @@ pub struct RunArgs {
     pub report: bool,
     /// Save the whole state to RUN_DIR/checkpoint.bin after every N ticks, so a killed
     /// run can go on with `feedsim resume RUN_DIR`. 0: only when interrupted (Ctrl-C,
-    /// SIGTERM). The checkpoint is removed when the run finishes.
-    #[arg(long, value_name = "N", default_value_t = 0)]
+    /// SIGTERM). At most 100000 (the most ticks a scenario has). The checkpoint is removed
+    /// when the run finishes.
+    #[arg(long, value_name = "N", default_value_t = 0, value_parser = checkpoint_every_flag)]
     pub checkpoint_every: u32,
 }
 
@@ -200,18 +255,19 @@ pub struct ResumeArgs {
     /// A run folder holding a checkpoint.bin (written by `run --checkpoint-every N` or by
     /// an interrupted run).
     pub dir: PathBuf,
-    /// Worker threads, 0 for all cores; results are identical for any number.
-    #[arg(long, default_value_t = 0)]
+    /// Worker threads, 0 for all cores, at most 1024; results are identical for any number.
+    #[arg(long, default_value_t = 0, value_parser = threads_flag)]
     pub threads: usize,
     /// No progress bar and no table.
     #[arg(long)]
     pub quiet: bool,
-    /// Change the checkpoint interval [default: the interrupted run's].
-    #[arg(long, value_name = "N")]
+    /// Change the checkpoint interval, 0 (only when interrupted) to 100000 [default: the
+    /// interrupted run's].
+    #[arg(long, value_name = "N", value_parser = checkpoint_every_flag)]
     pub checkpoint_every: Option<u32>,
-    /// Refuse to go on if the run is planned above this many MiB (default: the memory
-    /// available now).
-    #[arg(long, value_name = "MIB")]
+    /// Refuse to go on if the run is planned above this many MiB, 1 to 1099511627776
+    /// (default: the memory available now).
+    #[arg(long, value_name = "MIB", value_parser = max_memory_flag)]
     pub max_memory: Option<u64>,
 }
 
@@ -274,9 +330,25 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Validate(args) => cmd_validate(args),
         Command::Report(args) => cmd_report(&args.dir),
         Command::Sweep(args) => crate::sweep::cmd(args),
-        Command::Check(args) => crate::check::cmd(args),
+        Command::Check(args) => {
+            // `check`'s flags are declared in check.rs; bounded here like everyone else's.
+            bounded("--threads", args.threads as u64, 0, MAX_THREADS)?;
+            if let Some(n) = args.replicates {
+                bounded("--replicates", n as u64, 2, MAX_REPLICATES)?;
+            }
+            crate::check::cmd(args)
+        }
         Command::Bench(args) => crate::bench::cmd(args),
         Command::Resume(args) => cmd_resume(args),
+    }
+}
+
+/// Refuses a flag's value outside `lo..=hi` (exit 2), as the flags' parsers do.
+fn bounded(flag: &str, value: u64, lo: u64, hi: u64) -> Result<(), UsageError> {
+    if (lo..=hi).contains(&value) {
+        Ok(())
+    } else {
+        Err(UsageError(format!("{flag} {value}: out of range: valid values are {lo} to {hi}")))
     }
 }
 
@@ -525,11 +597,6 @@ pub(crate) fn progress(quiet: bool, len: u64, unit: &str) -> ProgressBar {
 }
 
 fn cmd_compare(args: CompareArgs) -> anyhow::Result<ExitCode> {
-    if args.replicates < 2 {
-        return Err(
-            UsageError(format!("--replicates {}: need at least 2 for a confidence interval", args.replicates)).into()
-        );
-    }
     let s = load(&args.scenario)?;
     let plan = MemoryPlan::of(&s);
     // Replicates run concurrently, one world each per worker thread.

@@ -10,6 +10,15 @@ fn main() -> ExitCode {
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
+    // A panic on any thread ends the process (after the usual message), so that a
+    // worker thread that dies never leaves the others waiting for it forever.
+    let report = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        report(info);
+        eprintln!("feedsim: internal error (a bug): please report the message above");
+        feedsim::outdir::release_all();
+        std::process::exit(101);
+    }));
     let cli = feedsim::cli::Cli::parse();
     match feedsim::cli::run(cli) {
         Ok(code) => code,

@@ -296,8 +296,8 @@ pub struct SweepArgs {
     /// the product.
     #[arg(long = "param", value_name = "KEY=LIST_OR_RANGE", required = true)]
     pub params: Vec<String>,
-    /// Replicates per grid point (at least 2 for an interval).
-    #[arg(long, default_value_t = 10)]
+    /// Replicates per grid point: 2 (the fewest for an interval) to 100000.
+    #[arg(long, default_value_t = 10, value_parser = crate::cli::replicates_flag)]
     pub replicates: usize,
     /// Also write report.html into the output folder.
     #[arg(long)]
@@ -315,11 +315,6 @@ pub struct SweepArgs {
 pub fn cmd(args: SweepArgs) -> anyhow::Result<std::process::ExitCode> {
     use crate::cli::UsageError;
     use anyhow::Context;
-    if args.replicates < 2 {
-        return Err(
-            UsageError(format!("--replicates {}: need at least 2 for a confidence interval", args.replicates)).into()
-        );
-    }
     let params = args
         .params
         .iter()

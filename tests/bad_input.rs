@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use assert_cmd::Command;
 
 const QUICKSTART: &str = include_str!("../scenarios/quickstart.toml");
+const QUICKSTART_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/quickstart.toml");
 
 /// A broken scenario in its own temporary folder.
 struct Broken {
@@ -373,4 +374,50 @@ fn unknown_key_in_an_appended_creator() {
         ],
     );
     assert!(!stderr.contains("variants[0]"), "blamed on the variant instead of the appended creator:\n{stderr}");
+}
+
+/// Every numeric flag refuses a value outside its documented range before any work:
+/// exit 2, a message naming the flag, the value and the valid range, and no folder.
+#[test]
+fn numeric_flags_out_of_range() {
+    let dir = tempfile::tempdir().unwrap();
+    let q = QUICKSTART_PATH;
+    let out = dir.path().join("out");
+    let out = out.to_str().unwrap();
+    let d = dir.path().to_str().unwrap();
+    let cases: &[(&[&str], &str, &str)] = &[
+        (&["run", q, "--out", out, "--threads", "100000"], "--threads", "0 to 1024"),
+        (&["run", q, "--out", out, "--checkpoint-every", "100001"], "--checkpoint-every", "0 to 100000"),
+        (&["run", q, "--out", out, "--max-memory", "0"], "--max-memory", "1 to 1099511627776"),
+        (&["run", q, "--out", out, "--max-memory", "1099511627777"], "--max-memory", "1 to 1099511627776"),
+        (&["validate", q, "--max-memory", "0"], "--max-memory", "1 to 1099511627776"),
+        (&["compare", q, "--out", out, "--replicates", "1"], "--replicates", "2 to 100000"),
+        (&["compare", q, "--out", out, "--replicates", "100001"], "--replicates", "2 to 100000"),
+        (&["compare", q, "--out", out, "--threads", "1025"], "--threads", "0 to 1024"),
+        (&["sweep", q, "--param", "seed=1,2", "--out", out, "--replicates", "1"], "--replicates", "2 to 100000"),
+        (&["sweep", q, "--param", "seed=1,2", "--out", out, "--threads", "5000"], "--threads", "0 to 1024"),
+        (&["resume", d, "--threads", "5000"], "--threads", "0 to 1024"),
+        (&["resume", d, "--checkpoint-every", "200000"], "--checkpoint-every", "0 to 100000"),
+        (&["resume", d, "--max-memory", "0"], "--max-memory", "1 to 1099511627776"),
+        (&["bench", "--out", out, "--users", "0"], "--users", "1 to 4294967295"),
+        (&["bench", "--out", out, "--users", "4294967296"], "--users", "1 to 4294967295"),
+        (&["bench", "--out", out, "--ticks", "0"], "--ticks", "1 to 100000"),
+        (&["bench", "--out", out, "--threads", "100000"], "--threads", "0 to 1024"),
+        (&["check", "--baselines", d, "--threads", "2000"], "--threads", "0 to 1024"),
+        (&["check", "--baselines", d, "--update", "--replicates", "1"], "--replicates", "2 to 100000"),
+        (&["check", "--baselines", d, "--update", "--replicates", "100001"], "--replicates", "2 to 100000"),
+    ];
+    for (args, flag, range) in cases {
+        let output = Command::cargo_bin("feedsim")
+            .unwrap()
+            .args(*args)
+            .timeout(std::time::Duration::from_secs(60))
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        assert_eq!(output.status.code(), Some(2), "{args:?}: exit code for a bad flag; stderr:\n{stderr}");
+        let value = args.last().unwrap();
+        assert_has(&stderr, &[flag, value, &format!("valid values are {range}")]);
+        assert!(!Path::new(out).exists(), "{args:?}: nothing may be written for a bad flag");
+    }
 }
