@@ -3,24 +3,48 @@
 //!
 //! Needs a build with `--features mpi` and an MPI launcher; `.ci/run` installs Open MPI,
 //! builds that binary and names it in `FEEDSIM_MPI_BIN`. Without the variable the tests
-//! pass with a note (a plain `cargo test` needs no MPI library).
+//! are ignored, with the reason printed, so cargo's summary counts them as ignored (a
+//! plain `cargo test` needs no MPI library); with `CI` set they run and fail.
 
 mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use libtest_mimic::{Arguments, Trial};
+
 /// Every rank count below runs on one machine, more ranks than cores included.
 const RANKS: [usize; 3] = [1, 2, 4];
 
-fn mpi_binary() -> Option<PathBuf> {
-    match std::env::var_os("FEEDSIM_MPI_BIN") {
-        Some(p) => Some(PathBuf::from(p)),
-        None => {
-            eprintln!("FEEDSIM_MPI_BIN is not set: skipping the rank-count test (.ci/run sets it)");
-            None
-        }
-    }
+const NO_MPI: &str = "FEEDSIM_MPI_BIN is not set, so nothing runs on MPI ranks: build with \
+                      `cargo build --release --features mpi` (needs Open MPI and libclang) and name that \
+                      binary in FEEDSIM_MPI_BIN (.ci/run does this)";
+
+/// The MPI build named in `FEEDSIM_MPI_BIN`, or a failure that says how to make one.
+fn mpi_binary() -> PathBuf {
+    std::env::var_os("FEEDSIM_MPI_BIN").map(PathBuf::from).unwrap_or_else(|| panic!("{NO_MPI}"))
+}
+
+fn main() -> std::process::ExitCode {
+    let args = Arguments::from_args();
+    let missing = std::env::var_os("FEEDSIM_MPI_BIN").is_none().then(|| NO_MPI.to_string());
+    let ignore = common::ignore_without(missing, "MPI rank tests");
+    let trial = |name: &str, test: fn()| {
+        Trial::test(name, move || {
+            test();
+            Ok(())
+        })
+        .with_ignored_flag(ignore)
+    };
+    let tests = vec![
+        trial("quickstart_is_identical_on_1_2_and_4_ranks", quickstart_is_identical_on_1_2_and_4_ranks),
+        trial(
+            "reviews_campaigns_and_shares_are_identical_on_1_2_and_4_ranks",
+            reviews_campaigns_and_shares_are_identical_on_1_2_and_4_ranks,
+        ),
+        trial("per_rank_checkpoints_resume_on_the_same_rank_count", per_rank_checkpoints_resume_on_the_same_rank_count),
+    ];
+    libtest_mimic::run(&args, tests).exit_code()
 }
 
 fn run(program: &[&str], scenario: &str, overrides: &[&str], out: &Path) {
@@ -38,7 +62,7 @@ fn run(program: &[&str], scenario: &str, overrides: &[&str], out: &Path) {
 /// Compares summary.json (and the other deterministic outputs) of R-rank runs with the
 /// one-process binary's.
 fn same_on_every_rank_count(scenario: &str, overrides: &[&str]) {
-    let Some(mpi_bin) = mpi_binary() else { return };
+    let mpi_bin = mpi_binary();
     let dir = tempfile::tempdir().unwrap();
     let solo = dir.path().join("solo");
     run(&[env!("CARGO_BIN_EXE_feedsim")], scenario, overrides, &solo);
@@ -66,13 +90,11 @@ fn same_on_every_rank_count(scenario: &str, overrides: &[&str]) {
     }
 }
 
-#[test]
 fn quickstart_is_identical_on_1_2_and_4_ranks() {
     // Five chunks of users: ranks hold 1 to 2 chunks, never the same split twice.
     same_on_every_rank_count("quickstart.toml", &["world.users=10000", "ticks=10"]);
 }
 
-#[test]
 fn reviews_campaigns_and_shares_are_identical_on_1_2_and_4_ranks() {
     // Advocates' reviews, prize campaigns and word of mouth cross ranks every tick; with
     // 3 000 users (2 chunks) two of four ranks act for nobody.
@@ -82,9 +104,8 @@ fn reviews_campaigns_and_shares_are_identical_on_1_2_and_4_ranks() {
 /// An MPI run stopped by SIGTERM saves one checkpoint per rank; `resume` on the same
 /// number of ranks finishes it with the one-process run's bytes, and a resume on another
 /// number of ranks is refused.
-#[test]
 fn per_rank_checkpoints_resume_on_the_same_rank_count() {
-    let Some(mpi_bin) = mpi_binary() else { return };
+    let mpi_bin = mpi_binary();
     let overrides = ["world.users=20000", "ticks=40"];
     let dir = tempfile::tempdir().unwrap();
     let solo = dir.path().join("solo");

@@ -2,8 +2,9 @@
 //! --report` and `report DIR`, loaded in a real headless Chromium, every chart present.
 //!
 //! Needs Chromium from the system packages (`apt-get install -y chromium`; `.ci/run`
-//! installs it). Without it these tests fail and say so: a report that no browser has
-//! loaded is not tested.
+//! installs it). Without it the tests that load a page are ignored, with the reason
+//! printed, so cargo's summary counts them as ignored; with `CI` set they run and fail
+//! with the install hint: a report that no browser has loaded is not tested.
 
 mod common;
 
@@ -11,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command as Std;
 
 use assert_cmd::Command;
+use libtest_mimic::{Arguments, Trial};
 
 fn feedsim() -> Command {
     Command::cargo_bin("feedsim").unwrap()
@@ -22,19 +24,44 @@ fn quickstart() -> String {
 
 const SMALL: [&str; 6] = ["--set", "world.users=2000", "--set", "ticks=8", "--threads", "2"];
 
+const NO_CHROMIUM: &str = "Chromium is not installed, so report.html cannot be tested in a browser. Install it \
+                           with `apt-get update && apt-get install -y chromium` (Debian; .ci/run does this)";
+
+/// The Chromium binary on the PATH, if any.
+fn find_chromium() -> Option<PathBuf> {
+    ["chromium", "chromium-browser", "google-chrome"].iter().find_map(|name| {
+        let out = Std::new("sh").args(["-c", &format!("command -v {name}")]).output().ok()?;
+        out.status.success().then(|| PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()))
+    })
+}
+
 /// The Chromium binary, or a failure that says how to install it.
 fn chromium() -> PathBuf {
-    for name in ["chromium", "chromium-browser", "google-chrome"] {
-        if let Ok(out) = Std::new("sh").args(["-c", &format!("command -v {name}")]).output()
-            && out.status.success()
-        {
-            return PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
-        }
-    }
-    panic!(
-        "Chromium is not installed, so report.html cannot be tested in a browser. Install it with \
-         `apt-get update && apt-get install -y chromium` (Debian; .ci/run does this)"
-    );
+    find_chromium().unwrap_or_else(|| panic!("{NO_CHROMIUM}"))
+}
+
+fn main() -> std::process::ExitCode {
+    let args = Arguments::from_args();
+    let ignore = common::ignore_without(find_chromium().is_none().then(|| NO_CHROMIUM.into()), "browser tests");
+    let trial = |name: &str, test: fn()| {
+        Trial::test(name, move || {
+            test();
+            Ok(())
+        })
+    };
+    let tests = vec![
+        trial("run_report_loads_in_chromium_with_every_chart", run_report_loads_in_chromium_with_every_chart)
+            .with_ignored_flag(ignore),
+        trial(
+            "report_draws_funnel_and_channels_when_present_and_skips_them_when_absent",
+            report_draws_funnel_and_channels_when_present_and_skips_them_when_absent,
+        )
+        .with_ignored_flag(ignore),
+        trial("compare_and_sweep_reports_load_in_chromium", compare_and_sweep_reports_load_in_chromium)
+            .with_ignored_flag(ignore),
+        trial("report_of_a_folder_without_results_is_bad_input", report_of_a_folder_without_results_is_bad_input),
+    ];
+    libtest_mimic::run(&args, tests).exit_code()
 }
 
 /// Loads a page in headless Chromium (no network, fresh profile) and returns the DOM.
@@ -81,7 +108,6 @@ fn assert_self_contained(html: &str) {
 const RUN_CHARTS: [&str; 7] =
     ["lorenz", "gini-over-time", "tier-share", "ring-share", "interest-learning", "headline-metrics", "all-metrics"];
 
-#[test]
 fn run_report_loads_in_chromium_with_every_chart() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("run");
@@ -117,7 +143,6 @@ fn run_report_loads_in_chromium_with_every_chart() {
     }
 }
 
-#[test]
 fn report_draws_funnel_and_channels_when_present_and_skips_them_when_absent() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("run");
@@ -152,7 +177,6 @@ fn report_draws_funnel_and_channels_when_present_and_skips_them_when_absent() {
     assert!(funnel.contains("advocate") && funnel.contains("aware"), "the funnel legend names the stages");
 }
 
-#[test]
 fn compare_and_sweep_reports_load_in_chromium() {
     let dir = tempfile::tempdir().unwrap();
     let cmp = dir.path().join("cmp");
@@ -193,7 +217,6 @@ fn compare_and_sweep_reports_load_in_chromium() {
     assert_ids(&dom, &["sweep-creator_impressions_gini", "fig-sweep-creator_impressions_gini", "sweep-table"]);
 }
 
-#[test]
 fn report_of_a_folder_without_results_is_bad_input() {
     let dir = tempfile::tempdir().unwrap();
     let assert = feedsim().args(["report", dir.path().to_str().unwrap()]).assert().code(2);
