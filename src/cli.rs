@@ -416,6 +416,10 @@ fn cmd_validate(args: ValidateArgs) -> anyhow::Result<ExitCode> {
     println!("{}: ok", s.source);
     println!("  scenario      {} (seed {})", s.name, s.seed);
     println!("  variants      {}", s.variants.iter().map(|v| v.name.as_str()).collect::<Vec<_>>().join(", "));
+    for (name, keys) in scenario::differing_keys(&s).iter().skip(1) {
+        let keys = if keys.is_empty() { "nothing".to_string() } else { keys.join(", ") };
+        println!("    `{name}` differs from `{}` in {keys}", s.variants[0].name);
+    }
     println!("  users         {}", p.world.users);
     println!("  topics        {}", p.topics.len());
     println!("  creators      {} in {} groups", plan.creators, p.creators.len());

@@ -41,6 +41,10 @@ pub struct NoteCounters {
     pub shares: AtomicU32,
     /// Follows of the author gained from this note.
     pub follows: AtomicU32,
+    /// Feed slots of the note whose outcome the recommender observed.
+    pub observed: AtomicU32,
+    /// Of those, the ones it observed as positive (chosen, or seen as completed).
+    pub positives: AtomicU32,
 }
 
 /// A plain copy of a note's counters.
@@ -60,6 +64,10 @@ pub struct Tally {
     pub shares: u32,
     /// Follows.
     pub follows: u32,
+    /// Feed slots observed by the recommender.
+    pub observed: u32,
+    /// Observed positive signals.
+    pub positives: u32,
 }
 
 impl Tally {
@@ -92,6 +100,8 @@ impl NoteCounters {
             comments: self.comments.load(Relaxed),
             shares: self.shares.load(Relaxed),
             follows: self.follows.load(Relaxed),
+            observed: self.observed.load(Relaxed),
+            positives: self.positives.load(Relaxed),
         }
     }
 }

@@ -40,6 +40,17 @@ fn without_head_weighting(mut s: Scenario) -> Scenario {
     s
 }
 
+/// The shipped comparison writes no answer in: its feeds differ only in the mechanisms the
+/// seed names (layout with its K, S5; audience rule, S4 against S6; feedback signal, S5;
+/// follower weighting, S3).
+#[test]
+fn variants_differ_only_in_named_mechanisms() {
+    let s = quickstart();
+    let keys = feedsim::scenario::differing_keys(&s);
+    assert_eq!(keys[1].0, "single_column");
+    assert_eq!(keys[1].1, ["feed.audience", "feed.follower_weight", "feed.layout", "feed.signal_noise"]);
+}
+
 #[test]
 fn c1_single_column_concentrates_creator_impressions() {
     let c = run(&quickstart());

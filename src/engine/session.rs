@@ -20,7 +20,7 @@ use crate::behaviour::{CoverView, engage};
 use crate::content::{NO_CAMPAIGN, NewNote, Notes};
 use crate::platform::{AliasTable, FeedPolicy, Pools, SearchIndex, Signal, TwoColumnFeed, ring_of};
 use crate::rng::{Purpose, stream, unit};
-use crate::scenario::{Audience, ContentKind, MAX_SLATE, Params, SegmentFilter, SlateOrder};
+use crate::scenario::{Audience, ContentKind, MAX_CANDIDATES, MAX_SLATE, Params, SegmentFilter, SlateOrder};
 use crate::world::{Segment, World};
 
 /// Channels an impression can come through.
@@ -286,8 +286,83 @@ impl<F: FeedPolicy> TickView<'_, F> {
         }
     }
 
-    /// Fills a feed slate from the pools; returns its length.
+    /// Fills a feed slate; returns its length. With a ranking stage (`feed.candidates`)
+    /// the recommender retrieves C distinct candidates from the user's pools, scores each
+    /// for this user and shows the top K ([`Self::rank_slate`]); without one, each slot is
+    /// one weighted draw.
     fn fill_slate(
+        &self,
+        a: &mut Actor,
+        k: usize,
+        weights: &[f64],
+        total: f64,
+        slate: &mut [u32],
+        out: &mut ChunkOutcome,
+    ) -> usize {
+        match self.params.feed.candidates {
+            Some(c) => self.rank_slate(a, (k, c as usize), weights, total, slate, out),
+            None => self.draw_slate(a, k, weights, total, slate, out),
+        }
+    }
+
+    /// The ranking stage. Candidate i's score is the note's log weight (its estimated
+    /// quality, feedback, freshness, follower and popularity terms: [`Pools::score`]) plus
+    /// `interest_sharpness · ln(estimated interest in its topic)` plus, when
+    /// `ranking_temperature` T > 0, T times a Gumbel draw (so the top K are a draw without
+    /// replacement from softmax(score / T)). The top K are shown, best first.
+    fn rank_slate(
+        &self,
+        a: &mut Actor,
+        (k, c): (usize, usize),
+        weights: &[f64],
+        total: f64,
+        slate: &mut [u32],
+        out: &mut ChunkOutcome,
+    ) -> usize {
+        const C: usize = MAX_CANDIDATES as usize;
+        let f = &self.params.feed;
+        let (mut cand, mut score, mut pool) = ([0u32; C], [0f32; C], [0u32; C]);
+        let mut len = 0;
+        for _ in 0..c {
+            // Up to three tries to find a note not already among the candidates.
+            for _ in 0..3 {
+                let topic = draw_topic(&mut a.rng, weights, total, f.exploration);
+                let ring = user_ring(f.audience, a.est[topic], self.cutoffs[topic]);
+                if let Some(n) = self.pools.draw(topic, ring, unit(&mut a.rng))
+                    && !cand[..len].contains(&n)
+                {
+                    let mut s = self.pools.score(n) + (f.interest_sharpness as f32) * a.est[topic].max(1e-6).ln();
+                    if f.ranking_temperature > 0.0 {
+                        let u = unit(&mut a.rng).max(1e-300);
+                        s += (f.ranking_temperature * -(-u.ln()).ln()) as f32;
+                    }
+                    (cand[len], score[len], pool[len]) = (n, s, self.pools.index(topic, ring) as u32);
+                    len += 1;
+                    break;
+                }
+            }
+        }
+        let shown = k.min(len);
+        for i in 0..shown {
+            // Selection of the best remaining candidate; ties keep retrieval order.
+            let mut best = i;
+            for j in i + 1..len {
+                if score[j] > score[best] {
+                    best = j;
+                }
+            }
+            cand.swap(i, best);
+            score.swap(i, best);
+            pool.swap(i, best);
+            slate[i] = cand[i];
+            // Demand counts the retrievals that became impressions (pacing plans them).
+            out.draws[pool[i] as usize] += 1;
+        }
+        shown
+    }
+
+    /// K weighted draws from the pools, one per slot (no ranking stage).
+    fn draw_slate(
         &self,
         a: &mut Actor,
         k: usize,
@@ -342,6 +417,8 @@ impl<F: FeedPolicy> TickView<'_, F> {
     fn order(&self, slate: &mut [u32]) {
         match self.params.feed.slate_order {
             SlateOrder::Random => {}
+            // A ranking stage has already put the slate in score order.
+            SlateOrder::Ranked if self.params.feed.candidates.is_some() => {}
             SlateOrder::Ranked => {
                 slate.sort_by(|&x, &y| self.rank_score[y as usize].total_cmp(&self.rank_score[x as usize]))
             }
@@ -449,10 +526,17 @@ impl<F: FeedPolicy> TickView<'_, F> {
         if learn {
             // The recommender learns from every slot it showed (S5).
             let f = &p.feed;
+            // What it observes also updates the note's feedback counts, the `feedback`
+            // term of its score.
             for (i, &n) in items.iter().enumerate() {
                 let e = &mut a.est[self.notes.topic[n as usize] as usize];
+                let counters = &self.notes.counters[n as usize];
+                counters.observed.fetch_add(1, Relaxed);
                 match self.feed.observe(chosen, i, f.signal_noise, &mut a.rng) {
-                    Signal::Positive => *e += (f.learning_rate as f32) * (1.0 - *e),
+                    Signal::Positive => {
+                        *e += (f.learning_rate as f32) * (1.0 - *e);
+                        counters.positives.fetch_add(1, Relaxed);
+                    }
                     Signal::Negative => *e -= (f.skip_learning_rate as f32) * *e,
                 }
             }

@@ -82,10 +82,10 @@ pub struct Before {
 }
 
 /// The counters of a note, in a fixed order.
-fn counters(notes: &Notes, n: usize) -> [&AtomicU32; 9] {
+fn counters(notes: &Notes, n: usize) -> [&AtomicU32; 11] {
     let c = &notes.counters[n];
     let [a, b, d] = &c.impressions;
-    [a, b, d, &c.reads, &c.likes, &c.collects, &c.comments, &c.shares, &c.follows]
+    [a, b, d, &c.reads, &c.likes, &c.collects, &c.comments, &c.shares, &c.follows, &c.observed, &c.positives]
 }
 
 impl Shard<'_> {

@@ -62,6 +62,17 @@ pub fn mean_engagement_rate(tallies: &[crate::content::Tally], weights: &crate::
     if ces > 0.0 { ces / imps } else { 1.0 }
 }
 
+/// The mean share of positive signals per observed feed slot over notes' tallies (1 when
+/// nothing was observed positive yet).
+pub fn mean_feedback_rate(tallies: &[crate::content::Tally]) -> f64 {
+    let (mut pos, mut obs) = (0.0, 0.0);
+    for t in tallies {
+        pos += f64::from(t.positives);
+        obs += f64::from(t.observed);
+    }
+    if pos > 0.0 { pos / obs } else { 1.0 }
+}
+
 /// The platform's interest estimates, row-major `users × topics`.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Estimates {

@@ -2,10 +2,12 @@
 //! may draw, as alias tables (one O(1) draw per slot).
 //!
 //! A note's weight is
-//! `boost[stage] · exp(quality_weight · rate + ln 2 · (−age / half_life))
+//! `boost[stage] · exp(quality_weight · rate + feedback_weight · feedback − ln 2 · age / half_life)
 //!  · (1 + followers)^follower_weight · (1 + CES)^popularity_weight`,
-//! where `rate` is the note's smoothed engagement score per impression relative to the
-//! mean of active notes. Weights are then
+//! where `rate` is the note's smoothed engagement score per impression and `feedback` its
+//! smoothed share of positive signals per observed feed slot, each relative to the mean of
+//! active notes. The log of that weight is also the note's part of the ranking score
+//! ([`Pools::score`]). Weights are then
 //! paced: a note whose stage has a quota gets at most its remaining quota in expected
 //! impressions this tick, using the expected number of draws from each pool. Pacing is
 //! what keeps a test exposure small (S6) inside a one-day tick.
@@ -13,7 +15,7 @@
 use crate::content::{Notes, RINGS};
 use crate::scenario::{Audience, EngagementWeights, FeedSpec};
 
-use super::{SimUnits, Staging, mean_engagement_rate};
+use super::{SimUnits, Staging, mean_engagement_rate, mean_feedback_rate};
 
 /// Which ring an interest value falls in, given cut-offs (0 = core, 1 = high-potential,
 /// 2 = general).
@@ -109,6 +111,10 @@ pub struct Pools {
     topics: usize,
     rings: usize,
     pools: Vec<AliasTable>,
+    /// First active note: `scores[n - first]` is note n's.
+    first: usize,
+    /// Each active note's log weight before pacing (its part of the ranking score).
+    scores: Vec<f32>,
 }
 
 impl Pools {
@@ -151,12 +157,14 @@ impl Pools {
         demand: &[f64],
     ) -> Pools {
         let rings = Self::rings(feed.audience);
-        let mut pools = Pools { topics, rings, pools: Vec::new() };
+        let mut pools =
+            Pools { topics, rings, pools: Vec::new(), first: active.start, scores: vec![0.0; active.len()] };
         // The mean engagement rate of active notes: a note's rate enters its weight
         // relative to it, so `quality_weight` means the same on feeds whose layouts
         // produce different rates per impression.
         let tallies: Vec<_> = active.clone().map(|n| notes.counters[n].tally()).collect();
         let mean_rate = mean_engagement_rate(&tallies, weights);
+        let mean_feedback = mean_feedback_rate(&tallies);
         // Raw weights and how many rings each note reaches.
         let mut raw: Vec<(u32, f64, usize, Option<f64>)> = Vec::with_capacity(active.len());
         let mut pool_total = vec![0.0f64; topics * rings];
@@ -172,11 +180,14 @@ impl Pools {
             }
             let stage = staging.stage[n] as usize;
             let rate = units.smoothed_rate(ces, imps) / mean_rate;
+            let feedback = units.smoothed_rate(f64::from(t.positives), u64::from(t.observed)) / mean_feedback;
             let age = f64::from(tick - notes.born[n]);
-            let log_w = feed.quality_weight * rate - std::f64::consts::LN_2 * age / feed.freshness_half_life
+            let log_w = feed.quality_weight * rate + feed.feedback_weight * feedback
+                - std::f64::consts::LN_2 * age / feed.freshness_half_life
                 + feed.follower_weight * (1.0 + followers[notes.author[n] as usize]).ln()
                 + feed.popularity_weight * (1.0 + ces).ln();
             let w = feed.stage_boost[stage] * log_w.exp();
+            pools.scores[n - pools.first] = w.ln() as f32;
             if !(w > 0.0 && w.is_finite()) {
                 continue;
             }
@@ -220,6 +231,12 @@ impl Pools {
     #[inline]
     pub fn draw(&self, topic: usize, ring: usize, u: f64) -> Option<u32> {
         self.pools[self.index(topic, ring)].draw(u)
+    }
+
+    /// An active note's part of the ranking score: its log weight before pacing.
+    #[inline]
+    pub fn score(&self, note: u32) -> f32 {
+        self.scores[note as usize - self.first]
     }
 
     /// Notes listed in each pool (a note appears in every ring it reaches).

@@ -10,7 +10,7 @@
 
 use super::SimUnits;
 use crate::content::Notes;
-use crate::scenario::{EngagementWeights, FeedSpec};
+use crate::scenario::{EngagementWeights, FeedSpec, ThresholdBasis};
 
 /// Per-note stage state of one variant.
 #[derive(Debug, Default, Clone, serde::Serialize, serde::Deserialize)]
@@ -65,6 +65,14 @@ impl Staging {
         tick: u32,
     ) -> ReviewCounts {
         let mut counts = ReviewCounts::default();
+        // Under `relative_to_mean`, rates are read against the mean of active notes.
+        let basis = match feed.threshold_basis {
+            ThresholdBasis::PerImpression => 1.0,
+            ThresholdBasis::RelativeToMean => {
+                let tallies: Vec<_> = active.clone().map(|n| notes.counters[n].tally()).collect();
+                super::mean_engagement_rate(&tallies, weights)
+            }
+        };
         for n in active {
             let s = self.stage[n] as usize;
             if self.stalled[n] || s >= units.stage_quotas.len() {
@@ -75,7 +83,7 @@ impl Staging {
             if (imps as f64) < f64::from(self.stage_start[n]) + units.stage_quotas[s] {
                 continue;
             }
-            let rate = t.engagement_score(weights) / imps.max(1) as f64;
+            let rate = t.engagement_score(weights) / imps.max(1) as f64 / basis;
             if rate >= feed.stage_thresholds[s] {
                 self.stage[n] += 1;
                 self.stage_start[n] = imps.min(u64::from(u32::MAX)) as u32;

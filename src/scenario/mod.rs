@@ -14,7 +14,7 @@ mod validate;
 
 pub use load::{ScenarioError, load_file, load_str};
 pub use schema::*;
-pub use validate::{MAX_SLATE, MAX_TOPICS};
+pub use validate::{MAX_CANDIDATES, MAX_SLATE, MAX_TOPICS};
 
 /// A validated scenario: a name, a seed and one fully resolved [`VariantSpec`] per variant.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
@@ -55,4 +55,47 @@ impl Scenario {
         }
         s
     }
+}
+
+/// For each variant, the parameter keys (dotted, as `--set` spells them) whose values
+/// differ from the first variant's, sorted; the first variant's list is empty. Names and
+/// descriptions are not parameters. A study of which mechanism makes two feeds differ
+/// starts here: every key listed should be a mechanism, not a number chosen per feed.
+pub fn differing_keys(s: &Scenario) -> Vec<(String, Vec<String>)> {
+    fn flatten(prefix: &str, v: &toml::Value, out: &mut std::collections::BTreeMap<String, toml::Value>) {
+        match v {
+            toml::Value::Table(t) => {
+                for (k, x) in t {
+                    let key = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+                    flatten(&key, x, out);
+                }
+            }
+            other => {
+                out.insert(prefix.to_string(), other.clone());
+            }
+        }
+    }
+    let flat: Vec<_> = s
+        .variants
+        .iter()
+        .map(|v| {
+            let mut out = std::collections::BTreeMap::new();
+            if let Ok(value) = toml::Value::try_from(&v.params) {
+                flatten("", &value, &mut out);
+            }
+            out.remove("name");
+            out.remove("description");
+            out
+        })
+        .collect();
+    s.variants
+        .iter()
+        .zip(&flat)
+        .map(|(v, f)| {
+            let first = &flat[0];
+            let keys = f.keys().chain(first.keys()).filter(|k| f.get(*k) != first.get(*k)).cloned();
+            let keys: std::collections::BTreeSet<String> = keys.collect();
+            (v.name.clone(), keys.into_iter().collect())
+        })
+        .collect()
 }

@@ -682,16 +682,37 @@ pub enum Audience {
 pub struct FeedSpec {
     /// Two-column slate or single-column stream.
     pub layout: Layout,
-    /// Covers per slate (two-column); must be 1 for single-column.
+    /// Covers per slate on the two-column layout (K); a single-column layout shows one
+    /// item whatever this says (its K is 1: the layout and its K are one mechanism, S5).
     pub slate_size: u32,
+    /// Candidates the recommender retrieves per decision and ranks, showing the top K
+    /// (C ≥ K). Absent: as many as the slate shows, with no ranking stage (each slot is
+    /// then one weighted draw).
+    #[serde(default)]
+    pub candidates: Option<u32>,
+    /// Scale of the Gumbel noise added to each candidate's score before the top K are
+    /// taken: 0 shows the top of the ranking; T > 0 samples K without replacement from
+    /// softmax(score / T) (exploration within the ranking).
+    #[serde(default)]
+    pub ranking_temperature: f64,
+    /// Weight of a note's observed feedback rate in its score, relative to the mean of
+    /// active notes: the platform's positive signals per observed slot (a chosen cover
+    /// among K on two_column, a completion seen through `signal_noise` on single_column,
+    /// S5). 0: the score does not learn from feedback.
+    #[serde(default)]
+    pub feedback_weight: f64,
     /// Crowd rings or traffic pools.
     pub audience: Audience,
     /// Impressions a note may get in each stage before review, in platform impressions
     /// (real users' impressions: a simulated impression counts `platform_users / users`);
     /// one entry per stage but the last, which is open-ended.
     pub stage_quotas: Vec<f64>,
-    /// Engagement score per impression a note needs to pass each review.
+    /// Engagement score per impression a note needs to pass each review, read as
+    /// `threshold_basis` says.
     pub stage_thresholds: Vec<f64>,
+    /// What a stage threshold is compared with.
+    #[serde(default)]
+    pub threshold_basis: ThresholdBasis,
     /// Weight multiplier of a note in each stage (one entry per stage).
     pub stage_boost: Vec<f64>,
     /// Exponent on (1 + author followers) in a note's weight (S3, S4).
@@ -733,6 +754,18 @@ fn yes() -> bool {
 /// (S1), the value the engine used before the prior was put in platform units.
 fn default_rate_prior() -> f64 {
     300_000.0
+}
+
+/// What a stage threshold is compared with.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ThresholdBasis {
+    /// The note's engagement score per impression itself.
+    #[default]
+    PerImpression,
+    /// The note's engagement score per impression over the mean of active notes: the same
+    /// threshold is then as selective on layouts whose rates per impression differ.
+    RelativeToMean,
 }
 
 /// How a slate's items are ordered.

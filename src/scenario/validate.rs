@@ -7,7 +7,7 @@
 use serde_json::Value as Json;
 
 use super::Scenario;
-use super::schema::{Audience, Layout, Params};
+use super::schema::{Audience, Params};
 
 /// One failed check.
 #[derive(Debug)]
@@ -25,6 +25,8 @@ pub struct Violation {
 
 /// Largest slate the engine supports (slates live in fixed arrays on the stack).
 pub const MAX_SLATE: u32 = 12;
+/// Most candidates a ranking stage retrieves per decision.
+pub const MAX_CANDIDATES: u32 = 32;
 /// Largest number of topics (topic ids are bytes and per-user rows stay small).
 pub const MAX_TOPICS: usize = 64;
 
@@ -258,12 +260,16 @@ fn check_params(p: &Params) -> Check {
     if f.slate_size == 0 || f.slate_size > MAX_SLATE {
         fail("feed.slate_size", format!("= {} is out of range: valid values are 1 to {MAX_SLATE}", f.slate_size))?;
     }
-    if f.layout == Layout::SingleColumn && f.slate_size != 1 {
+    if let Some(c) = f.candidates
+        && (c < f.slate_size || c > MAX_CANDIDATES)
+    {
         fail(
-            "feed.slate_size",
-            format!("= {}: a single_column feed shows one item at a time, so it must be 1", f.slate_size),
+            "feed.candidates",
+            format!("= {c} is out of range: valid values are feed.slate_size ({}) to {MAX_CANDIDATES}", f.slate_size),
         )?;
     }
+    in_range("feed.ranking_temperature", f.ranking_temperature, 0.0, 100.0)?;
+    in_range("feed.feedback_weight", f.feedback_weight, -100.0, 100.0)?;
     let stages = f.stage_boost.len();
     if stages == 0 || stages > 16 {
         fail("feed.stage_boost", format!("has {stages} entries: give one weight per distribution stage (1 to 16)"))?;
