@@ -44,9 +44,12 @@ Examples:
   feedsim compare scenarios/quickstart.toml --replicates 10 --report
       replicates, 95 % intervals and paired differences, with report.html
   feedsim report results/runs/quickstart
-      (re)write report.html for a run, compare or sweep folder
+      (re)write report.html for a run, compare, sweep or decompose folder
   feedsim sweep scenarios/quickstart.toml --param feed.follower_weight=0.1,0.45,0.8 --replicates 4
       a grid of compares: sweep.csv and sweep.json
+  feedsim decompose scenarios/quickstart.toml --factor feed.follower_weight=0.1,0.8 \
+      --factor feed.popularity_weight=0.2,0.5 --replicates 4
+      main effects and interactions, and each one's share of the all-B − all-A difference
   feedsim check
       rerun results/baselines/*.json; exit 1 with a table when a metric moved";
 
@@ -127,7 +130,7 @@ notes, so differences are paired by replicate. Writes comparison.json and compar
     Compare(CompareArgs),
     /// Check a scenario, print the world's size and planned memory, refuse what will not fit.
     Validate(ValidateArgs),
-    /// Write report.html (charts and tables) from a run, compare or sweep folder.
+    /// Write report.html (charts and tables) from a run, compare, sweep or decompose folder.
     Report(ReportArgs),
     /// Run a grid over scenario keys, each point with replicates: sweep.csv, sweep.json.
     #[command(
@@ -136,6 +139,16 @@ notes, so differences are paired by replicate. Writes comparison.json and compar
 A plain key applies to every variant (like --set); variants.NAME.key changes one variant only."
     )]
     Sweep(crate::sweep::SweepArgs),
+    /// Split a difference into main effects and interactions: a full factorial over
+    /// two-level factors, run as one paired compare: decomposition.json, decomposition.csv.
+    #[command(
+        after_help = "Example: feedsim decompose scenarios/quickstart.toml --factor feed.follower_weight=0.1,0.8 \
+--factor feed.layout=two_column,single_column --replicates 8 --report\n\
+Each of the 2^k cells is the base variant (the first, or --variant NAME) with the factors' levels \
+applied like --set; every cell of replicate r shares its world and seed. Writes decomposition.csv \
+(metric,term,estimate,ci_low,ci_high,contribution,share) and decomposition.json."
+    )]
+    Decompose(crate::decompose::DecomposeArgs),
     /// Rerun the baselines in results/baselines and fail when a metric moved beyond its
     /// tolerance (exit 1), or rewrite them with --update.
     Check(crate::check::CheckArgs),
@@ -148,7 +161,7 @@ A plain key applies to every variant (like --set); variants.NAME.key changes one
 /// Flags of `report`.
 #[derive(Debug, Args)]
 pub struct ReportArgs {
-    /// A folder written by `run`, `compare` or `sweep`.
+    /// A folder written by `run`, `compare`, `sweep` or `decompose`.
     pub dir: PathBuf,
 }
 
@@ -330,6 +343,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Validate(args) => cmd_validate(args),
         Command::Report(args) => cmd_report(&args.dir),
         Command::Sweep(args) => crate::sweep::cmd(args),
+        Command::Decompose(args) => crate::decompose::cmd(args),
         Command::Check(args) => {
             // `check`'s flags are declared in check.rs; bounded here like everyone else's.
             bounded("--threads", args.threads as u64, 0, MAX_THREADS)?;

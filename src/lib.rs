@@ -25,6 +25,7 @@ pub mod cli;
 pub mod cluster;
 pub mod compare;
 pub mod content;
+pub mod decompose;
 pub mod engine;
 pub mod fastmath;
 pub mod metrics;
