@@ -1,5 +1,5 @@
 //! `report.html`: a self-contained page (inline SVG and CSS, no script, no network) built
-//! from the files of a run, compare or sweep folder.
+//! from the files of a run, compare, sweep or decompose folder.
 //!
 //! Which sections appear depends on the files present:
 //! - `summary.json` (+ `timeseries.csv`, `lorenz.csv` or `creators.csv`): a run: the
@@ -11,7 +11,11 @@
 //! - `comparison.json`: means with 95 % intervals per variant (`#compare-means`), paired
 //!   differences (`#compare-differences`) and a table of every metric;
 //! - `sweep.json`: the paired difference of headline metrics per grid point, as line
-//!   charts or heat maps (`#sweep-<metric>`), and a table.
+//!   charts or heat maps (`#sweep-<metric>`), and a table;
+//! - `decomposition.json`: per headline metric, each factorial term's estimate with its
+//!   95 % interval and the all-B − all-A difference as horizontal bars
+//!   (`#decompose-<metric>`), and a table of every term with its share
+//!   (`#decompose-table`).
 //!
 //! Each chart is a `<figure id="fig-…">` holding an `<svg id="…">`.
 
@@ -50,8 +54,8 @@ pub fn label(key: &str) -> &str {
 pub enum ReportError {
     /// The folder holds none of the files a report reads.
     #[error(
-        "`{0}` holds no summary.json, comparison.json or sweep.json: give a folder written by \
-         `feedsim run`, `compare` or `sweep`"
+        "`{0}` holds no summary.json, comparison.json, sweep.json or decomposition.json: give a \
+         folder written by `feedsim run`, `compare`, `sweep` or `decompose`"
     )]
     Empty(PathBuf),
     /// A file could not be read or parsed.
@@ -717,6 +721,118 @@ fn sweep_section(dir: &Path, out: &mut String) -> Result<(), ReportError> {
     Ok(())
 }
 
+fn fmt_share(share: Option<f64>) -> String {
+    share.map_or("–".into(), |s| format!("{:.1} %", 100.0 * s))
+}
+
+fn decompose_section(dir: &Path, out: &mut String) -> Result<(), ReportError> {
+    let path = dir.join("decomposition.json");
+    let d: crate::decompose::DecompositionDoc = read_json(&path)?;
+    let _ = writeln!(
+        out,
+        "<section id=\"decompose\"><h2>Decomposition: {}</h2><p>A full factorial of {} cells from variant \
+         <code>{}</code> × {} replicates; replicate r ran every cell with seed {} + r on one world. Factors \
+         (level A → B): {}. Effects are effect-coded (A = −½, B = +½): a main effect is the mean change \
+         from A to B over the other factors' levels, an interaction how much that change depends on \
+         another factor. Bars: means over replicates; whiskers: 95 % Student-t intervals. A term's share \
+         is its contribution to Y(all B) − Y(all A) divided by that difference: shares sum to 1 and may \
+         be negative or above 1; even-order interactions contribute nothing to it.</p>",
+        escape(&d.scenario),
+        d.cells.len(),
+        escape(&d.base_variant),
+        d.replicates,
+        d.seed,
+        escape(
+            &d.factors
+                .iter()
+                .map(|f| format!("{} ∈ {{{}}}", f.key, f.levels.join(" → ")))
+                .collect::<Vec<_>>()
+                .join("; ")
+        )
+    );
+    let shown: Vec<&str> =
+        crate::decompose::DECOMPOSE_METRICS.iter().copied().filter(|m| d.metrics.contains_key(*m)).collect();
+    for metric in &shown {
+        let m = &d.metrics[*metric];
+        let id =
+            format!("decompose-{metric}").replace(|c: char| !c.is_ascii_alphanumeric() && c != '-' && c != '_', "-");
+        let mut items: Vec<Interval> = m
+            .terms
+            .iter()
+            .map(|t| Interval {
+                label: t.term.clone(),
+                mean: t.estimate,
+                low: t.ci_low,
+                high: t.ci_high,
+                points: Vec::new(),
+            })
+            .collect();
+        let terms = items.len();
+        let diff = &m.difference;
+        items.push(Interval {
+            label: "all B − all A".into(),
+            mean: diff.estimate,
+            low: diff.ci_low,
+            high: diff.ci_high,
+            points: Vec::new(),
+        });
+        let svg = svg::bar_chart(&svg::BarChart {
+            id: id.clone(),
+            title: format!("{}: effects of the factors ({} replicates)", label(metric), d.replicates),
+            x_label: format!("effect on {metric}"),
+            items,
+            highlight_from: terms,
+        })
+        .map_err(|e| bad(&path, e))?;
+        figure(
+            out,
+            &id,
+            &svg,
+            &format!(
+                "Main effects and interactions on {}, and the difference between the all-B and all-A cells \
+                 (last bar). A whisker that does not cross the dashed zero line is an effect the replicates resolve.",
+                label(metric)
+            ),
+        );
+    }
+    if shown.is_empty() {
+        out.push_str("<p>None of the charted metrics is in this decomposition; the table has every metric.</p>\n");
+    }
+    out.push_str(
+        "<details open><summary>Every metric and term: estimate [95 % interval], contribution to \
+         all B − all A, share</summary>\n<table id=\"decompose-table\"><thead><tr><th>metric</th><th>term</th>\
+         <th>estimate [95 % CI]</th><th>contribution</th><th>share</th></tr></thead><tbody>\n",
+    );
+    let ordered =
+        shown.iter().map(|m| m.to_string()).chain(d.metrics.keys().filter(|k| !shown.contains(&k.as_str())).cloned());
+    for key in ordered {
+        let m = &d.metrics[&key];
+        for t in &m.terms {
+            let est = escape(&format!("{} [{}, {}]", fmt_value(t.estimate), fmt_value(t.ci_low), fmt_value(t.ci_high)));
+            let est = if t.ci_low > 0.0 || t.ci_high < 0.0 { format!("<strong>{est}</strong>") } else { est };
+            let _ = writeln!(
+                out,
+                "<tr><td>{}</td><td style=\"text-align:left\">{}</td><td>{est}</td><td>{}</td><td>{}</td></tr>",
+                escape(&key),
+                escape(&t.term),
+                fmt_value(t.contribution),
+                escape(&fmt_share(t.share))
+            );
+        }
+        let diff = &m.difference;
+        let _ = writeln!(
+            out,
+            "<tr><td>{}</td><td style=\"text-align:left\"><em>all B − all A</em></td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            escape(&key),
+            escape(&format!("{} [{}, {}]", fmt_value(diff.estimate), fmt_value(diff.ci_low), fmt_value(diff.ci_high))),
+            fmt_value(diff.estimate),
+            if m.terms.iter().any(|t| t.share.is_some()) { "100.0 %" } else { "–" }
+        );
+    }
+    out.push_str("</tbody></table></details></section>\n");
+    Ok(())
+}
+
 fn index_of_series(series: &mut Vec<Series>, name: &str) -> usize {
     match series.iter().position(|s| s.name == name) {
         Some(i) => i,
@@ -735,7 +851,7 @@ figcaption{font-size:14px;color:#555}h2{border-bottom:1px solid #ddd;padding-bot
 /// The page for a folder: every section whose files are present.
 pub fn render(dir: &Path) -> Result<String, ReportError> {
     let has = |f: &str| dir.join(f).is_file();
-    if !has("summary.json") && !has("comparison.json") && !has("sweep.json") {
+    if !has("summary.json") && !has("comparison.json") && !has("sweep.json") && !has("decomposition.json") {
         return Err(ReportError::Empty(dir.to_path_buf()));
     }
     let mut body = String::new();
@@ -747,6 +863,9 @@ pub fn render(dir: &Path) -> Result<String, ReportError> {
     }
     if has("sweep.json") {
         sweep_section(dir, &mut body)?;
+    }
+    if has("decomposition.json") {
+        decompose_section(dir, &mut body)?;
     }
     let title =
         format!("feedsim report: {}", dir.file_name().map_or(String::new(), |n| n.to_string_lossy().into_owned()));

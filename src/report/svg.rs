@@ -477,3 +477,105 @@ pub fn heat_map(h: &HeatMap) -> anyhow::Result<String> {
     }
     Ok(finish(buf, &h.id, &h.title))
 }
+
+/// Horizontal bars with intervals: one row per category (a term of a decomposition), the
+/// value along x, the first category at the top.
+#[derive(Debug, Clone)]
+pub struct BarChart {
+    /// Element id of the `<svg>`.
+    pub id: String,
+    /// Title drawn at the top.
+    pub title: String,
+    /// X axis label.
+    pub x_label: String,
+    /// Rows, top to bottom: a bar from 0 to the mean and a whisker over the interval.
+    pub items: Vec<Interval>,
+    /// How many of the first rows share colour 0 (the rest get colour 1: a total row).
+    pub highlight_from: usize,
+}
+
+/// Draws a horizontal bar chart with interval whiskers and a dashed zero line; returns
+/// the `<svg>` element.
+pub fn bar_chart(c: &BarChart) -> anyhow::Result<String> {
+    let n = c.items.len().max(1) as i32;
+    let row_h: u32 = 30;
+    let height = 50 + n as u32 * row_h + 60;
+    let longest = c.items.iter().map(|it| it.label.chars().count()).max().unwrap_or(4);
+    let max_chars = 56usize;
+    let label_w = (7 * longest.min(max_chars) as u32 + 16).clamp(80, 420);
+    let (lo, hi) = c
+        .items
+        .iter()
+        .flat_map(|it| [it.low, it.high, it.mean])
+        .filter(|v| v.is_finite())
+        .fold((0.0f64, 0.0f64), |(a, b), v| (a.min(v), b.max(v)));
+    let (lo, hi) = nice_range(lo, hi);
+    let labels: Vec<String> = c
+        .items
+        .iter()
+        .map(|it| {
+            if it.label.chars().count() > max_chars {
+                format!("{}…", it.label.chars().take(max_chars - 1).collect::<String>())
+            } else {
+                it.label.clone()
+            }
+        })
+        .collect();
+    let mut buf = String::new();
+    {
+        let root = SVGBackend::with_string(&mut buf, (WIDTH, height)).into_drawing_area();
+        root.fill(&WHITE).map_err(err)?;
+        let root = root.titled(&c.title, (FONT, 20).into_font()).map_err(err)?;
+        let mut chart = ChartBuilder::on(&root)
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(label_w)
+            .build_cartesian_2d(lo..hi, (0..n - 1).into_segmented())
+            .map_err(err)?;
+        // Row i is drawn at segment n − 1 − i, so the first item is at the top.
+        let row = |i: usize| n - 1 - i as i32;
+        chart
+            .configure_mesh()
+            .disable_y_mesh()
+            .x_desc(c.x_label.as_str())
+            .x_labels(6)
+            .y_labels(c.items.len())
+            .x_label_formatter(&|v| tick_label(*v))
+            .y_label_formatter(&|v| match v {
+                SegmentValue::CenterOf(i) => {
+                    usize::try_from(n - 1 - *i).ok().and_then(|i| labels.get(i)).cloned().unwrap_or_default()
+                }
+                _ => String::new(),
+            })
+            .light_line_style(WHITE)
+            .bold_line_style(RGBColor(220, 220, 220))
+            .label_style((FONT, 12).into_font())
+            .axis_desc_style((FONT, 13).into_font())
+            .draw()
+            .map_err(err)?;
+        chart
+            .draw_series(DashedLineSeries::new(
+                vec![(0.0, SegmentValue::Exact(0)), (0.0, SegmentValue::Last)],
+                5,
+                4,
+                RGBColor(120, 120, 120).stroke_width(1),
+            ))
+            .map_err(err)?;
+        for (i, it) in c.items.iter().enumerate() {
+            let y = SegmentValue::CenterOf(row(i));
+            let col = colour(usize::from(i >= c.highlight_from));
+            chart
+                .draw_series([PathElement::new(
+                    vec![(0.0, y.clone()), (it.mean, y.clone())],
+                    col.mix(0.35).stroke_width(16),
+                )])
+                .map_err(err)?;
+            chart
+                .draw_series([PathElement::new(vec![(it.low, y.clone()), (it.high, y.clone())], col.stroke_width(2))])
+                .map_err(err)?;
+            chart.draw_series([Circle::new((it.mean, y), 4, col.filled())]).map_err(err)?;
+        }
+        root.present().map_err(err)?;
+    }
+    Ok(finish(buf, &c.id, &c.title))
+}
