@@ -59,6 +59,7 @@ fn main() -> std::process::ExitCode {
         .with_ignored_flag(ignore),
         trial("compare_and_sweep_reports_load_in_chromium", compare_and_sweep_reports_load_in_chromium)
             .with_ignored_flag(ignore),
+        trial("decompose_report_loads_in_chromium", decompose_report_loads_in_chromium).with_ignored_flag(ignore),
         trial("report_of_a_folder_without_results_is_bad_input", report_of_a_folder_without_results_is_bad_input),
     ];
     libtest_mimic::run(&args, tests).exit_code()
@@ -215,6 +216,31 @@ fn compare_and_sweep_reports_load_in_chromium() {
         .success();
     let dom = dump_dom(&sweep.join("report.html"));
     assert_ids(&dom, &["sweep-creator_impressions_gini", "fig-sweep-creator_impressions_gini", "sweep-table"]);
+}
+
+fn decompose_report_loads_in_chromium() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("decompose");
+    feedsim()
+        .args(["decompose", &quickstart(), "--factor", "feed.follower_weight=0.1,0.8"])
+        .args(["--factor", "feed.popularity_weight=0.2,0.5", "--replicates", "2"])
+        .args(["--out", out.to_str().unwrap(), "--report", "--quiet"])
+        .args(SMALL)
+        .assert()
+        .success();
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert_self_contained(&html);
+    let dom = dump_dom(&out.join("report.html"));
+    assert_ids(
+        &dom,
+        &["decompose-creator_impressions_gini", "fig-decompose-creator_impressions_gini", "decompose-table"],
+    );
+    // The chart names every term and the difference it splits.
+    let chart = &dom[dom.find("id=\"decompose-creator_impressions_gini\"").unwrap()..];
+    let chart = &chart[..chart.find("</svg>").unwrap()];
+    for text in ["feed.follower_weight", "feed.popularity_weight", "all B − all A"] {
+        assert!(chart.contains(text), "the decomposition chart lacks `{text}`");
+    }
 }
 
 fn report_of_a_folder_without_results_is_bad_input() {
