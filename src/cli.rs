@@ -47,9 +47,8 @@ Examples:
       (re)write report.html for a run, compare, sweep or decompose folder
   feedsim sweep scenarios/quickstart.toml --param feed.follower_weight=0.1,0.45,0.8 --replicates 4
       a grid of compares: sweep.csv and sweep.json
-  feedsim decompose scenarios/quickstart.toml --factor feed.follower_weight=0.1,0.8 \
-      --factor feed.popularity_weight=0.2,0.5 --replicates 4
-      main effects and interactions, and each one's share of the all-B − all-A difference
+  feedsim decompose scenarios/quickstart.toml --factor feed.audience=crowd_rings,traffic_pools
+      effects, interactions and shares of the all-B − all-A difference (repeat --factor)
   feedsim check
       rerun results/baselines/*.json; exit 1 with a table when a metric moved";
 
@@ -143,7 +142,7 @@ A plain key applies to every variant (like --set); variants.NAME.key changes one
     /// two-level factors, run as one paired compare: decomposition.json, decomposition.csv.
     #[command(
         after_help = "Example: feedsim decompose scenarios/quickstart.toml --factor feed.follower_weight=0.1,0.8 \
---factor feed.layout=two_column,single_column --replicates 8 --report\n\
+--factor feed.audience=crowd_rings,traffic_pools --replicates 8 --report\n\
 Each of the 2^k cells is the base variant (the first, or --variant NAME) with the factors' levels \
 applied like --set; every cell of replicate r shares its world and seed. Writes decomposition.csv \
 (metric,term,estimate,ci_low,ci_high,contribution,share) and decomposition.json."
