@@ -3,29 +3,36 @@
 //! A run's resident memory peaks in one of two phases, and the plan is the larger:
 //!
 //! - **building the world** (once per scenario): the user columns, then the social graph
-//!   built from an edge list of 8 B per directed edge that lives next to the CSR being
-//!   built from it (4 B per edge, 8 B per row), then the follow graph the same way while
-//!   the social CSR is kept. Rayon collects the edge list in per-thread pieces appended
-//!   into one list, which costs about 10 % more than the list itself (measured).
-//! - **running a variant** (variants run one at a time): the world's columns and CSRs,
-//!   the platform's interest estimates (an f32 per user and topic), every note posted so
-//!   far (columns, counters, stage state and the credited counters, plus the growth of
-//!   those vectors as notes are pushed, measured at 135 to 185 B per note in all), the pools of
-//!   the active notes, and per-creator totals and output rows.
+//!   built from an edge list of 8 B per directed edge (allocated at its exact size) that
+//!   lives next to the CSR being built from it (4 B per edge, 8 B per row), then the
+//!   follow graph the same way while the social CSR is kept.
+//! - **running a variant** (variants run one at a time), which sets the peak at any size
+//!   with the quickstart's activity: the world's columns and CSRs; per user the
+//!   platform's interest estimates (an f32 per topic), the journey stages, the ask topic,
+//!   the inbox offset and the list of creators followed during the run (24 B plus its
+//!   heap block); every note posted so far (columns, counters, stage state, the credited
+//!   counters and the tick's per-note snapshots, measured at 135 to 185 B per note in
+//!   all); the pools of the active notes; per-creator totals and output rows; and one
+//!   tick's share deliveries at their peak (the sort at the start of a tick: chunk
+//!   outcomes, the merged list, its sort scratch and the inbox), about 24 B each, with
+//!   the deliveries per tick taken from the response model's share chance.
 //!
 //! On top comes a fixed base: the binary, its libraries, the thread pool and allocator
-//! arenas. Measured with `perf.json`'s `peak_rss_bytes` (VmHWM) on the quickstart
-//! scenario at 2 threads, the plan was 2 % under at 200 k users and within 1 % at 1 M
-//! users (build phase), 8 % under at 2 k users and 300 ticks (400 k notes, run phase) and
-//! 17 % over with a campaign adding 300 k notes; `tests/memory.rs` keeps these within 20 %.
+//! arenas. Measured with `bench.json`'s `peak_rss_bytes` (VmHWM) on the quickstart
+//! scenario (5 ticks, 2 threads, full activity), peak / plan was 0.93 to 0.99 at 100 k users,
+//! 1.06 at 1 M and 1.03 at 10 M (run phase; share deliveries are about a fifth of the
+//! peak); with `world.steps_per_tick = 1` 0.98 at 200 k and 1 M users; at 2 k
+//! users and 300 ticks (400 k notes) 1.10, and 0.87 with a campaign adding 300 k notes.
+//! `tests/memory.rs` keeps these within 20 %.
 //!
 //! `validate` prints the plan (`--json` for the whole struct) and `run` refuses a plan
 //! that does not fit in available memory or `--max-memory`.
 
 use serde::Serialize;
 
+use crate::behaviour::sigmoid;
 use crate::content::Notes;
-use crate::scenario::Scenario;
+use crate::scenario::{ActLogit, Scenario};
 use crate::world::Users;
 
 /// The planned footprint of a run.
@@ -55,32 +62,74 @@ pub struct MemoryPlan {
 }
 
 /// Fixed overhead of the process: binary and libraries (about 4 MiB resident before any
-/// work), thread stacks and allocator arenas. Measured as the intercept of peak memory
-/// against users (7.7 MiB at 2 threads).
+/// work), the rayon workers' stacks (only the touched pages) and the allocator's arenas.
+/// Measured as the intercept of peak memory against users (7.7 MiB at 2 threads).
 const BASE_BYTES: f64 = 8.0 * 1024.0 * 1024.0;
-/// Bytes per edge while a graph is built: the edge list (8 B per (u32, u32), plus 10 %
-/// for rayon's piecewise collect) and the CSR column being filled from it (4 B).
-const EDGE_BUILD_BYTES: f64 = 8.0 * 1.1 + 4.0;
-/// Bytes per edge of a built CSR (its column of u32 targets).
+/// Bytes per social edge while the social graph is built: its edge list, allocated at its
+/// exact size (8 B per (u32, u32)), and the CSR column filled from it (4 B).
+const SOCIAL_EDGE_BUILD_BYTES: f64 = 8.0 + 4.0;
+/// Bytes per follow edge while the follow graph is built: the edge list (8 B, plus 10 %
+/// for rayon's piecewise collect, measured) and the CSR column filled from it (4 B).
+const FOLLOW_EDGE_BUILD_BYTES: f64 = 8.0 * 1.1 + 4.0;
+/// Bytes per user while the social graph is built: the (segment, topic) order (u32).
+const ORDER_BYTES: f64 = 4.0;
+/// Bytes per edge of a built CSR (its column of u32 targets). The column is grown by
+/// pushing, so its capacity is the next power of two, but the slack is never written
+/// and, being mapped apart (large blocks are `mmap`ed and grown with `mremap`), never
+/// becomes resident.
 const EDGE_BYTES: f64 = 4.0;
 /// Bytes per node of a built CSR (its row offsets, usize).
 const ROW_BYTES: f64 = 8.0;
-/// Measured bytes per note held while a variant runs: [`Notes::BYTES_PER_NOTE`] of
-/// columns and counters, 14 B of stage state and 36 B of credited counters, about 110 B
-/// with today's columns, and the slack of vectors grown by pushing (the allocator keeps
-/// some freed blocks). Measured 135 to 185 B in all, depending on the feed, activity and
-/// how notes are spread over accounts.
-const NOTE_SLACK_BYTES: f64 = 50.0;
+/// Measured bytes per note held while a variant runs, besides the columns, the stage
+/// state and the snapshots counted below: the slack of vectors grown by pushing (the
+/// allocator keeps some freed blocks). Measured 135 to 185 B per note in all (about 110 B
+/// of them columns, counters, state and snapshots), depending on the feed, activity and
+/// how notes are spread over accounts; this is the remainder at the low end.
+const NOTE_SLACK_BYTES: f64 = 42.0;
 /// Stage state (1 + 1 + 4 + 8) and credited counters (a tally, 36 B) per note.
 const NOTE_STATE_BYTES: f64 = 14.0 + 36.0;
+/// The tick's snapshots over every note posted so far (not only the active ones): the
+/// visible count and the ranking score (f32 each) the sessions read.
+const NOTE_SNAPSHOT_BYTES: f64 = 4.0 + 4.0;
 /// Bytes per active note in a tick's candidate pools: an id and a cumulative weight
 /// (4 + 8) in up to three ring pools.
 const POOL_BYTES: f64 = 36.0;
-/// Bytes per creator: columns, run totals, current followers and one output row per
-/// variant (a row with its group name is about 100 B).
+/// Bytes per creator: columns, run totals, current followers, the newest-note snapshot
+/// and one output row per variant (a row with its group name is about 100 B).
 const CREATOR_BYTES: f64 = 64.0;
 /// Bytes per creator and variant (the `creators.csv` rows kept until written).
 const CREATOR_ROW_BYTES: f64 = 100.0;
+/// Bytes per user of a variant's state besides the estimates and the journey: the ask
+/// topic (u8), the share inbox's row offset (u32) and the header of the user's list of
+/// creators followed during the run (a `Vec<u32>`, 24 B).
+const USER_STATE_BYTES: f64 = 1.0 + 4.0 + 24.0;
+/// The heap block of a user's list of follows once it holds any: a `Vec<u32>` starts at
+/// 4 slots (16 B), which glibc serves from a 32 B chunk.
+const FOLLOW_BLOCK_BYTES: f64 = 32.0;
+/// Bytes per follow beyond the first block's four: 4 B, doubled for the capacity a
+/// pushed vector holds ahead and the chunk it leaves behind when it moves.
+const FOLLOW_BYTES: f64 = 8.0;
+/// Bytes per share delivery of one tick, held at its peak (the sort in `deliver`): the
+/// chunks' outcome lists (8 B per (friend, note), freed into the worker threads' arenas,
+/// which keep them resident for the next tick), the merged pending list (8 B) and the
+/// inbox column (4 B, kept at its capacity from tick to tick). The stable sort's scratch
+/// comes on top ([`sort_scratch_bytes`]).
+const DELIVERY_BYTES: f64 = 8.0 + 8.0 + 4.0;
+/// Interest at which the share logit is evaluated, with the mean quality of posted
+/// notes: users share what interests them. Calibrated: it gives quickstart's measured
+/// share rate of 7.6 % per read (deliveries over friends per share over reads, tick 3 to
+/// 4 at 100 k and 1 M users).
+const SHARE_INTEREST: f64 = 1.0;
+/// Interest at which the follow logit is evaluated, with the mean quality of posted
+/// notes. Calibrated: it gives quickstart's measured follows (0.75 per user after 5 ticks
+/// at 1 M users, about 1.5 % of reads).
+const FOLLOW_INTEREST: f64 = 0.5;
+
+/// Scratch of the standard library's stable sort (driftsort) over `len` elements of 8 B:
+/// `max(len / 2, min(len, 8 MB / 8))` elements.
+fn sort_scratch_bytes(len: f64) -> f64 {
+    (len / 2.0).max(len.min(8_000_000.0 / 8.0)) * 8.0
+}
 
 impl MemoryPlan {
     /// Plans a scenario's run. Computed in floating point and saturated, so absurd sizes
@@ -130,28 +179,56 @@ impl MemoryPlan {
             })
             .sum();
         let variants = s.variants.len() as f64;
+        // Shares and follows of the variant that makes most: a user makes up to one read
+        // per decision (measured 0.9), and shares or follows a read as the response model
+        // says at [`SHARE_INTEREST`] or [`FOLLOW_INTEREST`] and the mean quality of posted
+        // notes.
+        let (deliveries, follows_per_user) = s
+            .variants
+            .iter()
+            .map(|v| {
+                let q = &v.params;
+                let posts: f64 = q.creators.iter().map(|g| f64::from(g.count) * g.posts_per_tick).sum();
+                let quality = if posts > 0.0 {
+                    q.creators.iter().map(|g| f64::from(g.count) * g.posts_per_tick * g.quality).sum::<f64>() / posts
+                } else {
+                    0.5
+                };
+                let chance =
+                    |a: &ActLogit, interest: f64| sigmoid(a.intercept + a.interest * interest + a.quality * quality);
+                let reads = users * q.world.steps_per_tick;
+                let shares = if q.sharing.enabled { reads * chance(&q.response.share, SHARE_INTEREST) } else { 0.0 };
+                let follows = q.world.steps_per_tick * f64::from(q.ticks) * chance(&q.response.follow, FOLLOW_INTEREST);
+                (shares * f64::from(q.sharing.friends_per_share), follows.min(creators))
+            })
+            .fold((0.0, 0.0), |(d, f), (d2, f2)| (f64::max(d, d2), f64::max(f, f2)));
 
         let columns = Users::bytes_per_user(topics) as f64;
         let creator_bytes = creators * (CREATOR_BYTES + CREATOR_ROW_BYTES * variants);
-        // Build: users' columns, then the social graph from its edge list, then the
-        // follow graph from its edge list next to the finished social graph.
-        let social_build = social_edges * EDGE_BUILD_BYTES + users * ROW_BYTES;
+        // Build: users' columns, then the social graph from its edge list (with the users'
+        // order), then the follow graph from its edge list next to the finished social graph.
+        let social_build = social_edges * SOCIAL_EDGE_BUILD_BYTES + users * (ROW_BYTES + ORDER_BYTES);
         let social_built = social_edges * EDGE_BYTES + users * ROW_BYTES;
-        let follow_build = follow_edges * EDGE_BUILD_BYTES + (users + creators) * ROW_BYTES;
+        let follow_build = follow_edges * FOLLOW_EDGE_BUILD_BYTES + (users + creators) * ROW_BYTES;
         let build = users * columns + creator_bytes + social_build.max(social_built + follow_build);
 
-        // Run: the built world, the estimates, the notes and the active pools.
-        // Per user while running: columns, estimates (f32 per topic), graph rows, and the
-        // journey state: a stage byte per focal institution, the ask topic, four recent
-        // follows (u32) and the share inbox's row offset (u32).
-        let journeys = p.journey.focal.len() as f64 + 1.0 + 16.0 + 4.0;
-        let per_user = columns + 4.0 * topics as f64 + 2.0 * ROW_BYTES + journeys;
-        let per_note = Notes::BYTES_PER_NOTE as f64 + NOTE_STATE_BYTES + NOTE_SLACK_BYTES;
+        // Run: the built world, the variant's per-user state, the notes, the active pools
+        // and the tick's share deliveries.
+        // Per user while running: columns, estimates (f32 per topic), graph rows, a stage
+        // byte per focal institution, the rest of the user's state and the follows made
+        // during the run.
+        let follows =
+            (1.0 - (-follows_per_user).exp()) * FOLLOW_BLOCK_BYTES + (follows_per_user - 4.0).max(0.0) * FOLLOW_BYTES;
+        let per_user =
+            columns + 4.0 * topics as f64 + 2.0 * ROW_BYTES + p.journey.focal.len() as f64 + USER_STATE_BYTES + follows;
+        let per_note = Notes::BYTES_PER_NOTE as f64 + NOTE_STATE_BYTES + NOTE_SNAPSHOT_BYTES + NOTE_SLACK_BYTES;
+        let shares = deliveries * DELIVERY_BYTES + sort_scratch_bytes(deliveries);
         let run = users * per_user
             + (social_edges + follow_edges) * EDGE_BYTES
             + notes * per_note
             + active_notes * POOL_BYTES
-            + creator_bytes;
+            + creator_bytes
+            + shares;
         let total = BASE_BYTES + build.max(run);
         MemoryPlan {
             users: users as u64,

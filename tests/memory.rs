@@ -132,3 +132,29 @@ fn validate_json_holds_the_plan_and_run_refuses_what_does_not_fit() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("--max-memory") && stderr.contains("lower world.users"), "{stderr}");
 }
+
+#[test]
+fn bench_plans_as_validate_and_within_20_percent_at_full_activity() {
+    // Full activity: the tick's share deliveries are a fifth of the peak here. `bench`
+    // must report the plan `validate` prints for the same run.
+    let dir = tempfile::tempdir().unwrap();
+    Command::cargo_bin("feedsim")
+        .unwrap()
+        .args(["bench", "--scenario", common::scenario_path("quickstart.toml").to_str().unwrap()])
+        .args(["--users", "100000", "--ticks", "5", "--threads", "2", "--quiet"])
+        .args(["--out", dir.path().to_str().unwrap()])
+        .assert()
+        .success();
+    let bench: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("bench.json")).unwrap()).unwrap();
+    let plan = planned(&["world.users=100000", "ticks=5"]);
+    assert_eq!(bench["planned_bytes"], plan["total_bytes"], "bench and validate plan differently");
+    let (planned, peak) = (bench["planned_bytes"].as_u64().unwrap(), bench["peak_rss_bytes"].as_u64().unwrap());
+    if peak == 0 {
+        eprintln!("peak memory is not measured on this platform; skipped");
+        return;
+    }
+    let ratio = planned as f64 / peak as f64;
+    eprintln!("bench at 100 k users: planned {planned} B, peak {peak} B, ratio {ratio:.3}");
+    assert!((0.8..=1.2).contains(&ratio), "planned {planned} B but measured {peak} B");
+}
