@@ -333,14 +333,21 @@ pub fn cell_scenario(
                     let entry = at.entry(p.to_string()).or_insert_with(|| Value::Table(Table::new()));
                     at = match entry {
                         Value::Table(inner) => inner,
-                        _ => unreachable!("factor keys are distinct and each names a leaf"),
+                        // Another factor set this key's parent to a value.
+                        _ => {
+                            return Err(usage(format!(
+                                "--factor {}: `{p}` is set by another factor; factors must name \
+                                 different keys, none inside another",
+                                f.key
+                            )));
+                        }
                     };
                 }
                 at.insert(path[path.len() - 1].to_string(), toml_value(level));
             }
-            Value::Table(t)
+            Ok(Value::Table(t))
         })
-        .collect();
+        .collect::<anyhow::Result<Vec<_>>>()?;
     doc.insert("variants".into(), Value::Array(variants));
     let text = toml::to_string(&doc)?;
     scenario::load_str(&text, source, &[]).map_err(|e| match e {
