@@ -542,6 +542,7 @@ pub fn cmd(args: DecomposeArgs) -> anyhow::Result<std::process::ExitCode> {
     let _claim = crate::outdir::claim(&out_dir, args.exec.force || args.resume)?;
     let store = crate::compare::ReplicateStore::new(&out_dir);
     let done = if args.resume {
+        same_cells(store.dir(), &s).map_err(UsageError)?;
         store.load(&s, false).map_err(UsageError)?
     } else {
         store.start(&s, false).with_context(|| format!("cannot write into `{}`", out_dir.display()))?;
@@ -601,6 +602,37 @@ pub fn cmd(args: DecomposeArgs) -> anyhow::Result<std::process::ExitCode> {
         println!("wrote {}", written.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "));
     }
     Ok(std::process::ExitCode::SUCCESS)
+}
+
+/// On `--resume`: the saved design must have the same cells (factors and levels), checked
+/// first so that a different design is named briefly rather than as a scenario diff.
+fn same_cells(dir: &Path, s: &Scenario) -> Result<(), String> {
+    let path = dir.join("manifest.json");
+    let Some(saved) = std::fs::read(&path)
+        .ok()
+        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+        .and_then(|v| toml::from_str::<Scenario>(v.get("scenario")?.as_str()?).ok())
+    else {
+        // Missing or unreadable: the store's own check says what is wrong.
+        return Ok(());
+    };
+    let names = |s: &Scenario| s.variants.iter().map(|v| v.name.clone()).collect::<Vec<_>>();
+    let (was, is) = (names(&saved), names(s));
+    let design = |cells: &[String]| match (cells.first(), cells.last()) {
+        (Some(a), Some(b)) if cells.len() > 1 => format!("{} cells, from `{a}` to `{b}`", cells.len()),
+        (Some(a), _) => format!("1 cell, `{a}`"),
+        _ => "no cells".to_string(),
+    };
+    if was != is {
+        return Err(format!(
+            "--resume: {} holds replicates of {}, this command has {}; give the factors of the original \
+             command",
+            dir.display(),
+            design(&was),
+            design(&is)
+        ));
+    }
+    Ok(())
 }
 
 /// Per headline metric: the all-B − all-A difference, then each term's estimate, interval

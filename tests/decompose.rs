@@ -134,6 +134,17 @@ fn two_factors_give_effects_whose_contributions_add_up_to_the_difference() {
     let before = std::fs::read(one.join("decomposition.json")).unwrap();
     decompose_into(&one, "2", &["--quiet", "--resume"]);
     assert_eq!(before, std::fs::read(one.join("decomposition.json")).unwrap());
+    // Resuming with another design is refused, naming both.
+    let other = feedsim()
+        .args(["decompose", &quickstart()])
+        .args(FACTORS)
+        .args(["--factor", "feed.signal_noise=0,0.5"])
+        .args(SMALL)
+        .args(["--quiet", "--resume", "--out", one.to_str().unwrap()])
+        .assert()
+        .code(2);
+    let e = String::from_utf8_lossy(&other.get_output().stderr).to_string();
+    assert!(e.contains("4 cells") && e.contains("8 cells") && e.contains("original command"), "{e}");
 
     // `feedsim report` draws a decompose folder.
     feedsim().args(["report", one.to_str().unwrap()]).assert().success();
