@@ -258,16 +258,16 @@ fn run_too_big_for_memory() {
 
 #[test]
 fn unknown_key_in_a_variant() {
-    let (text, line) = replace_line("slate_size = 1 ", "slate_sise = 1");
+    let (text, line) = replace_line("signal_noise = 0.2 ", "signal_nose = 0.2");
     let b = Broken::new(&text);
     let stderr = b.run(&[]);
     assert_has(
         &stderr,
         &[
-            &format!("feedsim: {}:{line}:1: `feed.slate_sise` in variant `single_column`", b.path()),
-            "unknown field `slate_sise`",
+            &format!("feedsim: {}:{line}:1: `feed.signal_nose` in variant `single_column`", b.path()),
+            "unknown field `signal_nose`",
             "expected one of `layout`, `slate_size`",
-            "did you mean `slate_size`?",
+            "did you mean `signal_noise`?",
         ],
     );
 }
@@ -290,29 +290,29 @@ fn unknown_table_in_a_variant() {
 
 #[test]
 fn wrong_type_in_a_variant() {
-    let (text, line) = replace_line("slate_size = 1 ", "slate_size = \"one\"");
+    let (text, line) = replace_line("signal_noise = 0.2 ", "signal_noise = \"one\"");
     let b = Broken::new(&text);
     let stderr = b.run(&[]);
     assert_has(
         &stderr,
         &[
-            &format!("feedsim: {}:{line}:1: `feed.slate_size` in variant `single_column`", b.path()),
+            &format!("feedsim: {}:{line}:1: `feed.signal_noise` in variant `single_column`", b.path()),
             "invalid type: string \"one\"",
-            "a whole number from 0 to 4294967295",
+            "expected f64 (a number, for example 0.5)",
         ],
     );
 }
 
 #[test]
 fn value_out_of_range_in_a_variant() {
-    let (text, line) = replace_line("slate_size = 1 ", "slate_size = 13");
+    let (text, line) = replace_line("signal_noise = 0.2 ", "signal_noise = 2.0");
     let b = Broken::new(&text);
     let stderr = b.run(&[]);
     assert_has(
         &stderr,
         &[
-            &format!("feedsim: {}:{line}: `feed.slate_size` in variant `single_column`", b.path()),
-            "= 13 is out of range: valid values are 1 to 12",
+            &format!("feedsim: {}:{line}: `feed.signal_noise` in variant `single_column`", b.path()),
+            "= 2 is out of range: valid values are 0 to 0.5",
         ],
     );
 }

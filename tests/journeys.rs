@@ -66,10 +66,9 @@ fn word_of_mouth_carries_reach_beyond_the_rings_the_feed_gave() {
     assert!(c.estimate("a", "impressions_by_channel.share").unwrap().ci_low > 0.0);
 }
 
-#[test]
-fn without_search_there_is_no_search_traffic_and_fewer_conversions() {
-    // The focal institutions post daily and journeys move readily, so that enough users
-    // reach the ask stage to measure what search does for them.
+/// The focal institutions post daily and journeys move readily, so that enough users
+/// reach the ask stage to measure what search does for them; variant `b` has no search.
+fn search_pair() -> Scenario {
     let mut s = pair(&[SMALL[0], SMALL[1], "journey.ask_per_read=1.0"]);
     for v in &mut s.variants {
         for g in v.params.creators.iter_mut().filter(|g| v.params.journey.focal.contains(&g.name)) {
@@ -77,12 +76,37 @@ fn without_search_there_is_no_search_traffic_and_fewer_conversions() {
         }
     }
     s.variants[1].params.search.enabled = false;
-    let c = run(&s);
+    s
+}
+
+#[test]
+fn without_search_there_is_no_search_traffic() {
+    let c = run(&search_pair());
     assert_eq!(c.estimate("b", "impressions_by_channel.search").unwrap().mean, 0.0);
     assert!(c.estimate("a", "impressions_by_channel.search").unwrap().ci_low > 0.0);
-    let d = c.difference("a", "b", "conversions").unwrap();
-    eprintln!("conversions with search − without = {d:?}");
-    assert!(d.ci_low > 0.0, "search did not raise conversions: {d:?}");
+}
+
+/// Does not emerge clearly with the ranking recommender at 8 k users: ln(1 + conversions)
+/// with search − without = +0.32 [−0.03, +0.66] over 12 replicates (README, claims
+/// section). Kept runnable with `cargo test --release -- --ignored search`.
+#[test]
+#[ignore = "search's effect on conversions is not significant in this model (README): run with --ignored"]
+fn search_raises_conversions() {
+    let s = search_pair();
+    // Conversions are heavy-tailed across replicates (a replicate's count hangs on a few
+    // users reaching the ask stage), so they are compared as ln(1 + conversions), paired
+    // by replicate, over 12 replicates.
+    let runs = feedsim::engine::thread_pool(0)
+        .unwrap()
+        .install(|| feedsim::compare::run_replicates(&s, 12, false, Vec::new(), &|| false, &|_| {}));
+    let runs: Vec<_> = runs.into_iter().map(|r| r.expect("replicate finished")).collect();
+    let column = |v: usize, m: &str| -> Vec<f64> { runs.iter().map(|r| r.metrics[v][m]).collect() };
+    assert!(column(1, "impressions_by_channel.search").iter().all(|&x| x == 0.0));
+    assert!(column(0, "impressions_by_channel.search").iter().all(|&x| x > 0.0));
+    let log = |v: usize| -> Vec<f64> { column(v, "conversions").iter().map(|x| x.ln_1p()).collect() };
+    let d = feedsim::metrics::stats::paired_difference(&log(0), &log(1)).unwrap();
+    eprintln!("ln(1 + conversions) with search − without = {d:?}");
+    assert!(d.low > 0.0, "search did not raise conversions: {d:?}");
 }
 
 #[test]
