@@ -189,8 +189,6 @@ fn bad_factors_are_refused_before_running() {
     let e = err(&["--factor", "feed.layout=two_column,sideways"]);
     assert!(e.contains("sideways") && e.contains("single_column"), "{e}");
     // A cell that does not validate is named.
-    let e = err(&["--factor", "feed.layout=two_column,single_column"]);
-    assert!(e.contains("cell `feed.layout=single_column`") && e.contains("slate_size"), "{e}");
     let e = err(&["--factor", "world.friends_mean=8,10"]);
     assert!(e.contains("cell `world.friends_mean=10`") && e.contains("one world"), "{e}");
     // Fewer than 2 replicates.
