@@ -88,7 +88,7 @@ const ROW_BYTES: f64 = 8.0;
 /// after the ranking stage added two feedback counters per note (and so per tally): 2 k
 /// users over 300 ticks (about 600 k notes) peaked at 96.9 MB, 33 B per note above the
 /// previous plan.
-const NOTE_SLACK_BYTES: f64 = 60.0;
+const NOTE_SLACK_BYTES: f64 = 50.0;
 /// Stage state (1 + 1 + 4 + 8) and credited counters (a tally, 44 B) per note.
 const NOTE_STATE_BYTES: f64 = 14.0 + 44.0;
 /// The tick's snapshots over every note posted so far (not only the active ones): the
