@@ -324,22 +324,14 @@ impl<F: FeedPolicy> TickView<'_, F> {
         let (mut cand, mut score, mut pool) = ([0u32; C], [0f32; C], [0u32; C]);
         let mut len = 0;
         for _ in 0..c {
-            // Up to three tries to find a note not already among the candidates.
-            for _ in 0..3 {
-                let topic = draw_topic(&mut a.rng, weights, total, f.exploration);
-                let ring = user_ring(f.audience, a.est[topic], self.cutoffs[topic]);
-                if let Some(n) = self.pools.draw(topic, ring, unit(&mut a.rng))
-                    && !cand[..len].contains(&n)
-                {
-                    let mut s = self.pools.score(n) + (f.interest_sharpness as f32) * a.est[topic].max(1e-6).ln();
-                    if f.ranking_temperature > 0.0 {
-                        let u = unit(&mut a.rng).max(1e-300);
-                        s += (f.ranking_temperature * -(-u.ln()).ln()) as f32;
-                    }
-                    (cand[len], score[len], pool[len]) = (n, s, self.pools.index(topic, ring) as u32);
-                    len += 1;
-                    break;
+            if let Some((n, topic, p)) = self.retrieve(a, weights, total, &cand[..len]) {
+                let mut s = self.pools.score(n) + (f.interest_sharpness as f32) * a.est[topic].max(1e-6).ln();
+                if f.ranking_temperature > 0.0 {
+                    let u = unit(&mut a.rng).max(1e-300);
+                    s += (f.ranking_temperature * -(-u.ln()).ln()) as f32;
                 }
+                (cand[len], score[len], pool[len]) = (n, s, p as u32);
+                len += 1;
             }
         }
         let shown = k.min(len);
@@ -371,26 +363,34 @@ impl<F: FeedPolicy> TickView<'_, F> {
         slate: &mut [u32],
         out: &mut ChunkOutcome,
     ) -> usize {
-        let f = &self.params.feed;
         let mut len = 0;
         for _ in 0..k {
-            // Up to three tries to find a note not already on the slate.
-            for _ in 0..3 {
-                let topic = draw_topic(&mut a.rng, weights, total, f.exploration);
-                let ring = user_ring(f.audience, a.est[topic], self.cutoffs[topic]);
-                if let Some(n) = self.pools.draw(topic, ring, unit(&mut a.rng))
-                    && !slate[..len].contains(&n)
-                {
-                    // Demand counts the draws that became impressions (pacing plans
-                    // impressions), not rejected duplicates.
-                    out.draws[self.pools.index(topic, ring)] += 1;
-                    slate[len] = n;
-                    len += 1;
-                    break;
-                }
+            if let Some((n, _, p)) = self.retrieve(a, weights, total, &slate[..len]) {
+                // Demand counts the draws that became impressions (pacing plans
+                // impressions), not rejected duplicates.
+                out.draws[p] += 1;
+                slate[len] = n;
+                len += 1;
             }
         }
         len
+    }
+
+    /// One retrieval: a topic from the user's estimates, the user's ring for it, a
+    /// weighted draw from that pool; up to three tries to find a note not in `taken`.
+    /// Returns the note, its topic and the pool's index.
+    fn retrieve(&self, a: &mut Actor, weights: &[f64], total: f64, taken: &[u32]) -> Option<(u32, usize, usize)> {
+        let f = &self.params.feed;
+        for _ in 0..3 {
+            let topic = draw_topic(&mut a.rng, weights, total, f.exploration);
+            let ring = user_ring(f.audience, a.est[topic], self.cutoffs[topic]);
+            if let Some(n) = self.pools.draw(topic, ring, unit(&mut a.rng))
+                && !taken.contains(&n)
+            {
+                return Some((n, topic, self.pools.index(topic, ring)));
+            }
+        }
+        None
     }
 
     /// Puts a running campaign's promoted note into the slate's last slot (S12).
