@@ -375,6 +375,30 @@ fn load(args: &ScenarioArgs) -> anyhow::Result<Scenario> {
 }
 
 /// Refuses a plan above the limit, naming the keys that size a run.
+/// Refuses replicates run side by side (one per worker thread, at most `replicates`)
+/// whose plans together exceed `--max-memory` or the memory available now: for compare,
+/// sweep and decompose, which run whole replicates in parallel.
+pub fn check_concurrent_fit(
+    source: &str,
+    planned: u64,
+    (threads, replicates): (usize, usize),
+    max_mib: Option<u64>,
+) -> Result<(), UsageError> {
+    let workers = if threads == 0 { std::thread::available_parallelism().map_or(1, |n| n.get()) } else { threads };
+    let concurrent = workers.min(replicates) as u64;
+    let limit = max_mib.map(|m| m << 20).or_else(plan::available_bytes);
+    if let Some(limit) = limit
+        && planned.saturating_mul(concurrent) > limit
+    {
+        return Err(UsageError(format!(
+            "{source}: {concurrent} replicates at once are planned at {} but {} is the limit; lower world.users or --threads",
+            plan::human_bytes(planned.saturating_mul(concurrent)),
+            plan::human_bytes(limit)
+        )));
+    }
+    Ok(())
+}
+
 fn check_fits(s: &Scenario, plan: &MemoryPlan, max_mib: Option<u64>) -> anyhow::Result<()> {
     let limit = match max_mib {
         Some(mib) => Some(mib << 20),

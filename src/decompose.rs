@@ -518,24 +518,13 @@ pub fn cmd(args: DecomposeArgs) -> anyhow::Result<std::process::ExitCode> {
     };
     let cell_docs = cells(&factors);
     let s = cell_scenario(&base.params, &full.source, &factors, &cell_docs)?;
-    let workers = if args.exec.threads == 0 {
-        std::thread::available_parallelism().map_or(1, |n| n.get())
-    } else {
-        args.exec.threads
-    };
-    let concurrent = workers.min(args.replicates) as u64;
     let planned = crate::plan::MemoryPlan::of(&s).total_bytes;
-    let limit = args.scenario.max_memory.map(|m| m << 20).or_else(crate::plan::available_bytes);
-    if let Some(limit) = limit
-        && planned.saturating_mul(concurrent) > limit
-    {
-        return Err(usage(format!(
-            "{}: {concurrent} replicates at once are planned at {} but {} is the limit; lower world.users or --threads",
-            s.source,
-            crate::plan::human_bytes(planned.saturating_mul(concurrent)),
-            crate::plan::human_bytes(limit)
-        )));
-    }
+    crate::cli::check_concurrent_fit(
+        &s.source,
+        planned,
+        (args.exec.threads, args.replicates),
+        args.scenario.max_memory,
+    )?;
     let out_dir =
         args.exec.out.clone().unwrap_or_else(|| Path::new("results/runs").join(format!("{}-decompose", s.name)));
     // Claimed before running, so a busy or non-empty folder is refused at once.

@@ -336,25 +336,13 @@ pub fn cmd(args: SweepArgs) -> anyhow::Result<std::process::ExitCode> {
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| UsageError(crate::cli::error_chain(&e)))?;
     let first = &scenarios[0];
-    let workers = if args.exec.threads == 0 {
-        std::thread::available_parallelism().map_or(1, |n| n.get())
-    } else {
-        args.exec.threads
-    };
-    let concurrent = workers.min(args.replicates) as u64;
     let planned = scenarios.iter().map(|s| crate::plan::MemoryPlan::of(s).total_bytes).max().unwrap_or(0);
-    let limit = args.scenario.max_memory.map(|m| m << 20).or_else(crate::plan::available_bytes);
-    if let Some(limit) = limit
-        && planned.saturating_mul(concurrent) > limit
-    {
-        return Err(UsageError(format!(
-            "{}: {concurrent} replicates at once are planned at {} but {} is the limit; lower world.users or --threads",
-            first.source,
-            crate::plan::human_bytes(planned.saturating_mul(concurrent)),
-            crate::plan::human_bytes(limit)
-        ))
-        .into());
-    }
+    crate::cli::check_concurrent_fit(
+        &first.source,
+        planned,
+        (args.exec.threads, args.replicates),
+        args.scenario.max_memory,
+    )?;
     let out_dir =
         args.exec.out.clone().unwrap_or_else(|| Path::new("results/runs").join(format!("{}-sweep", first.name)));
     // Claimed before running, so a busy or non-empty folder is refused at once; a resumed
