@@ -20,10 +20,10 @@ use std::sync::atomic::AtomicU32;
 use std::time::Duration;
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
-use feedsim::behaviour::{CoverView, engage};
-use feedsim::content::{NoteCounters, Notes};
-use feedsim::metrics::concentration::{gini, top_fraction_share, top_k_share};
-use feedsim::platform::{AliasTable, FeedPolicy, SimUnits, SingleColumnFeed, Staging, TwoColumnFeed};
+use feedsim::model::behaviour::{CoverView, engage};
+use feedsim::model::content::{NoteCounters, Notes};
+use feedsim::model::platform::{AliasTable, FeedPolicy, SimUnits, SingleColumnFeed, Staging, TwoColumnFeed};
+use feedsim::observe::concentration::{gini, top_fraction_share, top_k_share};
 use feedsim::rng::{Purpose, stream, unit};
 use feedsim::scenario::{Params, load_file};
 

@@ -19,8 +19,8 @@ use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use feedsim::engine::VariantRun;
+use feedsim::model::world::World;
 use feedsim::scenario::{Params, load_file};
-use feedsim::world::World;
 
 const USERS: u32 = 100_000;
 /// Ticks run untimed before timing starts.

@@ -17,23 +17,15 @@
 //! ```
 #![deny(missing_docs)]
 
-pub mod behaviour;
-pub mod bench;
-pub mod check;
-pub mod checkpoint;
-pub mod cli;
+// Layers, top to bottom; a module uses only the layers below it (`tests/layers.rs`
+// checks). `docs/architecture.md` is the map.
+pub mod app;
 pub mod cluster;
-pub mod compare;
-pub mod content;
-pub mod decompose;
 pub mod engine;
 pub mod fastmath;
-pub mod metrics;
-pub mod outdir;
-pub mod plan;
-pub mod platform;
-pub mod report;
+pub mod io;
+pub mod model;
+pub mod observe;
 pub mod rng;
 pub mod scenario;
-pub mod sweep;
-pub mod world;
+pub mod study;

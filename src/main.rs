@@ -16,15 +16,15 @@ fn main() -> ExitCode {
     std::panic::set_hook(Box::new(move |info| {
         report(info);
         eprintln!("feedsim: internal error (a bug): please report the message above");
-        feedsim::outdir::release_all();
+        feedsim::io::outdir::release_all();
         std::process::exit(101);
     }));
-    let cli = feedsim::cli::Cli::parse();
-    match feedsim::cli::run(cli) {
+    let cli = feedsim::app::Cli::parse();
+    match feedsim::app::run(cli) {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("feedsim: {}", feedsim::cli::error_chain(err.as_ref()));
-            ExitCode::from(feedsim::cli::exit_code(&err))
+            eprintln!("feedsim: {}", feedsim::app::error_chain(err.as_ref()));
+            ExitCode::from(feedsim::app::exit_code(&err))
         }
     }
 }

@@ -10,9 +10,9 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use assert_cmd::Command;
-use feedsim::checkpoint::{self, CheckpointError, Settings};
 use feedsim::engine::{self, Checkpoints, Progress, RunOptions};
-use feedsim::report::RunOutput;
+use feedsim::io::checkpoint::{self, CheckpointError, Settings};
+use feedsim::observe::output::RunOutput;
 
 const OUTPUTS: [&str; 4] = ["summary.json", "timeseries.csv", "creators.csv", "lorenz.csv"];
 /// Big enough that a run lasts seconds on one thread, so it can be stopped mid-way.
@@ -140,8 +140,8 @@ fn stopping_at_any_tick_and_resuming_gives_the_uninterrupted_results() {
                 .unwrap();
         assert!(!resumed.summary.partial);
         assert_eq!(
-            feedsim::report::json_bytes(&resumed.summary).unwrap(),
-            feedsim::report::json_bytes(&full.summary).unwrap(),
+            feedsim::io::json_bytes(&resumed.summary).unwrap(),
+            feedsim::io::json_bytes(&full.summary).unwrap(),
             "stopped after {stop_at} callbacks"
         );
         assert_eq!(resumed.timeseries_csv().unwrap(), full.timeseries_csv().unwrap());

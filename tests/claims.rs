@@ -6,8 +6,8 @@
 
 mod common;
 
-use feedsim::compare::{Comparison, Estimate, compare};
 use feedsim::scenario::{Audience, Layout, Scenario};
+use feedsim::study::compare::{Comparison, Estimate, compare};
 
 const REPLICATES: usize = 4;
 /// The quickstart's own world size, where the asserted metrics have converged (the scale

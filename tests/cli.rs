@@ -145,12 +145,12 @@ fn an_output_path_under_a_file_prints_its_cause_once() {
 
 #[test]
 fn every_error_prints_each_cause_once() {
-    use feedsim::checkpoint::CheckpointError;
-    use feedsim::cli::error_chain;
+    use feedsim::app::error_chain;
     use feedsim::engine::EngineError;
-    use feedsim::outdir::OutDirError;
+    use feedsim::io::checkpoint::CheckpointError;
+    use feedsim::io::outdir::OutDirError;
     use feedsim::scenario::ScenarioError;
-    use feedsim::sweep::SweepError;
+    use feedsim::study::sweep::SweepError;
     let io = || std::io::Error::other("disk on fire");
     let errors: Vec<anyhow::Error> = vec![
         OutDirError::Io { dir: "out".into(), source: io() }.into(),

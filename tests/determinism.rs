@@ -11,8 +11,8 @@ fn summary_is_identical_on_one_and_two_threads() {
     let s = common::load("quickstart.toml", &SMALL);
     let one = common::run_on(&s, 1);
     let two = common::run_on(&s, 2);
-    let a = feedsim::report::json_bytes(&one.summary).unwrap();
-    let b = feedsim::report::json_bytes(&two.summary).unwrap();
+    let a = feedsim::io::json_bytes(&one.summary).unwrap();
+    let b = feedsim::io::json_bytes(&two.summary).unwrap();
     assert_eq!(a, b, "summary.json differs between 1 and 2 threads");
     assert_eq!(one.timeseries_csv().unwrap(), two.timeseries_csv().unwrap());
     assert_eq!(one.creators_csv().unwrap(), two.creators_csv().unwrap());
@@ -24,7 +24,7 @@ fn summary_is_identical_on_one_and_two_threads() {
 fn a_different_seed_gives_different_results() {
     let a = common::run_on(&common::load("quickstart.toml", &SMALL), 2);
     let b = common::run_on(&common::load("quickstart.toml", &[SMALL[0], SMALL[1], "seed=7"]), 2);
-    assert_ne!(feedsim::report::json_bytes(&a.summary).unwrap(), feedsim::report::json_bytes(&b.summary).unwrap());
+    assert_ne!(feedsim::io::json_bytes(&a.summary).unwrap(), feedsim::io::json_bytes(&b.summary).unwrap());
 }
 
 #[test]

@@ -18,8 +18,8 @@ mod common;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use feedsim::plan::MemoryPlan;
-use feedsim::report::RunOutput;
+use feedsim::engine::plan::MemoryPlan;
+use feedsim::observe::output::RunOutput;
 use feedsim::scenario::{Scenario, ScenarioError, load_str};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
@@ -241,7 +241,7 @@ fn assert_finite(out: &RunOutput) {
             assert!(x.is_finite(), "variant {} metric {k} = {x}", v.name);
         }
     }
-    let summary = String::from_utf8(feedsim::report::json_bytes(&out.summary).unwrap()).unwrap();
+    let summary = String::from_utf8(feedsim::io::json_bytes(&out.summary).unwrap()).unwrap();
     assert!(!summary.contains("null"), "summary.json holds null:\n{summary}");
     for (name, bytes) in [
         ("timeseries.csv", out.timeseries_csv().unwrap()),

@@ -4,8 +4,8 @@
 
 mod common;
 
-use feedsim::compare::{Comparison, compare};
 use feedsim::scenario::{Scenario, SlateOrder};
+use feedsim::study::compare::{Comparison, compare};
 
 const REPLICATES: usize = 4;
 
@@ -98,13 +98,13 @@ fn search_raises_conversions() {
     // by replicate, over 12 replicates.
     let runs = feedsim::engine::thread_pool(0)
         .unwrap()
-        .install(|| feedsim::compare::run_replicates(&s, 12, false, Vec::new(), &|| false, &|_| {}));
+        .install(|| feedsim::study::compare::run_replicates(&s, 12, false, Vec::new(), &|| false, &|_| {}));
     let runs: Vec<_> = runs.into_iter().map(|r| r.expect("replicate finished")).collect();
     let column = |v: usize, m: &str| -> Vec<f64> { runs.iter().map(|r| r.metrics[v][m]).collect() };
     assert!(column(1, "impressions_by_channel.search").iter().all(|&x| x == 0.0));
     assert!(column(0, "impressions_by_channel.search").iter().all(|&x| x > 0.0));
     let log = |v: usize| -> Vec<f64> { column(v, "conversions").iter().map(|x| x.ln_1p()).collect() };
-    let d = feedsim::metrics::stats::paired_difference(&log(0), &log(1)).unwrap();
+    let d = feedsim::observe::stats::paired_difference(&log(0), &log(1)).unwrap();
     eprintln!("ln(1 + conversions) with search − without = {d:?}");
     assert!(d.low > 0.0, "search did not raise conversions: {d:?}");
 }
@@ -116,7 +116,7 @@ fn every_impression_has_exactly_one_channel() {
     for (v, o) in out.summary.variants.iter().zip(&out.variants) {
         let total = v.metrics["impressions"];
         let by_channel: f64 =
-            feedsim::engine::CHANNELS.iter().map(|c| v.metrics[&format!("impressions_by_channel.{c}")]).sum();
+            feedsim::model::platform::CHANNELS.iter().map(|c| v.metrics[&format!("impressions_by_channel.{c}")]).sum();
         assert!(total > 0.0);
         assert_eq!(by_channel, total, "{}: channels sum to {by_channel}, impressions {total}", v.name);
         // Every impression has exactly one crowd ring and one follower tier too.
@@ -135,12 +135,12 @@ fn hidden_counts_give_users_no_social_signal() {
     let none: Vec<&str> = base.iter().copied().chain(["response.social_influence=0.0"]).collect();
     let a = common::run_on(&common::load("quickstart.toml", &strong), 2);
     let b = common::run_on(&common::load("quickstart.toml", &none), 2);
-    assert_eq!(feedsim::report::json_bytes(&a.summary).unwrap(), feedsim::report::json_bytes(&b.summary).unwrap());
+    assert_eq!(feedsim::io::json_bytes(&a.summary).unwrap(), feedsim::io::json_bytes(&b.summary).unwrap());
     // Shown, they do matter.
     let shown: Vec<&str> =
         strong.iter().map(|o| if *o == "feed.show_counts=false" { "feed.show_counts=true" } else { o }).collect();
     let c = common::run_on(&common::load("quickstart.toml", &shown), 2);
-    assert_ne!(feedsim::report::json_bytes(&a.summary).unwrap(), feedsim::report::json_bytes(&c.summary).unwrap());
+    assert_ne!(feedsim::io::json_bytes(&a.summary).unwrap(), feedsim::io::json_bytes(&c.summary).unwrap());
 }
 
 #[test]

@@ -20,7 +20,7 @@ const NOT_MEASURED: &str = "peak memory is not measured on this platform (feedsi
 
 fn main() -> std::process::ExitCode {
     let args = Arguments::from_args();
-    let missing = (feedsim::report::peak_rss_bytes() == 0).then(|| NOT_MEASURED.to_string());
+    let missing = (feedsim::observe::output::peak_rss_bytes() == 0).then(|| NOT_MEASURED.to_string());
     let ignore = common::ignore_without(missing, "tests that measure peak memory");
     let trial = |name: &str, test: fn()| {
         Trial::test(name, move || {

@@ -120,7 +120,7 @@ fn per_rank_checkpoints_resume_on_the_same_rank_count() {
     }
     cmd.args(["--threads", "1", "--quiet", "--checkpoint-every", "2", "--out", out.to_str().unwrap()]);
     let mut child = cmd.spawn().expect("mpirun starts");
-    let first = feedsim::checkpoint::rank_path_in(&out, 0, 2);
+    let first = feedsim::io::checkpoint::rank_path_in(&out, 0, 2);
     let started = std::time::Instant::now();
     while !first.exists() {
         assert!(started.elapsed().as_secs() < 120, "no checkpoint appeared");
@@ -134,7 +134,7 @@ fn per_rank_checkpoints_resume_on_the_same_rank_count() {
     let summary: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
     assert_eq!(summary["partial"], true, "the run finished before it was stopped; the test proves nothing");
     for rank in 0..2 {
-        assert!(feedsim::checkpoint::rank_path_in(&out, rank, 2).exists(), "rank {rank} saved no checkpoint");
+        assert!(feedsim::io::checkpoint::rank_path_in(&out, rank, 2).exists(), "rank {rank} saved no checkpoint");
     }
     // One process finds no checkpoint of its own (the run was saved by two ranks).
     let alone = Command::new(env!("CARGO_BIN_EXE_feedsim")).args(["resume", out.to_str().unwrap()]).output().unwrap();
@@ -150,6 +150,6 @@ fn per_rank_checkpoints_resume_on_the_same_rank_count() {
         assert!(std::fs::read(out.join(file)).unwrap() == a, "{file} after resuming on 2 ranks differs");
     }
     for rank in 0..2 {
-        assert!(!feedsim::checkpoint::rank_path_in(&out, rank, 2).exists(), "a finished run keeps no checkpoint");
+        assert!(!feedsim::io::checkpoint::rank_path_in(&out, rank, 2).exists(), "a finished run keeps no checkpoint");
     }
 }

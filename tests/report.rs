@@ -156,7 +156,7 @@ fn report_draws_funnel_and_channels_when_present_and_skips_them_when_absent() {
         .map(|l| format!("{l}\n"))
         .collect();
     std::fs::write(out.join("timeseries.csv"), &base).unwrap();
-    let html = feedsim::report::html::render(&out).unwrap();
+    let html = feedsim::io::html::render(&out).unwrap();
     assert!(!html.contains("id=\"funnel\"") && !html.contains("id=\"channel-share\""));
     let mut with = base.clone();
     for tick in 0..8 {

@@ -6,7 +6,7 @@
 
 mod common;
 
-use feedsim::compare::{Comparison, compare};
+use feedsim::study::compare::{Comparison, compare};
 
 const REPLICATES: usize = 3;
 

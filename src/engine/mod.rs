@@ -13,6 +13,7 @@
 //!
 //! Work per tick is O(active users × slate size + active notes).
 
+pub mod plan;
 mod session;
 mod shard;
 mod variant;
@@ -20,13 +21,12 @@ mod variant;
 use std::time::Instant;
 
 use crate::cluster::{Comm, Solo};
-use crate::report::{RunOutput, VariantOutput};
+use crate::model::world::World;
+use crate::observe::output::{RunOutput, VariantOutput};
 use crate::scenario::Scenario;
-use crate::world::World;
 
-pub use session::{CHANNELS, matches as segment_matches};
 pub use shard::Shard;
-pub use variant::{PhaseSeconds, TickRecord, VariantRun, VariantState};
+pub use variant::{VariantRun, VariantState};
 
 /// How to run: threads and a progress callback.
 pub struct RunOptions<'a> {

@@ -15,20 +15,14 @@ use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
 use rand_distr::{Distribution, Normal, Poisson};
 use rand_pcg::Pcg64Mcg;
 
-use crate::behaviour::journey::{self, ACT, ADVOCATE, ASK, Exposure};
-use crate::behaviour::{CoverView, engage};
-use crate::content::{NO_CAMPAIGN, NewNote, Notes};
-use crate::platform::{AliasTable, FeedPolicy, Pools, SearchIndex, Signal, TwoColumnFeed, ring_of};
+use crate::model::behaviour::journey::{self, ACT, ADVOCATE, ASK, Exposure};
+use crate::model::behaviour::{CoverView, engage};
+use crate::model::content::{NO_CAMPAIGN, NewNote, Notes};
+use crate::model::platform::channel::{FEED, FOLLOW, SEARCH, SHARE};
+use crate::model::platform::{AliasTable, FeedPolicy, Pools, SearchIndex, Signal, TwoColumnFeed, ring_of};
+use crate::model::world::{Segment, World, segment_matches as matches};
 use crate::rng::{Purpose, stream, unit};
 use crate::scenario::{Audience, ContentKind, MAX_CANDIDATES, MAX_SLATE, Params, SegmentFilter, SlateOrder};
-use crate::world::{Segment, World};
-
-/// Channels an impression can come through.
-pub const CHANNELS: [&str; 4] = ["feed", "search", "share", "follow"];
-const FEED: usize = 0;
-const SEARCH: usize = 1;
-const SHARE: usize = 2;
-const FOLLOW: usize = 3;
 
 /// Most shared notes a user sees per tick (an inbox, not a flood).
 pub const INBOX_LIMIT: usize = 20;
@@ -54,14 +48,6 @@ pub struct CampaignTick {
     pub prize_credibility_drop: f64,
     /// Whether it offers review prizes.
     pub review_prize: bool,
-}
-
-/// Whether a segment passes a filter.
-pub fn matches(filter: &SegmentFilter, seg: Segment) -> bool {
-    let ok = |want: Option<bool>, bit: u8| want.is_none_or(|w| seg.has(bit) == w);
-    ok(filter.female, Segment::FEMALE)
-        && ok(filter.high_tier_city, Segment::HIGH_TIER)
-        && ok(filter.born_after_1995, Segment::AFTER_1995)
 }
 
 /// Read-only state of the tick.

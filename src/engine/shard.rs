@@ -28,7 +28,7 @@ use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
 use super::session::{ChunkOutcome, ReviewPost};
 use crate::cluster::wire::{Reader, Writer};
 use crate::cluster::{Comm, Solo};
-use crate::content::{NewNote, Notes};
+use crate::model::content::{NewNote, Notes};
 use crate::scenario::ContentKind;
 
 /// The ranks of a run and the users this rank acts for.

@@ -6,18 +6,21 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::session::{
-    CampaignTick, ChunkOutcome, INBOX_LIMIT, NONE, ReviewPost, TickView, UserRows, matches, topic_weights, user_ring,
+    CampaignTick, ChunkOutcome, INBOX_LIMIT, NONE, ReviewPost, TickView, UserRows, topic_weights, user_ring,
 };
 use super::shard::Shard;
-use crate::content::{Notes, RINGS, Tally};
-use crate::metrics;
-use crate::platform::{
+use crate::model::content::{Notes, RINGS, Tally};
+use crate::model::platform::{
     AliasTable, Estimates, FeedPolicy, Pools, SearchIndex, SimUnits, SingleColumnFeed, Staging, TwoColumnFeed,
 };
-use crate::report::{CreatorRow, VariantOutput};
+use crate::model::world::{FollowerTier, Segment, World, segment_matches as matches};
+use crate::observe::concentration;
+use crate::observe::metrics;
+use crate::observe::output::{CreatorRow, VariantOutput};
+use crate::observe::record::{PhaseClock, PhaseSeconds, TickRecord};
+use crate::observe::stats;
 use crate::rng::{Purpose, stream, unit};
 use crate::scenario::{Layout, Params};
-use crate::world::{FollowerTier, Segment, World};
 
 /// Users per parallel work item. Results do not depend on it (each user has its own
 /// random stream); it only sets scheduling granularity, and the unit in which users are
@@ -26,51 +29,6 @@ pub(super) const CHUNK_USERS: usize = 2048;
 /// Users sampled for learning metrics and ring cut-offs (a fixed stride keeps it
 /// deterministic and cheap).
 const SAMPLE_USERS: usize = 4096;
-
-/// Metrics of one tick of one variant.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct TickRecord {
-    /// Tick index (0-based).
-    pub tick: u32,
-    /// Impressions this tick.
-    pub impressions: u64,
-    /// Reads (clicks or completed watches) this tick.
-    pub reads: u64,
-    /// Engagement acts this tick.
-    pub engagements: u64,
-    /// Notes posted this tick.
-    pub notes_posted: u64,
-    /// Notes eligible for distribution this tick.
-    pub notes_in_pools: u64,
-    /// Notes promoted this tick.
-    pub promoted: u32,
-    /// Notes stalled this tick.
-    pub stalled: u32,
-    /// Gini of creators' cumulative impressions.
-    pub creator_impressions_gini: f64,
-    /// Share of cumulative impressions held by the 10 most-seen creators.
-    pub top10_share: f64,
-    /// Impressions this tick by creator follower tier (tail, small, waist, head).
-    pub tier_impressions: [u64; 4],
-    /// Impressions this tick by the viewer's true crowd ring (core, high-potential,
-    /// general).
-    pub ring_impressions: [u64; RINGS],
-    /// Mean Kendall tau between a user's estimated and true interests (sampled users).
-    pub interest_rank_corr: f64,
-    /// Mean true interest of the topics users read this tick.
-    pub read_interest: f64,
-    /// Impressions this tick by channel (feed, search, share, follow).
-    pub channel_impressions: [u64; 4],
-    /// Campaign-promoted impressions this tick (part of the feed channel).
-    pub promoted_impressions: u64,
-    /// Impressions outside the crowd rings the note's stage had reached (they came
-    /// through search, shares or follows).
-    pub out_of_ring_impressions: u64,
-    /// Users entering each journey stage this tick, `focal × 5` (aware … advocate).
-    pub funnel_entered: Vec<u64>,
-    /// Impressions this tick of each focal institution's notes.
-    pub focal_impressions: Vec<u64>,
-}
 
 /// A variant in progress: its resumable [`VariantState`] and what is derived from the
 /// world and parameters alone.
@@ -143,22 +101,6 @@ pub struct VariantState {
     focal_notes: Vec<u64>,
 }
 
-/// Wall-clock seconds spent in each phase of the tick, summed over ticks. Reported in
-/// `perf.json` and by `feedsim bench`, never in `summary.json`.
-#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
-pub struct PhaseSeconds {
-    /// Creators posting.
-    pub post: f64,
-    /// Ring cut-offs and candidate pools.
-    pub distribute: f64,
-    /// The parallel user phase.
-    pub choose_engage: f64,
-    /// Stage reviews.
-    pub review: f64,
-    /// Crediting counters and tick metrics.
-    pub account: f64,
-}
-
 impl VariantState {
     /// The state before the first tick.
     pub fn new(world: &World, params: &Params) -> Self {
@@ -204,31 +146,6 @@ impl VariantState {
             && self.journey.len() == world.users.count * params.journey.focal.len()
             && self.estimates.values.len() == world.users.count * world.users.topics
             && self.ticks_done <= params.ticks
-    }
-}
-
-impl PhaseSeconds {
-    /// Adds another variant's times.
-    pub fn add(&mut self, o: &PhaseSeconds) {
-        self.post += o.post;
-        self.distribute += o.distribute;
-        self.choose_engage += o.choose_engage;
-        self.review += o.review;
-        self.account += o.account;
-    }
-}
-
-/// Measures consecutive phases.
-struct PhaseClock(std::time::Instant);
-
-impl PhaseClock {
-    fn start() -> Self {
-        PhaseClock(std::time::Instant::now())
-    }
-    fn lap(&mut self, into: &mut f64) {
-        let now = std::time::Instant::now();
-        *into += (now - self.0).as_secs_f64();
-        self.0 = now;
     }
 }
 
@@ -572,8 +489,8 @@ impl<'w> VariantRun<'w> {
             }
         }
         let totals: Vec<f64> = self.state.creator_impressions.iter().map(|&x| x as f64).collect();
-        rec.creator_impressions_gini = metrics::concentration::gini(&totals);
-        rec.top10_share = metrics::concentration::top_k_share(&totals, 10);
+        rec.creator_impressions_gini = concentration::gini(&totals);
+        rec.top10_share = concentration::top_k_share(&totals, 10);
         rec.interest_rank_corr = self.interest_rank_corr();
         self.state.records.push(rec);
         clock.lap(&mut self.state.phase_seconds.account);
@@ -592,7 +509,7 @@ impl<'w> VariantRun<'w> {
                 est[k] = f64::from(self.state.estimates.values[u * t + k]);
                 truth[k] = f64::from(users.interest[u * t + k]);
             }
-            if let Some(tau) = metrics::stats::kendall_tau_b(&est, &truth) {
+            if let Some(tau) = stats::kendall_tau_b(&est, &truth) {
                 sum += tau;
                 n += 1;
             }

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use feedsim::engine::{RunOptions, run};
-use feedsim::report::RunOutput;
+use feedsim::observe::output::RunOutput;
 use feedsim::scenario::{Scenario, load_file};
 
 /// Path of a shipped scenario.

@@ -6,7 +6,7 @@
 //! notes (quality), freshness, and (weakly, by default) the author's followers.
 
 use super::{AliasTable, SimUnits, mean_engagement_rate};
-use crate::content::Notes;
+use crate::model::content::Notes;
 use crate::scenario::{EngagementWeights, Params};
 
 /// Search results to sample from this tick.

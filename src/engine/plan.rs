@@ -30,10 +30,10 @@
 
 use serde::Serialize;
 
-use crate::behaviour::sigmoid;
-use crate::content::Notes;
+use crate::model::behaviour::sigmoid;
+use crate::model::content::Notes;
+use crate::model::world::Users;
 use crate::scenario::{ActLogit, Scenario};
-use crate::world::Users;
 
 /// The planned footprint of a run.
 #[derive(Debug, Clone, Serialize)]

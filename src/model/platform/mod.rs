@@ -10,6 +10,21 @@
 //!
 //! Nothing here knows which real platform a variant stands for: a feed is its parameters.
 
+/// Channels an impression can come through, in the order of every per-channel array.
+pub const CHANNELS: [&str; 4] = ["feed", "search", "share", "follow"];
+
+/// Indices into [`CHANNELS`].
+pub mod channel {
+    /// The recommender's feed (campaign slots included).
+    pub const FEED: usize = 0;
+    /// Search results.
+    pub const SEARCH: usize = 1;
+    /// A friend's share.
+    pub const SHARE: usize = 2;
+    /// A followed creator's new note.
+    pub const FOLLOW: usize = 3;
+}
+
 mod feeds;
 mod pools;
 mod search;
@@ -53,7 +68,10 @@ impl SimUnits {
 /// The mean engagement score per impression over notes' tallies (1 when nothing was
 /// engaged with yet): pools and search weigh a note's rate relative to it, so a quality
 /// weight means the same on feeds whose layouts produce different rates per impression.
-pub fn mean_engagement_rate(tallies: &[crate::content::Tally], weights: &crate::scenario::EngagementWeights) -> f64 {
+pub fn mean_engagement_rate(
+    tallies: &[crate::model::content::Tally],
+    weights: &crate::scenario::EngagementWeights,
+) -> f64 {
     let (mut ces, mut imps) = (0.0, 0.0);
     for t in tallies {
         ces += t.engagement_score(weights);
@@ -64,7 +82,7 @@ pub fn mean_engagement_rate(tallies: &[crate::content::Tally], weights: &crate::
 
 /// The mean share of positive signals per observed feed slot over notes' tallies (1 when
 /// nothing was observed positive yet).
-pub fn mean_feedback_rate(tallies: &[crate::content::Tally]) -> f64 {
+pub fn mean_feedback_rate(tallies: &[crate::model::content::Tally]) -> f64 {
     let (mut pos, mut obs) = (0.0, 0.0);
     for t in tallies {
         pos += f64::from(t.positives);
@@ -85,9 +103,9 @@ pub struct Estimates {
 impl Estimates {
     /// The platform starts from what demographics tell it: each user's estimate is the
     /// mean true interest of their segment (S8 segments), not the user's own interests.
-    pub fn from_segments(users: &crate::world::Users) -> Estimates {
+    pub fn from_segments(users: &crate::model::world::Users) -> Estimates {
         let t = users.topics;
-        let segs = crate::world::Segment::COUNT;
+        let segs = crate::model::world::Segment::COUNT;
         let mut sum = vec![0.0f64; segs * t];
         let mut count = vec![0u64; segs];
         for u in 0..users.count {
@@ -108,7 +126,7 @@ impl Estimates {
     }
 
     /// Mean absolute error against true interests over every `stride`-th user.
-    pub fn mean_abs_error(&self, users: &crate::world::Users, stride: usize) -> f64 {
+    pub fn mean_abs_error(&self, users: &crate::model::world::Users, stride: usize) -> f64 {
         let t = self.topics;
         let (mut err, mut n) = (0.0f64, 0usize);
         for u in (0..users.count).step_by(stride.max(1)) {

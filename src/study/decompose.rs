@@ -5,7 +5,7 @@
 //! A factor is a scenario key (anything `--set` accepts) with two levels, `KEY=A,B`.
 //! Each of the 2^k cells is the base variant (the scenario's first, or `--variant NAME`)
 //! with one level of every factor applied after the variant's block, like `--set`. The
-//! cells become the variants of one scenario, run through [`crate::compare`]: replicate
+//! cells become the variants of one scenario, run through [`crate::study::compare`]: replicate
 //! r runs every cell on the same world and notes with seed `seed + r` (common random
 //! numbers), so the effects are paired by replicate.
 //!
@@ -37,9 +37,9 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use toml::{Table, Value};
 
-use crate::compare::Replicate;
-use crate::metrics::stats::mean_interval;
+use crate::observe::stats::mean_interval;
 use crate::scenario::{self, Scenario, ScenarioError};
+use crate::study::compare::Replicate;
 
 /// Most factors (2^6 = 64 cells).
 pub const MAX_FACTORS: usize = 6;
@@ -179,9 +179,9 @@ impl DecompositionDoc {
     pub fn write_to(&self, dir: &Path) -> std::io::Result<Vec<PathBuf>> {
         std::fs::create_dir_all(dir)?;
         let json = dir.join("decomposition.json");
-        crate::report::write_atomic(&json, &crate::report::json_bytes(self)?)?;
+        crate::io::write_atomic(&json, &crate::io::json_bytes(self)?)?;
         let csv = dir.join("decomposition.csv");
-        crate::report::write_atomic(&csv, &self.to_csv()?)?;
+        crate::io::write_atomic(&csv, &self.to_csv()?)?;
         Ok(vec![json, csv])
     }
 }
@@ -296,7 +296,7 @@ pub fn cells(factors: &[FactorDoc]) -> Vec<CellDoc> {
 
 /// Bad decompose input (exit code 2), as text.
 fn usage(message: String) -> anyhow::Error {
-    crate::cli::UsageError(message).into()
+    crate::app::UsageError(message).into()
 }
 
 /// The scenario whose variants are the cells: `base` (a resolved variant) with each
@@ -356,7 +356,7 @@ pub fn cell_scenario(
             "{path}: a cell of the design does not validate: `{key}` {}",
             message.replacen("in variant `", "in cell `", 1)
         )),
-        other => usage(format!("a cell of the design does not validate: {}", crate::cli::error_chain(&other))),
+        other => usage(format!("a cell of the design does not validate: {}", crate::app::error_chain(&other))),
     })
 }
 
@@ -450,7 +450,7 @@ pub fn term_names(factors: &[FactorDoc]) -> Vec<String> {
 pub struct DecomposeArgs {
     /// The scenario and the overrides applied to every cell before the factors.
     #[command(flatten)]
-    pub scenario: crate::cli::ScenarioArgs,
+    pub scenario: crate::app::ScenarioArgs,
     /// A factor with two levels: `path.to.key=A,B` (any key `--set` accepts). Repeatable,
     /// at most 6: the design is the full factorial, 2^k cells.
     #[arg(long = "factor", value_name = "KEY=A,B", required = true)]
@@ -459,7 +459,7 @@ pub struct DecomposeArgs {
     #[arg(long, value_name = "NAME")]
     pub variant: Option<String>,
     /// Replicates per cell: 2 (the fewest for an interval) to 100000.
-    #[arg(long, default_value_t = 10, value_parser = crate::cli::replicates_flag)]
+    #[arg(long, default_value_t = 10, value_parser = crate::app::replicates_flag)]
     pub replicates: usize,
     /// Also write report.html into the output folder.
     #[arg(long)]
@@ -471,12 +471,12 @@ pub struct DecomposeArgs {
     pub resume: bool,
     /// Where to write and how to run.
     #[command(flatten)]
-    pub exec: crate::cli::ExecArgs,
+    pub exec: crate::app::ExecArgs,
 }
 
 /// Runs `feedsim decompose`.
 pub fn cmd(args: DecomposeArgs) -> anyhow::Result<std::process::ExitCode> {
-    use crate::cli::UsageError;
+    use crate::app::UsageError;
     use anyhow::Context;
     use std::sync::atomic::Ordering;
     let factors = args.factors.iter().map(|f| parse_factor(f)).collect::<Result<Vec<_>, _>>().map_err(UsageError)?;
@@ -518,8 +518,8 @@ pub fn cmd(args: DecomposeArgs) -> anyhow::Result<std::process::ExitCode> {
     };
     let cell_docs = cells(&factors);
     let s = cell_scenario(&base.params, &full.source, &factors, &cell_docs)?;
-    let planned = crate::plan::MemoryPlan::of(&s).total_bytes;
-    crate::cli::check_concurrent_fit(
+    let planned = crate::engine::plan::MemoryPlan::of(&s).total_bytes;
+    crate::app::check_concurrent_fit(
         &s.source,
         planned,
         (args.exec.threads, args.replicates),
@@ -528,8 +528,8 @@ pub fn cmd(args: DecomposeArgs) -> anyhow::Result<std::process::ExitCode> {
     let out_dir =
         args.exec.out.clone().unwrap_or_else(|| Path::new("results/runs").join(format!("{}-decompose", s.name)));
     // Claimed before running, so a busy or non-empty folder is refused at once.
-    let _claim = crate::outdir::claim(&out_dir, args.exec.force || args.resume)?;
-    let store = crate::compare::ReplicateStore::new(&out_dir);
+    let _claim = crate::io::outdir::claim(&out_dir, args.exec.force || args.resume)?;
+    let store = crate::study::compare::ReplicateStore::new(&out_dir);
     let done = if args.resume {
         same_cells(store.dir(), &s).map_err(UsageError)?;
         store.load(&s, false).map_err(UsageError)?
@@ -537,10 +537,10 @@ pub fn cmd(args: DecomposeArgs) -> anyhow::Result<std::process::ExitCode> {
         store.start(&s, false).with_context(|| format!("cannot write into `{}`", out_dir.display()))?;
         Vec::new()
     };
-    let bar = crate::cli::progress(args.exec.quiet, args.replicates as u64, "replicates");
+    let bar = crate::app::progress(args.exec.quiet, args.replicates as u64, "replicates");
     bar.set_message(format!("{} cells", cell_docs.len()));
     bar.set_position(done.iter().filter(|r| r.index < args.replicates).count() as u64);
-    let interrupted = crate::cli::interrupt_flag();
+    let interrupted = crate::app::interrupt_flag();
     let should_stop = || interrupted.load(Ordering::SeqCst);
     let save_failed = std::sync::Mutex::new(None);
     let on_done = |r: &Replicate| {
@@ -550,8 +550,8 @@ pub fn cmd(args: DecomposeArgs) -> anyhow::Result<std::process::ExitCode> {
         bar.inc(1);
     };
     let pool = crate::engine::thread_pool(args.exec.threads)?;
-    let runs =
-        pool.install(|| crate::compare::run_replicates(&s, args.replicates, false, done, &should_stop, &on_done));
+    let runs = pool
+        .install(|| crate::study::compare::run_replicates(&s, args.replicates, false, done, &should_stop, &on_done));
     bar.finish_and_clear();
     if let Some(e) = save_failed.into_inner().expect("not poisoned") {
         return Err(anyhow::Error::from(e).context(format!("cannot save a replicate in `{}`", out_dir.display())));
@@ -584,7 +584,7 @@ pub fn cmd(args: DecomposeArgs) -> anyhow::Result<std::process::ExitCode> {
     };
     let mut written = doc.write_to(&out_dir).with_context(|| format!("cannot write into `{}`", out_dir.display()))?;
     if args.report {
-        written.push(crate::report::html::write_report(&out_dir)?);
+        written.push(crate::io::html::write_report(&out_dir)?);
     }
     if !args.exec.quiet {
         print_table(&doc);
@@ -640,7 +640,7 @@ fn print_table(doc: &DecompositionDoc) {
         let d = &m.difference;
         println!(
             "\n{} ({key}): all B − all A = {:.4} [{:.4}, {:.4}]",
-            crate::report::html::label(key),
+            crate::io::html::label(key),
             d.estimate,
             d.ci_low,
             d.ci_high

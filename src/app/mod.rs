@@ -3,6 +3,8 @@
 //! Exit codes: 0 success, 1 a failure while running or writing, 2 bad input (a scenario
 //! error, a bad flag, a run too big for memory).
 
+pub mod bench;
+
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -12,11 +14,11 @@ use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::checkpoint;
+use crate::engine::plan::{self, MemoryPlan};
 use crate::engine::{self, RunOptions};
-use crate::plan::{self, MemoryPlan};
-use crate::report::RunOutput;
-use crate::report::html::HEADLINE;
+use crate::io::checkpoint;
+use crate::io::html::HEADLINE;
+use crate::observe::output::RunOutput;
 use crate::scenario::{self, Scenario, ScenarioError};
 
 /// Simulate social-media content feeds: a two-column feed with a crowd anti-funnel
@@ -137,7 +139,7 @@ notes, so differences are paired by replicate. Writes comparison.json and compar
 --param variants.two_column.feed.slate_size=1:5:2 --replicates 4 --report\n\
 A plain key applies to every variant (like --set); variants.NAME.key changes one variant only."
     )]
-    Sweep(crate::sweep::SweepArgs),
+    Sweep(crate::study::sweep::SweepArgs),
     /// Split a difference into main effects and interactions: a full factorial over
     /// two-level factors, run as one paired compare: decomposition.json, decomposition.csv.
     #[command(
@@ -147,14 +149,14 @@ Each of the 2^k cells is the base variant (the first, or --variant NAME) with th
 applied like --set; every cell of replicate r shares its world and seed. Writes decomposition.csv \
 (metric,term,estimate,ci_low,ci_high,contribution,share) and decomposition.json."
     )]
-    Decompose(crate::decompose::DecomposeArgs),
+    Decompose(crate::study::decompose::DecomposeArgs),
     /// Rerun the baselines in results/baselines and fail when a metric moved beyond its
     /// tolerance (exit 1), or rewrite them with --update.
-    Check(crate::check::CheckArgs),
+    Check(crate::study::check::CheckArgs),
     /// Time the quickstart scenario (both feeds) at a given size: impressions per second,
     /// peak memory, time per tick by phase; writes bench.json.
     #[command(after_help = "Example: feedsim bench --users 1000000 --threads 2 --out results/bench/1m-2t")]
-    Bench(crate::bench::BenchArgs),
+    Bench(crate::app::bench::BenchArgs),
 }
 
 /// Flags of `report`.
@@ -292,7 +294,7 @@ pub(crate) fn interrupt_flag() -> Arc<AtomicBool> {
     // the run then simply cannot be interrupted gracefully.
     let _ = ctrlc::set_handler(move || {
         if seen.swap(true, Ordering::SeqCst) {
-            crate::outdir::release_all();
+            crate::io::outdir::release_all();
             std::process::exit(130);
         }
         eprintln!("\nfeedsim: stopping after the current step and saving what is done; signal again to quit at once");
@@ -326,7 +328,7 @@ pub fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
 pub fn exit_code(err: &anyhow::Error) -> u8 {
     if err.downcast_ref::<ScenarioError>().is_some()
         || err.downcast_ref::<UsageError>().is_some()
-        || err.downcast_ref::<crate::outdir::OutDirError>().is_some_and(|e| e.is_usage())
+        || err.downcast_ref::<crate::io::outdir::OutDirError>().is_some_and(|e| e.is_usage())
     {
         2
     } else {
@@ -341,17 +343,17 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Compare(args) => cmd_compare(args),
         Command::Validate(args) => cmd_validate(args),
         Command::Report(args) => cmd_report(&args.dir),
-        Command::Sweep(args) => crate::sweep::cmd(args),
-        Command::Decompose(args) => crate::decompose::cmd(args),
+        Command::Sweep(args) => crate::study::sweep::cmd(args),
+        Command::Decompose(args) => crate::study::decompose::cmd(args),
         Command::Check(args) => {
             // `check`'s flags are declared in check.rs; bounded here like everyone else's.
             bounded("--threads", args.threads as u64, 0, MAX_THREADS)?;
             if let Some(n) = args.replicates {
                 bounded("--replicates", n as u64, 2, MAX_REPLICATES)?;
             }
-            crate::check::cmd(args)
+            crate::study::check::cmd(args)
         }
-        Command::Bench(args) => crate::bench::cmd(args),
+        Command::Bench(args) => crate::app::bench::cmd(args),
         Command::Resume(args) => cmd_resume(args),
     }
 }
@@ -422,11 +424,10 @@ fn check_fits(s: &Scenario, plan: &MemoryPlan, max_mib: Option<u64>) -> anyhow::
 }
 
 fn cmd_report(dir: &Path) -> anyhow::Result<ExitCode> {
-    let path =
-        crate::report::html::write_report(dir).map_err(|e| match e.downcast::<crate::report::html::ReportError>() {
-            Ok(bad) => UsageError(bad.to_string()).into(),
-            Err(e) => e,
-        })?;
+    let path = crate::io::html::write_report(dir).map_err(|e| match e.downcast::<crate::io::html::ReportError>() {
+        Ok(bad) => UsageError(bad.to_string()).into(),
+        Err(e) => e,
+    })?;
     println!("wrote {}", path.display());
     Ok(ExitCode::SUCCESS)
 }
@@ -489,7 +490,7 @@ fn cmd_run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let out_dir = args.exec.out.clone().unwrap_or_else(|| Path::new("results/runs").join(&s.name));
     // Claimed before running, so a busy or non-empty folder is refused at once.
     let claim =
-        (comm.rank() == 0).then(|| crate::outdir::claim(&out_dir, args.exec.force).map_err(anyhow::Error::from));
+        (comm.rank() == 0).then(|| crate::io::outdir::claim(&out_dir, args.exec.force).map_err(anyhow::Error::from));
     let Some(_claim) = agree(&*comm, claim)? else { return Ok(ExitCode::from(2)) };
     let settings = checkpoint::Settings { checkpoint_every: args.checkpoint_every, report: args.report };
     execute(&s, &out_dir, settings, &args.exec, engine::Progress::default(), &*comm)
@@ -524,7 +525,7 @@ fn cmd_resume(args: ResumeArgs) -> anyhow::Result<ExitCode> {
     let plan = MemoryPlan::of(&s);
     check_fits(&s, &plan, args.max_memory)?;
     // The folder is the run's own: its files are replaced, but never by two processes.
-    let claim = (rank == 0).then(|| crate::outdir::claim(&args.dir, true).map_err(anyhow::Error::from));
+    let claim = (rank == 0).then(|| crate::io::outdir::claim(&args.dir, true).map_err(anyhow::Error::from));
     let Some(_claim) = agree(&*comm, claim)? else { return Ok(ExitCode::from(2)) };
     let mut settings = loaded.settings;
     if let Some(every) = args.checkpoint_every {
@@ -583,7 +584,7 @@ fn execute(
     let mut written =
         out.write_to(out_dir).with_context(|| format!("cannot write the run folder `{}`", out_dir.display()))?;
     if settings.report {
-        written.push(crate::report::html::write_report(out_dir)?);
+        written.push(crate::io::html::write_report(out_dir)?);
     }
     if !out.summary.partial {
         checkpoint::remove_file(&checkpoint_file)
@@ -652,8 +653,8 @@ fn cmd_compare(args: CompareArgs) -> anyhow::Result<ExitCode> {
     check_fits(&s, &scaled, args.scenario.max_memory)?;
     let out_dir =
         args.exec.out.clone().unwrap_or_else(|| Path::new("results/runs").join(format!("{}-compare", s.name)));
-    let _claim = crate::outdir::claim(&out_dir, args.exec.force || args.resume)?;
-    let store = crate::compare::ReplicateStore::new(&out_dir);
+    let _claim = crate::io::outdir::claim(&out_dir, args.exec.force || args.resume)?;
+    let store = crate::study::compare::ReplicateStore::new(&out_dir);
     let done = if args.resume {
         store.load(&s, args.fixed_world).map_err(UsageError)?
     } else {
@@ -666,7 +667,7 @@ fn cmd_compare(args: CompareArgs) -> anyhow::Result<ExitCode> {
     let interrupted = interrupt_flag();
     let should_stop = || interrupted.load(Ordering::SeqCst);
     let save_failed = std::sync::Mutex::new(None);
-    let on_done = |r: &crate::compare::Replicate| {
+    let on_done = |r: &crate::study::compare::Replicate| {
         if let Err(e) = store.save(r) {
             save_failed.lock().expect("not poisoned").get_or_insert(e);
         }
@@ -674,7 +675,7 @@ fn cmd_compare(args: CompareArgs) -> anyhow::Result<ExitCode> {
     };
     let pool = engine::thread_pool(args.exec.threads)?;
     let runs = pool.install(|| {
-        crate::compare::run_replicates(&s, args.replicates, args.fixed_world, done, &should_stop, &on_done)
+        crate::study::compare::run_replicates(&s, args.replicates, args.fixed_world, done, &should_stop, &on_done)
     });
     bar.finish_and_clear();
     if let Some(e) = save_failed.into_inner().expect("not poisoned") {
@@ -691,14 +692,14 @@ fn cmd_compare(args: CompareArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(130));
     }
     let runs: Vec<_> = runs.into_iter().flatten().collect();
-    let cmp = crate::compare::summarise_replicates(&s, &runs, args.fixed_world);
+    let cmp = crate::study::compare::summarise_replicates(&s, &runs, args.fixed_world);
     std::fs::create_dir_all(&out_dir).with_context(|| format!("cannot create `{}`", out_dir.display()))?;
-    let json = crate::report::json_bytes(&cmp)?;
-    crate::report::write_atomic(&out_dir.join("comparison.json"), &json)
+    let json = crate::io::json_bytes(&cmp)?;
+    crate::io::write_atomic(&out_dir.join("comparison.json"), &json)
         .with_context(|| format!("cannot write into `{}`", out_dir.display()))?;
-    crate::report::write_atomic(&out_dir.join("comparison.csv"), &cmp.to_csv()?)
+    crate::io::write_atomic(&out_dir.join("comparison.csv"), &cmp.to_csv()?)
         .with_context(|| format!("cannot write into `{}`", out_dir.display()))?;
-    let report = if args.report { Some(crate::report::html::write_report(&out_dir)?) } else { None };
+    let report = if args.report { Some(crate::io::html::write_report(&out_dir)?) } else { None };
     if !args.exec.quiet {
         print_comparison(&cmp);
         for (variant, u) in &cmp.unpredictability {
@@ -713,7 +714,7 @@ fn cmd_compare(args: CompareArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// Means with intervals per variant, then paired differences.
-fn print_comparison(cmp: &crate::compare::Comparison) {
+fn print_comparison(cmp: &crate::study::compare::Comparison) {
     println!("{} replicates of `{}` (mean [95 % CI])", cmp.replicates, cmp.scenario);
     print!("{:<24}", "metric");
     for v in &cmp.variants {
@@ -725,7 +726,7 @@ fn print_comparison(cmp: &crate::compare::Comparison) {
     println!();
     for (key, label) in HEADLINE.iter().filter(|(k, _)| *k != "impressions") {
         print!("{label:<24}");
-        let cell = |e: Option<crate::compare::Estimate>| match e {
+        let cell = |e: Option<crate::study::compare::Estimate>| match e {
             Some(e) => format!("{:.4} [{:.4}, {:.4}]", e.mean, e.ci_low, e.ci_high),
             None => "-".into(),
         };

@@ -47,3 +47,11 @@ impl World {
         self.users.heap_bytes() + self.creators.heap_bytes() + self.social.heap_bytes() + self.follows.heap_bytes()
     }
 }
+
+/// Whether a segment passes a filter.
+pub fn segment_matches(filter: &crate::scenario::SegmentFilter, seg: Segment) -> bool {
+    let ok = |want: Option<bool>, bit: u8| want.is_none_or(|w| seg.has(bit) == w);
+    ok(filter.female, Segment::FEMALE)
+        && ok(filter.high_tier_city, Segment::HIGH_TIER)
+        && ok(filter.born_after_1995, Segment::AFTER_1995)
+}

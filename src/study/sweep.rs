@@ -27,9 +27,9 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use toml::{Table, Value};
 
-use crate::compare::Comparison;
-use crate::compare::{Difference, VariantEstimates};
 use crate::scenario::{self, Scenario, ScenarioError};
+use crate::study::compare::Comparison;
+use crate::study::compare::{Difference, VariantEstimates};
 
 /// Bad sweep input (exit code 2).
 #[derive(Debug, thiserror::Error)]
@@ -266,10 +266,10 @@ impl SweepDoc {
     pub fn to_csv(&self) -> std::io::Result<Vec<u8>> {
         let mut w = csv::Writer::from_writer(Vec::new());
         let mut header: Vec<String> = self.params.iter().map(|p| p.key.clone()).collect();
-        header.extend(crate::compare::ESTIMATE_COLUMNS.map(String::from));
+        header.extend(crate::study::compare::ESTIMATE_COLUMNS.map(String::from));
         w.write_record(&header)?;
         for p in &self.points {
-            crate::compare::write_estimate_rows(&mut w, &p.values, &p.variants, &p.differences)?;
+            crate::study::compare::write_estimate_rows(&mut w, &p.values, &p.variants, &p.differences)?;
         }
         w.into_inner().map_err(|e| std::io::Error::other(e.to_string()))
     }
@@ -278,9 +278,9 @@ impl SweepDoc {
     pub fn write_to(&self, dir: &Path) -> std::io::Result<Vec<PathBuf>> {
         std::fs::create_dir_all(dir)?;
         let json = dir.join("sweep.json");
-        crate::report::write_atomic(&json, &crate::report::json_bytes(self)?)?;
+        crate::io::write_atomic(&json, &crate::io::json_bytes(self)?)?;
         let csv = dir.join("sweep.csv");
-        crate::report::write_atomic(&csv, &self.to_csv()?)?;
+        crate::io::write_atomic(&csv, &self.to_csv()?)?;
         Ok(vec![json, csv])
     }
 }
@@ -290,14 +290,14 @@ impl SweepDoc {
 pub struct SweepArgs {
     /// The scenario and the overrides applied at every grid point.
     #[command(flatten)]
-    pub scenario: crate::cli::ScenarioArgs,
+    pub scenario: crate::app::ScenarioArgs,
     /// A swept key: `path.to.key=a,b,c` or `path.to.key=START:STOP:STEP` (inclusive);
     /// `variants.NAME.path.to.key=…` changes one variant only. Repeatable: the grid is
     /// the product.
     #[arg(long = "param", value_name = "KEY=LIST_OR_RANGE", required = true)]
     pub params: Vec<String>,
     /// Replicates per grid point: 2 (the fewest for an interval) to 100000.
-    #[arg(long, default_value_t = 10, value_parser = crate::cli::replicates_flag)]
+    #[arg(long, default_value_t = 10, value_parser = crate::app::replicates_flag)]
     pub replicates: usize,
     /// Also write report.html into the output folder.
     #[arg(long)]
@@ -308,12 +308,12 @@ pub struct SweepArgs {
     pub resume: bool,
     /// Where to write and how to run.
     #[command(flatten)]
-    pub exec: crate::cli::ExecArgs,
+    pub exec: crate::app::ExecArgs,
 }
 
 /// Runs `feedsim sweep`.
 pub fn cmd(args: SweepArgs) -> anyhow::Result<std::process::ExitCode> {
-    use crate::cli::UsageError;
+    use crate::app::UsageError;
     use anyhow::Context;
     let params = args
         .params
@@ -334,10 +334,10 @@ pub fn cmd(args: SweepArgs) -> anyhow::Result<std::process::ExitCode> {
         .iter()
         .map(|values| load_point(&args.scenario.scenario, &overrides, &params, values))
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| UsageError(crate::cli::error_chain(&e)))?;
+        .map_err(|e| UsageError(crate::app::error_chain(&e)))?;
     let first = &scenarios[0];
-    let planned = scenarios.iter().map(|s| crate::plan::MemoryPlan::of(s).total_bytes).max().unwrap_or(0);
-    crate::cli::check_concurrent_fit(
+    let planned = scenarios.iter().map(|s| crate::engine::plan::MemoryPlan::of(s).total_bytes).max().unwrap_or(0);
+    crate::app::check_concurrent_fit(
         &first.source,
         planned,
         (args.exec.threads, args.replicates),
@@ -347,7 +347,7 @@ pub fn cmd(args: SweepArgs) -> anyhow::Result<std::process::ExitCode> {
         args.exec.out.clone().unwrap_or_else(|| Path::new("results/runs").join(format!("{}-sweep", first.name)));
     // Claimed before running, so a busy or non-empty folder is refused at once; a resumed
     // sweep writes into its own folder.
-    let _claim = crate::outdir::claim(&out_dir, args.exec.force || args.resume)?;
+    let _claim = crate::io::outdir::claim(&out_dir, args.exec.force || args.resume)?;
     let mut doc = SweepDoc {
         scenario: first.name.clone(),
         scenario_file: args.scenario.scenario.display().to_string(),
@@ -363,9 +363,9 @@ pub fn cmd(args: SweepArgs) -> anyhow::Result<std::process::ExitCode> {
         doc.points = resumable_points(&out_dir, &doc, &points).map_err(UsageError)?;
     }
     let total = (points.len() * args.replicates) as u64;
-    let bar = crate::cli::progress(args.exec.quiet, total, "replicates");
+    let bar = crate::app::progress(args.exec.quiet, total, "replicates");
     bar.set_position((doc.points.len() * args.replicates) as u64);
-    let interrupted = crate::cli::interrupt_flag();
+    let interrupted = crate::app::interrupt_flag();
     let pool = crate::engine::thread_pool(args.exec.threads)?;
     let write =
         |doc: &SweepDoc| doc.write_to(&out_dir).with_context(|| format!("cannot write into `{}`", out_dir.display()));
@@ -373,7 +373,7 @@ pub fn cmd(args: SweepArgs) -> anyhow::Result<std::process::ExitCode> {
         bar.set_message(
             doc.params.iter().zip(values).map(|(p, v)| format!("{}={v}", short(&p.key))).collect::<Vec<_>>().join(" "),
         );
-        let cmp = pool.install(|| crate::compare::compare(s, args.replicates, &|| bar.inc(1)));
+        let cmp = pool.install(|| crate::study::compare::compare(s, args.replicates, &|| bar.inc(1)));
         doc.points.push(point_doc(values.clone(), &cmp));
         doc.partial = doc.points.len() < points.len();
         // Every finished point is saved at once: an interrupted sweep loses at most the
@@ -393,7 +393,7 @@ pub fn cmd(args: SweepArgs) -> anyhow::Result<std::process::ExitCode> {
     bar.finish_and_clear();
     let mut written = write(&doc)?;
     if args.report {
-        written.push(crate::report::html::write_report(&out_dir)?);
+        written.push(crate::io::html::write_report(&out_dir)?);
     }
     if !args.exec.quiet {
         print_table(&doc);

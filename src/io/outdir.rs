@@ -247,7 +247,7 @@ fn contents(dir: &Path) -> std::io::Result<Option<String>> {
     let resume_same = " (go on with the same command and --resume)";
     Ok(Some(match previous {
         Some(("summary.json", name, partial)) => {
-            let hint = if dir.join(crate::checkpoint::FILE_NAME).exists() { resume_run.as_str() } else { "" };
+            let hint = if dir.join(crate::io::checkpoint::FILE_NAME).exists() { resume_run.as_str() } else { "" };
             format!("{} run of scenario `{name}`{hint}", if partial { "an interrupted" } else { "a" })
         }
         Some(("sweep.json", name, partial)) => {
@@ -259,7 +259,7 @@ fn contents(dir: &Path) -> std::io::Result<Option<String>> {
         }
         Some((_, name, _)) => format!("a comparison of scenario `{name}`"),
         None if dir.join("replicates").join("manifest.json").exists() => format!("an interrupted compare{resume_same}"),
-        None if dir.join(crate::checkpoint::FILE_NAME).exists() => format!("a run's checkpoint{resume_run}"),
+        None if dir.join(crate::io::checkpoint::FILE_NAME).exists() => format!("a run's checkpoint{resume_run}"),
         None => {
             let more = names.len().saturating_sub(3);
             names.truncate(3);

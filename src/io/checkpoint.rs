@@ -24,7 +24,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::engine::{Progress, ProgressView};
-use crate::report::VariantOutput;
+use crate::observe::output::VariantOutput;
 use crate::scenario::Scenario;
 
 /// The checkpoint's file name inside a run folder.

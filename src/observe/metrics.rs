@@ -7,18 +7,16 @@
 //! `summary.json` carries. Every value is finite: degenerate data gives the documented
 //! value of the function that computes it.
 
-pub mod concentration;
-pub mod stats;
-
 use std::collections::BTreeMap;
 
-use crate::behaviour::journey;
-use crate::content::RINGS;
-use crate::engine::CHANNELS;
-use crate::engine::TickRecord;
-use crate::report::CreatorRow;
+use crate::model::behaviour::journey;
+use crate::model::content::RINGS;
+use crate::model::platform::CHANNELS;
+use crate::model::world::FollowerTier;
+use crate::observe::output::CreatorRow;
+use crate::observe::record::TickRecord;
+use crate::observe::{concentration, stats};
 use crate::scenario::{CampaignSpec, MetricsSpec, SegmentFilter};
-use crate::world::FollowerTier;
 
 /// Named metrics of one variant, sorted by name.
 pub type MetricMap = BTreeMap<String, f64>;
@@ -201,7 +199,7 @@ fn channels_and_journeys(v: &VariantTotals, total: f64, m: &mut MetricMap) {
     }
     m.insert("promoted_impressions".into(), promoted as f64);
     m.insert("out_of_ring_share".into(), share(out_of_ring as f64, total));
-    let segments = crate::world::Segment::COUNT;
+    let segments = crate::model::world::Segment::COUNT;
     let mut all_conversions = 0u64;
     let mut all_focal_imps = 0u64;
     for (f, name) in v.focal.iter().enumerate() {
@@ -242,7 +240,7 @@ fn in_segment(per_segment: &[u64], filter: &SegmentFilter) -> u64 {
     per_segment
         .iter()
         .enumerate()
-        .filter(|(s, _)| crate::engine::segment_matches(filter, crate::world::Segment(*s as u8)))
+        .filter(|(s, _)| crate::model::world::segment_matches(filter, crate::model::world::Segment(*s as u8)))
         .map(|(_, &x)| x)
         .sum()
 }

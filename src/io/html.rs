@@ -26,7 +26,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use super::svg::{self, HeatMap, Interval, IntervalChart, IntervalPanel, LineChart, Panel, Series};
-use crate::compare::{Difference, Estimate, VariantEstimates};
+use crate::study::compare::{Difference, Estimate, VariantEstimates};
 
 /// Headline metrics shown in tables and interval charts: (key, label).
 pub const HEADLINE: [(&str, &str); 12] = [
@@ -246,7 +246,7 @@ fn lorenz(dir: &Path) -> Result<Vec<Series>, ReportError> {
             }
         }
         for (name, xs) in imps {
-            for p in crate::metrics::concentration::lorenz_curve(&xs, 100) {
+            for p in crate::observe::concentration::lorenz_curve(&xs, 100) {
                 push(&name, p);
             }
         }
@@ -440,12 +440,12 @@ fn headline_keys(variants: &[VariantEstimates]) -> Vec<&'static str> {
 /// The per-variant metrics of each of the comparison's replicates that the compare saved,
 /// in replicate order; empty when the folder has none (an older compare) or they do not
 /// match its variants.
-fn replicate_metrics(dir: &Path, variants: usize, replicates: usize) -> Vec<Vec<crate::metrics::MetricMap>> {
+fn replicate_metrics(dir: &Path, variants: usize, replicates: usize) -> Vec<Vec<crate::observe::metrics::MetricMap>> {
     let Ok(entries) = std::fs::read_dir(dir.join("replicates")) else { return Vec::new() };
-    let mut reps: Vec<crate::compare::Replicate> = entries
+    let mut reps: Vec<crate::study::compare::Replicate> = entries
         .flatten()
         .filter(|e| e.file_name().to_str().is_some_and(|n| n.starts_with('r') && n.ends_with(".json")))
-        .filter_map(|e| serde_json::from_slice::<crate::compare::Replicate>(&std::fs::read(e.path()).ok()?).ok())
+        .filter_map(|e| serde_json::from_slice::<crate::study::compare::Replicate>(&std::fs::read(e.path()).ok()?).ok())
         .filter(|r| r.index < replicates)
         .collect();
     reps.sort_by_key(|r| r.index);
@@ -572,7 +572,7 @@ pub const SWEEP_METRICS: [&str; 4] =
 
 fn sweep_section(dir: &Path, out: &mut String) -> Result<(), ReportError> {
     let path = dir.join("sweep.json");
-    let s: crate::sweep::SweepDoc = read_json(&path)?;
+    let s: crate::study::sweep::SweepDoc = read_json(&path)?;
     let _ = writeln!(
         out,
         "<section id=\"sweep\"><h2>Sweep: {}</h2><p>{} grid points × {} replicates; parameters: {}. \
@@ -589,7 +589,7 @@ fn sweep_section(dir: &Path, out: &mut String) -> Result<(), ReportError> {
         return Ok(());
     };
     let pairs: Vec<(String, String)> = first.differences.iter().map(|d| (d.a.clone(), d.b.clone())).collect();
-    let diff_of = |p: &crate::sweep::SweepPointDoc, a: &str, b: &str, m: &str| -> Option<Estimate> {
+    let diff_of = |p: &crate::study::sweep::SweepPointDoc, a: &str, b: &str, m: &str| -> Option<Estimate> {
         p.differences.iter().find(|d| d.a == a && d.b == b).and_then(|d| d.metrics.get(m).copied())
     };
     let numeric = |vals: &[String]| vals.iter().all(|v| v.parse::<f64>().is_ok());
@@ -727,7 +727,7 @@ fn fmt_share(share: Option<f64>) -> String {
 
 fn decompose_section(dir: &Path, out: &mut String) -> Result<(), ReportError> {
     let path = dir.join("decomposition.json");
-    let d: crate::decompose::DecompositionDoc = read_json(&path)?;
+    let d: crate::study::decompose::DecompositionDoc = read_json(&path)?;
     let _ = writeln!(
         out,
         "<section id=\"decompose\"><h2>Decomposition: {}</h2><p>A full factorial of {} cells from variant \
@@ -751,7 +751,7 @@ fn decompose_section(dir: &Path, out: &mut String) -> Result<(), ReportError> {
         )
     );
     let shown: Vec<&str> =
-        crate::decompose::DECOMPOSE_METRICS.iter().copied().filter(|m| d.metrics.contains_key(*m)).collect();
+        crate::study::decompose::DECOMPOSE_METRICS.iter().copied().filter(|m| d.metrics.contains_key(*m)).collect();
     for metric in &shown {
         let m = &d.metrics[*metric];
         let id =

@@ -12,7 +12,7 @@
 //! impressions this tick, using the expected number of draws from each pool. Pacing is
 //! what keeps a test exposure small (S6) inside a one-day tick.
 
-use crate::content::{Notes, RINGS};
+use crate::model::content::{Notes, RINGS};
 use crate::scenario::{Audience, EngagementWeights, FeedSpec};
 
 use super::{SimUnits, Staging, mean_engagement_rate, mean_feedback_rate};

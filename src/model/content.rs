@@ -13,9 +13,9 @@ use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
 use rand_distr::{Distribution, Normal, Poisson};
 use serde::{Deserialize, Serialize};
 
+use crate::model::world::Creators;
 use crate::rng::{Purpose, stream, unit};
 use crate::scenario::{ContentKind, EngagementWeights, Params};
-use crate::world::Creators;
 
 /// A note's index.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

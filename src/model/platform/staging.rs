@@ -9,7 +9,7 @@
 //! and quota (S4).
 
 use super::SimUnits;
-use crate::content::Notes;
+use crate::model::content::Notes;
 use crate::scenario::{EngagementWeights, FeedSpec, ThresholdBasis};
 
 /// Per-note stage state of one variant.

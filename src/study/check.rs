@@ -72,9 +72,9 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::compare::Replicate;
-use crate::metrics::stats::{mean_interval, t_quantile};
+use crate::observe::stats::{mean_interval, t_quantile};
 use crate::scenario::{self, ScenarioError};
+use crate::study::compare::Replicate;
 
 /// Family-wise false-alarm rate of one scenario's check.
 pub const FAMILY_ALPHA: f64 = 0.01;
@@ -447,7 +447,7 @@ pub fn run(settings: &Settings, scenario_path: &Path, label: &str) -> Result<Rer
         .map_err(|source| CheckError::Scenario { baseline: label.to_string(), source })?;
     let s = s.with_seed(settings.seed);
     let runs: Vec<Replicate> =
-        crate::compare::run_replicates(&s, settings.replicates, false, Vec::new(), &|| false, &|_| {})
+        crate::study::compare::run_replicates(&s, settings.replicates, false, Vec::new(), &|| false, &|_| {})
             .into_iter()
             .map(|r| r.expect("never stopped"))
             .collect();
@@ -860,7 +860,7 @@ fn targets(args: &CheckArgs) -> Result<Vec<Target>, CheckError> {
 /// Runs `feedsim check`: exit 0 when every metric that can fail is within tolerance, 1
 /// otherwise; with --update, 2 when a baseline is refused.
 pub fn cmd(args: CheckArgs) -> anyhow::Result<std::process::ExitCode> {
-    use crate::cli::UsageError;
+    use crate::app::UsageError;
     let input = |e: CheckError| -> anyhow::Error { UsageError(format!("{e:#}")).into() };
     if !args.update && (args.replicates.is_some() || !args.set.is_empty() || !args.informational.is_empty()) {
         return Err(UsageError(
@@ -924,7 +924,7 @@ pub fn cmd(args: CheckArgs) -> anyhow::Result<std::process::ExitCode> {
             if let Some(dir) = t.path.parent() {
                 std::fs::create_dir_all(dir)?;
             }
-            crate::report::write_atomic(&t.path, &crate::report::json_bytes(&b)?)?;
+            crate::io::write_atomic(&t.path, &crate::io::json_bytes(&b)?)?;
             let metrics = b.checks().count();
             let info = b.checks().filter(|c| c.2.informational).count();
             let logs = b.checks().filter(|c| c.2.scale == Scale::Log1p).count();
@@ -1204,7 +1204,7 @@ mod tests {
         assert!(err.contains("log1p_mean") && err.contains("feedsim check --update"), "{err}");
         // A written baseline reads back the same.
         let b = baseline_from(&kinds(), settings(16, &["conv*"]));
-        std::fs::write(&path, crate::report::json_bytes(&b).unwrap()).unwrap();
+        std::fs::write(&path, crate::io::json_bytes(&b).unwrap()).unwrap();
         assert_eq!(read(&path).unwrap(), b);
     }
 }

@@ -19,22 +19,23 @@ use anyhow::Context;
 use clap::Args;
 use serde::Serialize;
 
-use crate::engine::{self, PhaseSeconds, RunOptions};
-use crate::plan::{self, MemoryPlan};
-use crate::report::{self, RunOutput};
+use crate::engine::plan::{self, MemoryPlan};
+use crate::engine::{self, RunOptions};
+use crate::observe::output::RunOutput;
+use crate::observe::record::PhaseSeconds;
 use crate::scenario;
 
 /// Flags of `bench`.
 #[derive(Debug, Args)]
 pub struct BenchArgs {
     /// Simulated users (sets `world.users`), 1 to 4294967295.
-    #[arg(long, default_value_t = 100_000, value_parser = crate::cli::in_range::<u32>(1, u32::MAX.into(), ""))]
+    #[arg(long, default_value_t = 100_000, value_parser = crate::app::in_range::<u32>(1, u32::MAX.into(), ""))]
     pub users: u32,
     /// Ticks per variant (sets `ticks`), 1 to 100000 [default: the scenario's].
-    #[arg(long, value_parser = crate::cli::in_range::<u32>(1, crate::cli::MAX_TICKS, ""))]
+    #[arg(long, value_parser = crate::app::in_range::<u32>(1, crate::app::MAX_TICKS, ""))]
     pub ticks: Option<u32>,
     /// Worker threads, 0 for all cores, at most 1024.
-    #[arg(long, default_value_t = 0, value_parser = crate::cli::threads_flag)]
+    #[arg(long, default_value_t = 0, value_parser = crate::app::threads_flag)]
     pub threads: usize,
     /// Folder for bench.json (created if missing; an older bench.json is replaced).
     #[arg(long, default_value = "results/bench")]
@@ -230,7 +231,7 @@ pub fn cmd(args: BenchArgs) -> anyhow::Result<ExitCode> {
     let s = scenario::load_file(&args.scenario, &overrides)?;
     let planned = MemoryPlan::of(&s).total_bytes;
     let ticks_total: u64 = s.variants.iter().map(|v| u64::from(v.params.ticks)).sum();
-    let bar = crate::cli::progress(args.quiet, ticks_total, "ticks");
+    let bar = crate::app::progress(args.quiet, ticks_total, "ticks");
     bar.set_message("bench");
     let ticks: Vec<u64> = s.variants.iter().map(|v| u64::from(v.params.ticks)).collect();
     let on_tick = |vi: usize, done: u32| bar.set_position(ticks[..vi].iter().sum::<u64>() + u64::from(done));
@@ -239,7 +240,7 @@ pub fn cmd(args: BenchArgs) -> anyhow::Result<ExitCode> {
     let bench = BenchReport::of(&out, planned, cpu_seconds().unwrap_or(0.0));
     std::fs::create_dir_all(&args.out).with_context(|| format!("cannot create `{}`", args.out.display()))?;
     let path = args.out.join("bench.json");
-    report::write_atomic(&path, &report::json_bytes(&bench)?)
+    crate::io::write_atomic(&path, &crate::io::json_bytes(&bench)?)
         .with_context(|| format!("cannot write `{}`", path.display()))?;
     if !args.quiet {
         print!("{}", bench.table());

@@ -7,7 +7,7 @@
 
 use rand_pcg::Pcg64Mcg;
 
-use crate::behaviour::{CoverView, logit_choice, sigmoid};
+use crate::model::behaviour::{CoverView, logit_choice, sigmoid};
 use crate::rng::unit;
 use crate::scenario::ResponseModel;
 

@@ -14,8 +14,8 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::engine::{RunOptions, run_here};
-use crate::metrics::MetricMap;
-use crate::metrics::stats::{Interval, mean_interval, paired_difference};
+use crate::observe::metrics::MetricMap;
+use crate::observe::stats::{Interval, mean_interval, paired_difference};
 use crate::scenario::Scenario;
 
 /// A metric's mean with its 95 % interval over replicates.
@@ -388,14 +388,14 @@ impl ReplicateStore {
             }
         }
         std::fs::create_dir_all(&self.dir)?;
-        let bytes = crate::report::json_bytes(&Self::manifest(scenario, fixed_world))?;
-        crate::report::write_atomic(&self.dir.join("manifest.json"), &bytes)
+        let bytes = crate::io::json_bytes(&Self::manifest(scenario, fixed_world))?;
+        crate::io::write_atomic(&self.dir.join("manifest.json"), &bytes)
     }
 
     /// Saves a finished replicate.
     pub fn save(&self, r: &Replicate) -> std::io::Result<()> {
-        let bytes = crate::report::json_bytes(r)?;
-        crate::report::write_atomic(&self.dir.join(format!("r{:05}.json", r.index)), &bytes)
+        let bytes = crate::io::json_bytes(r)?;
+        crate::io::write_atomic(&self.dir.join(format!("r{:05}.json", r.index)), &bytes)
     }
 
     /// The saved replicates, after checking the store was written for this scenario; the

@@ -1,0 +1,9 @@
+//! What is recorded and measured: per-tick records, the output structs a run produces,
+//! every metric's definition, concentration measures and statistics. No files here (the
+//! writers are in [`crate::io`]) and no engine (the engine calls in).
+
+pub mod concentration;
+pub mod metrics;
+pub mod output;
+pub mod record;
+pub mod stats;

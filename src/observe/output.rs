@@ -1,0 +1,178 @@
+//! What a run produced: the result structs. Their `Serialize` derive is the documented
+//! schema of `summary.json`, `creators.csv` and `perf.json`; the writers live in
+//! [`crate::io::run_folder`].
+
+use serde::Serialize;
+
+use crate::observe::metrics::MetricMap;
+use crate::observe::record::{PhaseSeconds, TickRecord};
+use crate::scenario::Scenario;
+
+/// One creator's totals in one variant (a row of `creators.csv`).
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+pub struct CreatorRow {
+    /// Variant name.
+    pub variant: String,
+    /// Creator id.
+    pub creator: u32,
+    /// Scenario group name.
+    pub group: String,
+    /// Account kind.
+    pub kind: crate::scenario::CreatorKind,
+    /// Followers at the start (platform scale).
+    pub followers_start: u64,
+    /// Followers at the end (platform scale).
+    pub followers_end: u64,
+    /// Notes posted.
+    pub notes: u64,
+    /// Impressions received.
+    pub impressions: u64,
+    /// Reads received.
+    pub reads: u64,
+    /// Engagement acts received.
+    pub engagements: u64,
+}
+
+/// A finished variant.
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+pub struct VariantOutput {
+    /// Variant name.
+    pub name: String,
+    /// Headline metrics.
+    pub metrics: MetricMap,
+    /// Per-tick records.
+    pub ticks: Vec<TickRecord>,
+    /// Per-creator rows.
+    pub creators: Vec<CreatorRow>,
+    /// Wall-clock seconds per tick phase (perf only).
+    pub phase_seconds: PhaseSeconds,
+}
+
+/// The `summary.json` document.
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    /// Scenario name.
+    pub scenario: String,
+    /// Master seed.
+    pub seed: u64,
+    /// feedsim version that produced it.
+    pub feedsim_version: &'static str,
+    /// Simulated users.
+    pub users: u32,
+    /// Ticks requested per variant.
+    pub ticks: u32,
+    /// True when the run was interrupted before all ticks finished.
+    pub partial: bool,
+    /// Per-variant metrics, in scenario order.
+    pub variants: Vec<VariantSummary>,
+}
+
+/// A variant's entry in `summary.json`.
+#[derive(Debug, Clone, Serialize)]
+pub struct VariantSummary {
+    /// Variant name.
+    pub name: String,
+    /// Metric name → value.
+    pub metrics: MetricMap,
+}
+
+/// The `perf.json` document: how fast and how big the run was.
+#[derive(Debug, Clone, Serialize)]
+pub struct Perf {
+    /// Wall-clock seconds, world building included.
+    pub wall_seconds: f64,
+    /// Impressions over all variants.
+    pub impressions: u64,
+    /// Impressions per wall-clock second.
+    pub impressions_per_second: f64,
+    /// Peak resident memory of the process (VmHWM), bytes; 0 where unknown.
+    pub peak_rss_bytes: u64,
+    /// Worker threads.
+    pub threads: usize,
+    /// Simulated users.
+    pub users: u32,
+    /// Ticks per variant.
+    pub ticks: u32,
+    /// Variants run.
+    pub variants: usize,
+    /// Bytes held by the world's arrays.
+    pub world_bytes: usize,
+    /// Seconds per tick phase, summed over variants (world building excluded).
+    pub phase_seconds: PhaseSeconds,
+    /// MPI ranks the users were split over (1 without MPI); the other figures are
+    /// rank 0's.
+    pub ranks: usize,
+    /// Payload bytes rank 0 contributed to the ranks' collectives, per tick run (0 on
+    /// one rank).
+    pub bytes_exchanged_per_tick: u64,
+}
+
+/// Everything a run produced.
+#[derive(Debug, Clone)]
+pub struct RunOutput {
+    /// The summary document.
+    pub summary: Summary,
+    /// Variants in order.
+    pub variants: Vec<VariantOutput>,
+    /// Performance figures.
+    pub perf: Perf,
+}
+
+impl RunOutput {
+    /// Assembles outputs after a run.
+    pub fn new(
+        scenario: &Scenario,
+        variants: Vec<VariantOutput>,
+        wall_seconds: f64,
+        threads: usize,
+        world_bytes: usize,
+        partial: bool,
+    ) -> RunOutput {
+        let p = scenario.world_params();
+        let impressions: u64 =
+            variants.iter().map(|v| v.metrics.get("impressions").copied().unwrap_or(0.0) as u64).sum();
+        let summary = Summary {
+            scenario: scenario.name.clone(),
+            seed: scenario.seed,
+            feedsim_version: env!("CARGO_PKG_VERSION"),
+            users: p.world.users,
+            ticks: p.ticks,
+            partial: partial || variants.len() < scenario.variants.len(),
+            variants: variants
+                .iter()
+                .map(|v| VariantSummary { name: v.name.clone(), metrics: v.metrics.clone() })
+                .collect(),
+        };
+        let perf = Perf {
+            wall_seconds,
+            impressions,
+            impressions_per_second: if wall_seconds > 0.0 { impressions as f64 / wall_seconds } else { 0.0 },
+            peak_rss_bytes: peak_rss_bytes(),
+            threads,
+            users: p.world.users,
+            ticks: p.ticks,
+            variants: variants.len(),
+            world_bytes,
+            phase_seconds: variants.iter().fold(PhaseSeconds::default(), |mut acc, v| {
+                acc.add(&v.phase_seconds);
+                acc
+            }),
+            ranks: 1,
+            bytes_exchanged_per_tick: 0,
+        };
+        RunOutput { summary, variants, perf }
+    }
+}
+
+/// Peak resident set size of this process from `/proc/self/status` (0 elsewhere).
+pub fn peak_rss_bytes() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<u64>().ok())
+        })
+        .map_or(0, |kb| kb * 1024)
+}
