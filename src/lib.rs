@@ -22,6 +22,7 @@
 pub mod app;
 pub mod cluster;
 pub mod engine;
+pub mod error;
 pub mod fastmath;
 pub mod io;
 pub mod model;

@@ -4,6 +4,9 @@
 //! error, a bad flag, a run too big for memory).
 
 pub mod bench;
+pub mod check;
+pub mod decompose;
+pub mod sweep;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -16,6 +19,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::engine::plan::{self, MemoryPlan};
 use crate::engine::{self, RunOptions};
+pub use crate::error::{UsageError, error_chain};
 use crate::io::checkpoint;
 use crate::io::html::HEADLINE;
 use crate::observe::output::RunOutput;
@@ -139,7 +143,7 @@ notes, so differences are paired by replicate. Writes comparison.json and compar
 --param variants.two_column.feed.slate_size=1:5:2 --replicates 4 --report\n\
 A plain key applies to every variant (like --set); variants.NAME.key changes one variant only."
     )]
-    Sweep(crate::study::sweep::SweepArgs),
+    Sweep(sweep::SweepArgs),
     /// Split a difference into main effects and interactions: a full factorial over
     /// two-level factors, run as one paired compare: decomposition.json, decomposition.csv.
     #[command(
@@ -149,10 +153,10 @@ Each of the 2^k cells is the base variant (the first, or --variant NAME) with th
 applied like --set; every cell of replicate r shares its world and seed. Writes decomposition.csv \
 (metric,term,estimate,ci_low,ci_high,contribution,share) and decomposition.json."
     )]
-    Decompose(crate::study::decompose::DecomposeArgs),
+    Decompose(decompose::DecomposeArgs),
     /// Rerun the baselines in results/baselines and fail when a metric moved beyond its
     /// tolerance (exit 1), or rewrite them with --update.
-    Check(crate::study::check::CheckArgs),
+    Check(check::CheckArgs),
     /// Time the quickstart scenario (both feeds) at a given size: impressions per second,
     /// peak memory, time per tick by phase; writes bench.json.
     #[command(after_help = "Example: feedsim bench --users 1000000 --threads 2 --out results/bench/1m-2t")]
@@ -302,28 +306,6 @@ pub(crate) fn interrupt_flag() -> Arc<AtomicBool> {
     flag
 }
 
-/// Bad input: exit code 2.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct UsageError(pub String);
-
-/// An error and its causes on one line, `message: cause: cause`, each cause once: a cause
-/// that the text so far already ends with (an error whose message repeats its source) is
-/// not printed again. This is how `main` prints errors.
-pub fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = err.to_string();
-    let mut next = err.source();
-    while let Some(cause) = next {
-        let shown = cause.to_string();
-        if !shown.is_empty() && !text.ends_with(&shown) {
-            text.push_str(": ");
-            text.push_str(&shown);
-        }
-        next = cause.source();
-    }
-    text
-}
-
 /// The exit code for an error: 2 for bad input, 1 otherwise.
 pub fn exit_code(err: &anyhow::Error) -> u8 {
     if err.downcast_ref::<ScenarioError>().is_some()
@@ -343,15 +325,15 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Compare(args) => cmd_compare(args),
         Command::Validate(args) => cmd_validate(args),
         Command::Report(args) => cmd_report(&args.dir),
-        Command::Sweep(args) => crate::study::sweep::cmd(args),
-        Command::Decompose(args) => crate::study::decompose::cmd(args),
+        Command::Sweep(args) => sweep::cmd(args),
+        Command::Decompose(args) => decompose::cmd(args),
         Command::Check(args) => {
             // `check`'s flags are declared in check.rs; bounded here like everyone else's.
             bounded("--threads", args.threads as u64, 0, MAX_THREADS)?;
             if let Some(n) = args.replicates {
                 bounded("--replicates", n as u64, 2, MAX_REPLICATES)?;
             }
-            crate::study::check::cmd(args)
+            check::cmd(args)
         }
         Command::Bench(args) => crate::app::bench::cmd(args),
         Command::Resume(args) => cmd_resume(args),
@@ -654,7 +636,7 @@ fn cmd_compare(args: CompareArgs) -> anyhow::Result<ExitCode> {
     let out_dir =
         args.exec.out.clone().unwrap_or_else(|| Path::new("results/runs").join(format!("{}-compare", s.name)));
     let _claim = crate::io::outdir::claim(&out_dir, args.exec.force || args.resume)?;
-    let store = crate::study::compare::ReplicateStore::new(&out_dir);
+    let store = crate::io::replicates::ReplicateStore::new(&out_dir);
     let done = if args.resume {
         store.load(&s, args.fixed_world).map_err(UsageError)?
     } else {

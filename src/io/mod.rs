@@ -1,11 +1,16 @@
 //! Files and formats: run folders, comparison, sweep and decomposition documents,
 //! baselines, checkpoints, output folders, the HTML report and its SVG charts.
 
+pub mod baselines;
 pub mod checkpoint;
+pub mod comparison;
+pub mod decomposition;
 pub mod html;
 pub mod outdir;
+pub mod replicates;
 pub mod run_folder;
 pub mod svg;
+pub mod sweep;
 
 use std::io::Write;
 use std::path::Path;

@@ -7,8 +7,6 @@
 //! `summary.json` carries. Every value is finite: degenerate data gives the documented
 //! value of the function that computes it.
 
-use std::collections::BTreeMap;
-
 use crate::model::behaviour::journey;
 use crate::model::content::RINGS;
 use crate::model::platform::CHANNELS;
@@ -18,8 +16,7 @@ use crate::observe::record::TickRecord;
 use crate::observe::{concentration, stats};
 use crate::scenario::{CampaignSpec, MetricsSpec, SegmentFilter};
 
-/// Named metrics of one variant, sorted by name.
-pub type MetricMap = BTreeMap<String, f64>;
+pub use crate::observe::output::MetricMap;
 
 /// Names of the crowd rings in outputs.
 pub const RING_NAMES: [&str; RINGS] = ["core", "high_potential", "general"];

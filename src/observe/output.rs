@@ -4,9 +4,11 @@
 
 use serde::Serialize;
 
-use crate::observe::metrics::MetricMap;
 use crate::observe::record::{PhaseSeconds, TickRecord};
 use crate::scenario::Scenario;
+
+/// Named metrics of one variant, sorted by name.
+pub type MetricMap = std::collections::BTreeMap<String, f64>;
 
 /// One creator's totals in one variant (a row of `creators.csv`).
 #[derive(Debug, Clone, Serialize, serde::Deserialize)]

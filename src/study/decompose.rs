@@ -32,7 +32,6 @@
 //! `replicates/` folder, so `--resume` goes on with an interrupted run.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use toml::{Table, Value};
@@ -153,39 +152,6 @@ pub struct DecompositionDoc {
 /// The columns of `decomposition.csv`.
 pub const CSV_COLUMNS: [&str; 7] = ["metric", "term", "estimate", "ci_low", "ci_high", "contribution", "share"];
 
-impl DecompositionDoc {
-    /// `decomposition.csv`: `metric,term,estimate,ci_low,ci_high,contribution,share`, one
-    /// row per metric and term; an unknown share is empty.
-    pub fn to_csv(&self) -> std::io::Result<Vec<u8>> {
-        let mut w = csv::Writer::from_writer(Vec::new());
-        w.write_record(CSV_COLUMNS)?;
-        for (metric, m) in &self.metrics {
-            for t in &m.terms {
-                w.write_record([
-                    metric.clone(),
-                    t.term.clone(),
-                    t.estimate.to_string(),
-                    t.ci_low.to_string(),
-                    t.ci_high.to_string(),
-                    t.contribution.to_string(),
-                    t.share.map_or(String::new(), |s| s.to_string()),
-                ])?;
-            }
-        }
-        w.into_inner().map_err(|e| std::io::Error::other(e.to_string()))
-    }
-
-    /// Writes `decomposition.json` and `decomposition.csv` into `dir`; returns their paths.
-    pub fn write_to(&self, dir: &Path) -> std::io::Result<Vec<PathBuf>> {
-        std::fs::create_dir_all(dir)?;
-        let json = dir.join("decomposition.json");
-        crate::io::write_atomic(&json, &crate::io::json_bytes(self)?)?;
-        let csv = dir.join("decomposition.csv");
-        crate::io::write_atomic(&csv, &self.to_csv()?)?;
-        Ok(vec![json, csv])
-    }
-}
-
 /// The terms of a k-factor design as factor-index lists: main effects, then two-way
 /// interactions, …, each order in lexicographic order.
 pub fn terms(k: usize) -> Vec<Vec<usize>> {
@@ -295,8 +261,8 @@ pub fn cells(factors: &[FactorDoc]) -> Vec<CellDoc> {
 }
 
 /// Bad decompose input (exit code 2), as text.
-fn usage(message: String) -> anyhow::Error {
-    crate::app::UsageError(message).into()
+pub fn usage(message: String) -> anyhow::Error {
+    crate::error::UsageError(message).into()
 }
 
 /// The scenario whose variants are the cells: `base` (a resolved variant) with each
@@ -356,7 +322,7 @@ pub fn cell_scenario(
             "{path}: a cell of the design does not validate: `{key}` {}",
             message.replacen("in variant `", "in cell `", 1)
         )),
-        other => usage(format!("a cell of the design does not validate: {}", crate::app::error_chain(&other))),
+        other => usage(format!("a cell of the design does not validate: {}", crate::error::error_chain(&other))),
     })
 }
 
@@ -443,220 +409,6 @@ pub fn term_names(factors: &[FactorDoc]) -> Vec<String> {
         .iter()
         .map(|s| s.iter().map(|&j| factors[j].key.as_str()).collect::<Vec<_>>().join(":"))
         .collect()
-}
-
-/// Flags of `decompose`.
-#[derive(Debug, clap::Args)]
-pub struct DecomposeArgs {
-    /// The scenario and the overrides applied to every cell before the factors.
-    #[command(flatten)]
-    pub scenario: crate::app::ScenarioArgs,
-    /// A factor with two levels: `path.to.key=A,B` (any key `--set` accepts). Repeatable,
-    /// at most 6: the design is the full factorial, 2^k cells.
-    #[arg(long = "factor", value_name = "KEY=A,B", required = true)]
-    pub factors: Vec<String>,
-    /// The variant the cells start from [default: the scenario's first].
-    #[arg(long, value_name = "NAME")]
-    pub variant: Option<String>,
-    /// Replicates per cell: 2 (the fewest for an interval) to 100000.
-    #[arg(long, default_value_t = 10, value_parser = crate::app::replicates_flag)]
-    pub replicates: usize,
-    /// Also write report.html into the output folder.
-    #[arg(long)]
-    pub report: bool,
-    /// Go on with an interrupted decompose in the output folder: replicates saved in its
-    /// replicates/ folder are kept, the others run. The command must be the one that
-    /// started it.
-    #[arg(long)]
-    pub resume: bool,
-    /// Where to write and how to run.
-    #[command(flatten)]
-    pub exec: crate::app::ExecArgs,
-}
-
-/// Runs `feedsim decompose`.
-pub fn cmd(args: DecomposeArgs) -> anyhow::Result<std::process::ExitCode> {
-    use crate::app::UsageError;
-    use anyhow::Context;
-    use std::sync::atomic::Ordering;
-    let factors = args.factors.iter().map(|f| parse_factor(f)).collect::<Result<Vec<_>, _>>().map_err(UsageError)?;
-    if let Some((_, dup)) = factors.iter().enumerate().find(|(i, f)| factors[..*i].iter().any(|g| g.key == f.key)) {
-        return Err(usage(format!("--factor {}: the key is given twice; give each factor once", dup.key)));
-    }
-    if factors.len() > MAX_FACTORS {
-        return Err(usage(format!(
-            "{} factors make {} cells: at most {MAX_FACTORS} factors ({} cells); split the question into \
-             smaller designs",
-            factors.len(),
-            1u128 << factors.len().min(100),
-            1 << MAX_FACTORS
-        )));
-    }
-    for f in &factors {
-        if let Some(set) = args.scenario.set.iter().find(|s| s.split_once('=').is_some_and(|(k, _)| k.trim() == f.key))
-        {
-            return Err(usage(format!(
-                "--factor {}: --set {set} gives the same key; a key is either a factor or a --set",
-                f.key
-            )));
-        }
-    }
-    let mut overrides = args.scenario.set.clone();
-    if let Some(seed) = args.scenario.seed {
-        overrides.push(format!("seed={seed}"));
-    }
-    let full = scenario::load_file(&args.scenario.scenario, &overrides)?;
-    let base = match &args.variant {
-        None => &full.variants[0],
-        Some(name) => full.variants.iter().find(|v| &v.name == name).ok_or_else(|| {
-            usage(format!(
-                "--variant {name}: {} has no variant `{name}`; its variants are {}",
-                full.source,
-                full.variants.iter().map(|v| v.name.as_str()).collect::<Vec<_>>().join(", ")
-            ))
-        })?,
-    };
-    let cell_docs = cells(&factors);
-    let s = cell_scenario(&base.params, &full.source, &factors, &cell_docs)?;
-    let planned = crate::engine::plan::MemoryPlan::of(&s).total_bytes;
-    crate::app::check_concurrent_fit(
-        &s.source,
-        planned,
-        (args.exec.threads, args.replicates),
-        args.scenario.max_memory,
-    )?;
-    let out_dir =
-        args.exec.out.clone().unwrap_or_else(|| Path::new("results/runs").join(format!("{}-decompose", s.name)));
-    // Claimed before running, so a busy or non-empty folder is refused at once.
-    let _claim = crate::io::outdir::claim(&out_dir, args.exec.force || args.resume)?;
-    let store = crate::study::compare::ReplicateStore::new(&out_dir);
-    let done = if args.resume {
-        same_cells(store.dir(), &s).map_err(UsageError)?;
-        store.load(&s, false).map_err(UsageError)?
-    } else {
-        store.start(&s, false).with_context(|| format!("cannot write into `{}`", out_dir.display()))?;
-        Vec::new()
-    };
-    let bar = crate::app::progress(args.exec.quiet, args.replicates as u64, "replicates");
-    bar.set_message(format!("{} cells", cell_docs.len()));
-    bar.set_position(done.iter().filter(|r| r.index < args.replicates).count() as u64);
-    let interrupted = crate::app::interrupt_flag();
-    let should_stop = || interrupted.load(Ordering::SeqCst);
-    let save_failed = std::sync::Mutex::new(None);
-    let on_done = |r: &Replicate| {
-        if let Err(e) = store.save(r) {
-            save_failed.lock().expect("not poisoned").get_or_insert(e);
-        }
-        bar.inc(1);
-    };
-    let pool = crate::engine::thread_pool(args.exec.threads)?;
-    let runs = pool
-        .install(|| crate::study::compare::run_replicates(&s, args.replicates, false, done, &should_stop, &on_done));
-    bar.finish_and_clear();
-    if let Some(e) = save_failed.into_inner().expect("not poisoned") {
-        return Err(anyhow::Error::from(e).context(format!("cannot save a replicate in `{}`", out_dir.display())));
-    }
-    let finished = runs.iter().flatten().count();
-    if finished < args.replicates {
-        eprintln!(
-            "feedsim: interrupted with {finished} of {} replicates done, saved in {}; go on with the same \
-             command and --resume",
-            args.replicates,
-            store.dir().display()
-        );
-        return Ok(std::process::ExitCode::from(130));
-    }
-    let runs: Vec<Replicate> = runs.into_iter().flatten().collect();
-    let names = term_names(&factors);
-    let metrics = decompose(factors.len(), &names, &runs);
-    let doc = DecompositionDoc {
-        scenario: s.name.clone(),
-        scenario_file: args.scenario.scenario.display().to_string(),
-        seed: s.seed,
-        replicates: args.replicates,
-        feedsim_version: env!("CARGO_PKG_VERSION").to_string(),
-        base_variant: base.name.clone(),
-        overrides,
-        terms: names,
-        factors,
-        cells: cell_docs,
-        metrics,
-    };
-    let mut written = doc.write_to(&out_dir).with_context(|| format!("cannot write into `{}`", out_dir.display()))?;
-    if args.report {
-        written.push(crate::io::html::write_report(&out_dir)?);
-    }
-    if !args.exec.quiet {
-        print_table(&doc);
-        println!("wrote {}", written.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "));
-    }
-    Ok(std::process::ExitCode::SUCCESS)
-}
-
-/// On `--resume`: the saved design must have the same cells (factors and levels), checked
-/// first so that a different design is named briefly rather than as a scenario diff.
-fn same_cells(dir: &Path, s: &Scenario) -> Result<(), String> {
-    let path = dir.join("manifest.json");
-    let Some(saved) = std::fs::read(&path)
-        .ok()
-        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
-        .and_then(|v| toml::from_str::<Scenario>(v.get("scenario")?.as_str()?).ok())
-    else {
-        // Missing or unreadable: the store's own check says what is wrong.
-        return Ok(());
-    };
-    let names = |s: &Scenario| s.variants.iter().map(|v| v.name.clone()).collect::<Vec<_>>();
-    let (was, is) = (names(&saved), names(s));
-    let design = |cells: &[String]| match (cells.first(), cells.last()) {
-        (Some(a), Some(b)) if cells.len() > 1 => format!("{} cells, from `{a}` to `{b}`", cells.len()),
-        (Some(a), _) => format!("1 cell, `{a}`"),
-        _ => "no cells".to_string(),
-    };
-    if was != is {
-        return Err(format!(
-            "--resume: {} holds replicates of {}, this command has {}; give the factors of the original \
-             command",
-            dir.display(),
-            design(&was),
-            design(&is)
-        ));
-    }
-    Ok(())
-}
-
-/// Per headline metric: the all-B − all-A difference, then each term's estimate, interval
-/// and share.
-fn print_table(doc: &DecompositionDoc) {
-    println!(
-        "{} replicates of {} cells of `{}` from variant `{}` (estimate [95 % CI]; share of all B − all A)",
-        doc.replicates,
-        doc.cells.len(),
-        doc.scenario,
-        doc.base_variant
-    );
-    let width = doc.terms.iter().map(|t| t.chars().count()).max().unwrap_or(4).max(16);
-    for key in DECOMPOSE_METRICS {
-        let Some(m) = doc.metrics.get(key) else { continue };
-        let d = &m.difference;
-        println!(
-            "\n{} ({key}): all B − all A = {:.4} [{:.4}, {:.4}]",
-            crate::io::html::label(key),
-            d.estimate,
-            d.ci_low,
-            d.ci_high
-        );
-        println!("  {:<width$} {:>30} {:>9}", "term", "estimate [95 % CI]", "share");
-        for t in &m.terms {
-            let star = if t.ci_low > 0.0 || t.ci_high < 0.0 { "*" } else { " " };
-            let share = t.share.map_or("-".into(), |s| format!("{:.1} %", 100.0 * s));
-            println!(
-                "  {:<width$} {:>30} {share:>9}",
-                t.term,
-                format!("{:.4} [{:.4}, {:.4}]{star}", t.estimate, t.ci_low, t.ci_high)
-            );
-        }
-    }
-    println!("\n(* the 95 % interval excludes 0; shares sum to 1 and may be negative or above 1)");
 }
 
 #[cfg(test)]
