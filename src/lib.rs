@@ -3,15 +3,11 @@
 //! It contrasts a two-column feed whose choices train the recommender and whose
 //! distribution follows a crowd "anti-funnel" (core → high-potential → general crowd)
 //! with a single-column feed whose follower- and popularity-weighted traffic pools keep
-//! the head on top. The pipeline is `Scenario` → [`engine::run`] → [`report::RunOutput`].
+//! the head on top. The pipeline is `Scenario` → [`engine::run`] → [`observe::output::RunOutput`].
 //!
 //! ```no_run
 //! let scenario = feedsim::scenario::load_file("scenarios/quickstart.toml".as_ref(), &[])?;
-//! let out = feedsim::engine::run(&scenario, &feedsim::engine::RunOptions {
-//!     threads: 2,
-//!     on_tick: &|_, _| {},
-//!     should_stop: &|| false,
-//! })?;
+//! let out = feedsim::engine::run(&scenario, feedsim::engine::RunOptions::new(2))?;
 //! println!("{}", out.summary.variants[0].metrics["creator_impressions_gini"]);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```

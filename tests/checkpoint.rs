@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use assert_cmd::Command;
-use feedsim::engine::{self, Checkpoints, Progress, RunOptions};
+use feedsim::engine::{self, Checkpoints, RunOptions};
 use feedsim::io::checkpoint::{self, CheckpointError, Settings};
 use feedsim::observe::output::RunOutput;
 
@@ -118,8 +118,14 @@ fn run_until(s: &feedsim::scenario::Scenario, dir: &Path, stop_at: u32) -> RunOu
     let should_stop = || seen.load(Ordering::SeqCst) > stop_at;
     let settings = Settings { checkpoint_every: 0, report: false };
     let save = |at: &engine::ProgressView| checkpoint::save(dir, s, settings, at);
-    let opts = RunOptions { threads: 2, on_tick: &on_tick, should_stop: &should_stop };
-    engine::run_resumable(s, &opts, Progress::default(), &Checkpoints { every: 0, save: &save }).unwrap()
+    let checkpoints = Checkpoints { every: 0, save: &save };
+    let opts = RunOptions {
+        on_tick: &on_tick,
+        should_stop: &should_stop,
+        checkpoints: Some(&checkpoints),
+        ..RunOptions::new(2)
+    };
+    engine::run(s, opts).unwrap()
 }
 
 #[test]
@@ -134,10 +140,9 @@ fn stopping_at_any_tick_and_resuming_gives_the_uninterrupted_results() {
         assert!(partial.summary.partial, "stopped after {stop_at} callbacks");
         let loaded = checkpoint::load(dir.path()).unwrap();
         assert_eq!(serde_json::to_string(&loaded.scenario).unwrap(), serde_json::to_string(&s).unwrap());
-        let opts = RunOptions { threads: 1, on_tick: &|_, _| {}, should_stop: &|| false };
-        let resumed =
-            engine::run_resumable(&loaded.scenario, &opts, loaded.progress, &Checkpoints { every: 0, save: &never })
-                .unwrap();
+        let checkpoints = Checkpoints { every: 0, save: &never };
+        let opts = RunOptions { from: loaded.progress, checkpoints: Some(&checkpoints), ..RunOptions::new(1) };
+        let resumed = engine::run(&loaded.scenario, opts).unwrap();
         assert!(!resumed.summary.partial);
         assert_eq!(
             feedsim::io::json_bytes(&resumed.summary).unwrap(),

@@ -235,7 +235,7 @@ pub fn cmd(args: BenchArgs) -> anyhow::Result<ExitCode> {
     bar.set_message("bench");
     let ticks: Vec<u64> = s.variants.iter().map(|v| u64::from(v.params.ticks)).collect();
     let on_tick = |vi: usize, done: u32| bar.set_position(ticks[..vi].iter().sum::<u64>() + u64::from(done));
-    let out = engine::run(&s, &RunOptions { threads: args.threads, on_tick: &on_tick, should_stop: &|| false })?;
+    let out = engine::run(&s, RunOptions { on_tick: &on_tick, ..RunOptions::new(args.threads) })?;
     bar.finish_and_clear();
     let bench = BenchReport::of(&out, planned, cpu_seconds().unwrap_or(0.0));
     std::fs::create_dir_all(&args.out).with_context(|| format!("cannot create `{}`", args.out.display()))?;

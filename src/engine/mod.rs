@@ -28,14 +28,45 @@ use crate::scenario::Scenario;
 pub use shard::Shard;
 pub use variant::{VariantRun, VariantState};
 
-/// How to run: threads and a progress callback.
+/// Where a run's work happens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Threads {
+    /// A pool of its own with this many workers (0 = all cores).
+    Pool(usize),
+    /// The rayon pool the caller is on (replicates run side by side share one pool).
+    Current,
+}
+
+/// How to run: where, what to call after each tick, when to stop, where to start from,
+/// when to save, and over which ranks. [`RunOptions::new`] gives a plain run.
 pub struct RunOptions<'a> {
-    /// Worker threads (0 = all cores).
-    pub threads: usize,
+    /// Worker threads.
+    pub threads: Threads,
     /// Called after every tick with (variant index, ticks done in that variant).
     pub on_tick: &'a (dyn Fn(usize, u32) + Sync),
     /// Returns true when the run should stop after the current tick.
     pub should_stop: &'a (dyn Fn() -> bool + Sync),
+    /// Where the run starts: nothing done, or what a checkpoint held.
+    pub from: Progress,
+    /// When and how to save checkpoints (none: never).
+    pub checkpoints: Option<&'a Checkpoints<'a>>,
+    /// The ranks the users are split over ([`Solo`]: this process alone).
+    pub comm: &'a dyn Comm,
+}
+
+impl RunOptions<'_> {
+    /// A run from the start on a pool of `threads` (0 = all cores), without progress,
+    /// stop requests, checkpoints or other ranks.
+    pub fn new(threads: usize) -> RunOptions<'static> {
+        RunOptions {
+            threads: Threads::Pool(threads),
+            on_tick: &|_, _| {},
+            should_stop: &|| false,
+            from: Progress::default(),
+            checkpoints: None,
+            comm: &Solo,
+        }
+    }
 }
 
 /// Errors of a run itself (bad input is caught before this).
@@ -96,38 +127,18 @@ pub struct Checkpoints<'a> {
     pub save: &'a (dyn Fn(&ProgressView) -> std::io::Result<()> + Sync),
 }
 
-/// Builds the world and runs every variant of the scenario on a pool of `opts.threads`.
-pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutput, EngineError> {
-    let pool = thread_pool(opts.threads)?;
-    let threads = pool.current_num_threads();
-    Ok(pool.install(|| run_here(scenario, opts, threads)))
-}
-
-/// [`run_resumable`] as one of the ranks of `comm`, acting for its share of the users.
-/// Every rank returns the same output; each saves its own checkpoints.
-pub fn run_on(
-    scenario: &Scenario,
-    opts: &RunOptions,
-    from: Progress,
-    checkpoints: &Checkpoints,
-    comm: &dyn Comm,
-) -> Result<RunOutput, EngineError> {
-    let pool = thread_pool(opts.threads)?;
-    let threads = pool.current_num_threads();
-    pool.install(|| drive(scenario, opts, threads, from, Some(checkpoints), comm))
-}
-
-/// Like [`run`], but continues from `from` and saves checkpoints. The outputs are the
-/// same as an uninterrupted run's, whatever the ticks it was stopped and resumed at.
-pub fn run_resumable(
-    scenario: &Scenario,
-    opts: &RunOptions,
-    from: Progress,
-    checkpoints: &Checkpoints,
-) -> Result<RunOutput, EngineError> {
-    let pool = thread_pool(opts.threads)?;
-    let threads = pool.current_num_threads();
-    pool.install(|| drive(scenario, opts, threads, from, Some(checkpoints), &Solo))
+/// Builds the world and runs every variant of the scenario: the one entry point of the
+/// engine. The outputs are the same for any thread count, rank count and any ticks the
+/// run was stopped and resumed at.
+pub fn run(scenario: &Scenario, opts: RunOptions) -> Result<RunOutput, EngineError> {
+    match opts.threads {
+        Threads::Pool(threads) => {
+            let pool = thread_pool(threads)?;
+            let threads = pool.current_num_threads();
+            pool.install(|| drive(scenario, opts, threads))
+        }
+        Threads::Current => drive(scenario, opts, 0),
+    }
 }
 
 /// A rayon pool of `threads` workers (0 = all cores).
@@ -138,21 +149,10 @@ pub fn thread_pool(threads: usize) -> Result<rayon::ThreadPool, EngineError> {
         .map_err(|source| EngineError::Threads { threads, source })
 }
 
-/// Runs the scenario on the current rayon pool (`threads` is only reported).
-pub fn run_here(scenario: &Scenario, opts: &RunOptions, threads: usize) -> RunOutput {
-    drive(scenario, opts, threads, Progress::default(), None, &Solo)
-        .expect("no checkpoints, no saved state: cannot fail")
-}
-
 /// The variant loop, from any point a checkpoint can hold, as one of the ranks of `comm`.
-fn drive(
-    scenario: &Scenario,
-    opts: &RunOptions,
-    threads: usize,
-    from: Progress,
-    checkpoints: Option<&Checkpoints>,
-    comm: &dyn Comm,
-) -> Result<RunOutput, EngineError> {
+/// `threads` is only reported.
+fn drive(scenario: &Scenario, opts: RunOptions, threads: usize) -> Result<RunOutput, EngineError> {
+    let RunOptions { on_tick, should_stop, from, checkpoints, comm, .. } = opts;
     let started = Instant::now();
     let world = World::build(scenario.world_params());
     let world_bytes = world.heap_bytes();
@@ -170,14 +170,14 @@ fn drive(
         let shard = Shard::of(comm, world.users.count, variant::CHUNK_USERS);
         let mut run = VariantRun::resume(&world, &spec.params, state).on_shard(shard);
         let ticks = spec.params.ticks;
-        (opts.on_tick)(vi, run.state().ticks_done());
+        (on_tick)(vi, run.state().ticks_done());
         for tick in run.state().ticks_done()..ticks {
             run.step(tick);
             ticks_run += 1;
-            (opts.on_tick)(vi, tick + 1);
+            (on_tick)(vi, tick + 1);
             let last = vi + 1 == scenario.variants.len() && tick + 1 == ticks;
             // Every rank stops after the same tick.
-            stopped = !last && comm.any((opts.should_stop)());
+            stopped = !last && comm.any(should_stop());
             if let Some(c) = checkpoints {
                 let due = c.every > 0 && (tick + 1) % c.every == 0 && !last;
                 if stopped || due {

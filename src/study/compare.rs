@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::engine::{RunOptions, run_here};
+use crate::engine::{RunOptions, Threads, run};
 use crate::observe::metrics::MetricMap;
 use crate::observe::stats::{Interval, mean_interval, paired_difference};
 use crate::scenario::Scenario;
@@ -110,27 +110,13 @@ pub fn unpredictability(shares: &[Vec<f64>]) -> f64 {
     gap / pairs / creators as f64
 }
 
-/// Runs `replicates` replicates on the current rayon pool and summarises them.
-/// `on_replicate` is called as each replicate finishes (in any order).
+/// Runs `replicates` replicates on the current rayon pool and summarises them: the two
+/// steps of a comparison, [`run_replicates`] then [`summarise_replicates`], for callers
+/// that neither resume nor stop. `on_replicate` is called as each replicate finishes (in
+/// any order).
 pub fn compare(scenario: &Scenario, replicates: usize, on_replicate: &(dyn Fn() + Sync)) -> Comparison {
-    compare_with(scenario, replicates, false, on_replicate)
-}
-
-/// Like [`compare`]; with `fixed_world`, every replicate keeps the scenario's world and
-/// notes (`world.seed` is pinned to the scenario's seed) and only behaviour varies, and
-/// the unpredictability of creators' shares is reported.
-pub fn compare_with(
-    scenario: &Scenario,
-    replicates: usize,
-    fixed_world: bool,
-    on_replicate: &(dyn Fn() + Sync),
-) -> Comparison {
-    let runs = run_replicates(scenario, replicates, fixed_world, Vec::new(), &|| false, &|_| on_replicate());
-    summarise_replicates(
-        scenario,
-        &runs.into_iter().map(|r| r.expect("never stopped")).collect::<Vec<_>>(),
-        fixed_world,
-    )
+    let runs = run_replicates(scenario, replicates, false, Vec::new(), &|| false, &|_| on_replicate());
+    summarise_replicates(scenario, &runs.into_iter().map(|r| r.expect("never stopped")).collect::<Vec<_>>(), false)
 }
 
 /// What one replicate contributes to a comparison. Saved one file per replicate by
@@ -177,7 +163,8 @@ pub fn run_replicates(
                     v.params.world.seed = Some(world_seed);
                 }
             }
-            let out = run_here(&s, &RunOptions { threads: 0, on_tick: &|_, _| {}, should_stop }, 0);
+            let out = run(&s, RunOptions { threads: Threads::Current, should_stop, ..RunOptions::new(0) })
+                .expect("no checkpoints, no saved state: cannot fail");
             if out.summary.partial {
                 return None;
             }
@@ -217,7 +204,7 @@ pub fn summarise_replicates(scenario: &Scenario, runs: &[Replicate], fixed_world
 }
 
 /// Summarises replicate metric maps (`runs[replicate][variant]`).
-pub fn summarise(scenario: &Scenario, runs: &[Vec<MetricMap>]) -> Comparison {
+fn summarise(scenario: &Scenario, runs: &[Vec<MetricMap>]) -> Comparison {
     let names: Vec<String> = scenario.variants.iter().map(|v| v.name.clone()).collect();
     // A metric a variant lacks in any replicate (a campaign only some variants run) is
     // left out for that variant rather than counted as zero.

@@ -20,7 +20,7 @@ pub fn load(name: &str, overrides: &[&str]) -> Scenario {
 
 /// Runs a scenario on `threads` threads without progress output.
 pub fn run_on(s: &Scenario, threads: usize) -> RunOutput {
-    run(s, &RunOptions { threads, on_tick: &|_, _| {}, should_stop: &|| false }).expect("run succeeds")
+    run(s, RunOptions::new(threads)).expect("run succeeds")
 }
 
 /// `feedsim run quickstart --quiet --threads 1 --out OUT` with `extra` flags, in the
