@@ -16,10 +16,10 @@ use rand_distr::{Distribution, Normal, Poisson};
 use rand_pcg::Pcg64Mcg;
 
 use crate::model::behaviour::journey::{self, ACT, ADVOCATE, ASK, Exposure};
-use crate::model::behaviour::{CoverView, engage};
+use crate::model::behaviour::{CoverView, choose_cover, engage};
 use crate::model::content::{NO_CAMPAIGN, NewNote, Notes};
 use crate::model::platform::channel::{FEED, FOLLOW, SEARCH, SHARE};
-use crate::model::platform::{AliasTable, FeedPolicy, Pools, SearchIndex, Signal, TwoColumnFeed, ring_of};
+use crate::model::platform::{AliasTable, FeedPolicy, Pools, SearchIndex, Signal, ring_of, user_ring};
 use crate::model::world::{Segment, World, segment_matches as matches};
 use crate::rng::{Purpose, stream, unit};
 use crate::scenario::{Audience, ContentKind, MAX_CANDIDATES, MAX_SLATE, Params, SegmentFilter, SlateOrder};
@@ -27,7 +27,7 @@ use crate::scenario::{Audience, ContentKind, MAX_CANDIDATES, MAX_SLATE, Params, 
 /// Most shared notes a user sees per tick (an inbox, not a flood).
 pub const INBOX_LIMIT: usize = 20;
 /// Marks an empty follow slot or a creator without an active note.
-pub const NONE: u32 = u32::MAX;
+pub const NO_NOTE: u32 = u32::MAX;
 
 /// A campaign as the tick sees it.
 #[derive(Debug, Clone)]
@@ -72,7 +72,7 @@ pub struct TickView<'a, F> {
     pub visible: &'a [f32],
     /// The recommender's ranking score per note (smoothed engagement rate).
     pub rank_score: &'a [f32],
-    /// Focal index of each creator, or `u8::MAX`.
+    /// Focal index of each creator, or [`journey::NOT_FOCAL`].
     pub focal_of: &'a [u8],
     pub campaigns: &'a [CampaignTick],
     /// Interest added to each topic by running trends.
@@ -127,7 +127,7 @@ impl ChunkOutcome {
     pub fn new(pools: usize, focal: usize) -> Self {
         ChunkOutcome {
             draws: vec![0; pools],
-            entered: vec![0; focal * 5],
+            entered: vec![0; focal * journey::STAGES],
             conversions: vec![0; focal * Segment::COUNT],
             focal_impressions: vec![0; focal],
             ..Default::default()
@@ -159,15 +159,6 @@ pub fn topic_weights(row: &[f32], sharpness: f64, out: &mut [f64]) -> f64 {
         total += *w;
     }
     total
-}
-
-/// The ring a user is served from for a topic.
-#[inline]
-pub fn user_ring(audience: Audience, estimate: f32, cut: [f32; 2]) -> usize {
-    match audience {
-        Audience::CrowdRings => ring_of(estimate, cut[0], cut[1]),
-        Audience::TrafficPools => 0,
-    }
 }
 
 /// Draws a slot's topic: uniform with chance `exploration`, else by weight.
@@ -459,7 +450,7 @@ impl<F: FeedPolicy> TickView<'_, F> {
         let i = ((unit(&mut a.rng) * k as f64) as usize).min(k - 1);
         let c = if i < initial.len() { initial[i] - creators } else { a.follows[i - initial.len()] };
         let n = self.latest_note[c as usize];
-        (n != NONE).then_some(n)
+        (n != NO_NOTE).then_some(n)
     }
 
     /// Shows items to the user through a channel; the user may read one.
@@ -492,17 +483,17 @@ impl<F: FeedPolicy> TickView<'_, F> {
                 out.out_of_ring += 1;
             }
             let fi = self.focal_of[self.notes.author[n] as usize];
-            if fi != u8::MAX {
+            if fi != journey::NOT_FOCAL {
                 out.focal_impressions[fi as usize] += 1;
                 if let Some(s) = journey::on_impression(&mut a.journey[fi as usize], &p.journey, &mut a.rng) {
-                    out.entered[fi as usize * 5 + s as usize - 1] += 1;
+                    out.entered[fi as usize * journey::STAGES + s as usize - 1] += 1;
                 }
             }
         }
         let covers = &covers[..items.len()];
         let chosen = if channel == SEARCH {
             // Results are a grid on either app (assumption): a choice among covers.
-            TwoColumnFeed { slate_size: items.len() }.choose(&p.response, covers, a.consumed, &mut a.rng)
+            choose_cover(&p.response, covers, a.consumed, &mut a.rng)
         } else {
             self.feed.choose(&p.response, covers, a.consumed, &mut a.rng)
         };
@@ -561,7 +552,7 @@ impl<F: FeedPolicy> TickView<'_, F> {
             self.share_with_friends(a, note, out);
         }
         let fi = self.focal_of[author as usize];
-        if fi == u8::MAX {
+        if fi == journey::NOT_FOCAL {
             return;
         }
         let f = fi as usize;
@@ -573,7 +564,7 @@ impl<F: FeedPolicy> TickView<'_, F> {
             credibility: f64::from(self.notes.credibility[n]),
         };
         let Some(stage) = journey::on_read(&mut a.journey[f], &p.journey, &exposure, &mut a.rng) else { return };
-        out.entered[f * 5 + stage as usize - 1] += 1;
+        out.entered[f * journey::STAGES + stage as usize - 1] += 1;
         if stage == ASK {
             *a.ask_topic = self.notes.topic[n];
         }
@@ -601,7 +592,7 @@ impl<F: FeedPolicy> TickView<'_, F> {
             return;
         }
         a.journey[f] = ADVOCATE;
-        out.entered[f * 5 + ADVOCATE as usize - 1] += 1;
+        out.entered[f * journey::STAGES + ADVOCATE as usize - 1] += 1;
         let review = p.kinds.get(ContentKind::Review);
         let drop = prize.map_or(0.0, |c| self.campaigns[c].prize_credibility_drop);
         // assumption: reviews by ordinary users vary around middling quality.
@@ -627,13 +618,8 @@ impl<F: FeedPolicy> TickView<'_, F> {
         if !self.params.sharing.enabled {
             return;
         }
-        let friends = self.world.social.neighbors(a.u as u32);
-        if friends.is_empty() {
-            return;
-        }
-        for _ in 0..self.params.sharing.friends_per_share {
-            let i = ((unit(&mut a.rng) * friends.len() as f64) as usize).min(friends.len() - 1);
-            out.shares.push((friends[i], note));
+        for friend in self.world.draw_friends(a.u as u32, self.params.sharing.friends_per_share, &mut a.rng) {
+            out.shares.push((friend, note));
         }
     }
 }

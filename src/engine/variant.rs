@@ -5,13 +5,13 @@ use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::session::{
-    CampaignTick, ChunkOutcome, INBOX_LIMIT, NONE, ReviewPost, TickView, UserRows, topic_weights, user_ring,
-};
+use super::session::{CampaignTick, ChunkOutcome, INBOX_LIMIT, NO_NOTE, ReviewPost, TickView, UserRows, topic_weights};
 use super::shard::Shard;
+use crate::model::behaviour::journey;
 use crate::model::content::{Notes, RINGS, Tally};
 use crate::model::platform::{
-    AliasTable, Estimates, FeedPolicy, Pools, SearchIndex, SimUnits, SingleColumnFeed, Staging, TwoColumnFeed,
+    AliasTable, Estimates, FeedPolicy, Pools, SearchIndex, SimUnits, SingleColumnFeed, Staging, TwoColumnFeed, rings,
+    user_ring,
 };
 use crate::model::world::{FollowerTier, Segment, World, segment_matches as matches};
 use crate::observe::concentration;
@@ -19,7 +19,7 @@ use crate::observe::metrics;
 use crate::observe::output::{CreatorRow, VariantOutput};
 use crate::observe::record::{PhaseClock, PhaseSeconds, TickRecord};
 use crate::observe::stats;
-use crate::rng::{Purpose, stream, unit};
+use crate::rng::{Purpose, stream};
 use crate::scenario::{Layout, Params};
 
 /// Users per parallel work item. Results do not depend on it (each user has its own
@@ -47,7 +47,7 @@ pub struct VariantRun<'w> {
     campaign_reach: Vec<f64>,
     /// The feed's quotas and rate prior in simulated impressions.
     units: SimUnits,
-    /// Focal index of each creator, or `u8::MAX`.
+    /// Focal index of each creator, or [`journey::NOT_FOCAL`].
     focal_of: Vec<u8>,
     /// Shared notes each user sees this tick (CSR over users), rebuilt by every tick
     /// from `pending_shares` and `pending_reviews`.
@@ -158,19 +158,7 @@ impl<'w> VariantRun<'w> {
     /// Continues a variant from a saved state (of the same world and parameters).
     pub fn resume(world: &'w World, params: &'w Params, state: VariantState) -> Self {
         let users = &world.users;
-        let (core, hp) = (params.crowd.core_interest as f32, params.crowd.high_potential_interest as f32);
-        let ring_shares = (0..users.topics)
-            .map(|t| {
-                let (mut c, mut h) = (0u64, 0u64);
-                for u in 0..users.count {
-                    let x = users.interest[u * users.topics + t];
-                    c += u64::from(x >= core);
-                    h += u64::from(x >= hp);
-                }
-                let n = users.count.max(1) as f64;
-                [c as f64 / n, h as f64 / n]
-            })
-            .collect();
+        let ring_shares = rings::ring_shares(users, &params.crowd);
         VariantRun {
             world,
             params,
@@ -192,7 +180,7 @@ impl<'w> VariantRun<'w> {
                 .collect(),
             units: SimUnits::new(&params.feed, params.users_per_agent()),
             focal_of: (0..world.creators.count)
-                .map(|c| world.creators.group_focal[world.creators.group[c] as usize].unwrap_or(u8::MAX))
+                .map(|c| world.creators.group_focal[world.creators.group[c] as usize].unwrap_or(journey::NOT_FOCAL))
                 .collect(),
             inbox_start: vec![0; users.count + 1],
             inbox_notes: Vec::new(),
@@ -224,12 +212,11 @@ impl<'w> VariantRun<'w> {
             self.state.notes.push(r.note);
             self.state.creator_notes[r.note.author as usize] += 1;
             if self.params.sharing.enabled {
-                let friends = world.social.neighbors(r.user);
+                // A review reaches at most as many draws as the advocate has friends (a
+                // share by a reader draws `friends_per_share` whatever the count).
+                let k = self.params.sharing.friends_per_share.min(world.social.neighbors(r.user).len() as u32);
                 let mut rng = stream(self.params.seed, tick, u64::from(r.user), Purpose::Variant);
-                for _ in 0..self.params.sharing.friends_per_share.min(friends.len() as u32) {
-                    let i = ((unit(&mut rng) * friends.len() as f64) as usize).min(friends.len() - 1);
-                    deliveries.push((friends[i], id));
-                }
+                deliveries.extend(world.draw_friends(r.user, k, &mut rng).map(|f| (f, id)));
             }
         }
         // Stable: deliveries keep their (deterministic) order within a user.
@@ -335,7 +322,7 @@ impl<'w> VariantRun<'w> {
             if self.state.notes.kind[n] != crate::scenario::ContentKind::Review {
                 let author = self.state.notes.author[n] as usize;
                 self.state.creator_notes[author] += 1;
-                if self.focal_of[author] != u8::MAX {
+                if self.focal_of[author] != journey::NOT_FOCAL {
                     self.state.focal_notes[self.focal_of[author] as usize] += 1;
                 }
             }
@@ -379,7 +366,7 @@ impl<'w> VariantRun<'w> {
             &self.state.notes,
             active.clone(),
             &followers,
-            &|c| Some(self.focal_of[c as usize]).filter(|&f| f != u8::MAX),
+            &|c| Some(self.focal_of[c as usize]).filter(|&f| f != journey::NOT_FOCAL),
             &p.engagement_weights,
             tick,
         );
@@ -459,7 +446,7 @@ impl<'w> VariantRun<'w> {
             let author = self.state.notes.author[n] as usize;
             let age = f64::from(tick - self.state.notes.born[n]);
             let own_focal = if self.state.notes.kind[n] == crate::scenario::ContentKind::Review {
-                u8::MAX
+                journey::NOT_FOCAL
             } else {
                 self.focal_of[author]
             };
@@ -469,7 +456,7 @@ impl<'w> VariantRun<'w> {
                 rec.ring_impressions[r] += d;
                 self.state.ring_age_sum[r] += d as f64 * age;
                 // The institution's own notes (its advocates' reviews are not its posts).
-                if own_focal != u8::MAX {
+                if own_focal != journey::NOT_FOCAL {
                     self.state.focal_rings[own_focal as usize * RINGS + r] += d;
                 }
                 delta += d;
@@ -533,7 +520,7 @@ impl<'w> VariantRun<'w> {
         let focal = p.journey.focal.len();
         let notes = &self.state.notes;
         // Snapshots the session reads: newest note per creator, visible counts, ranks.
-        let mut latest_note = vec![NONE; world.creators.count];
+        let mut latest_note = vec![NO_NOTE; world.creators.count];
         let mut visible = vec![0.0f32; notes.len()];
         let mut rank_score = vec![0.0f32; notes.len()];
         for n in active.clone() {
@@ -649,7 +636,7 @@ impl<'w> VariantRun<'w> {
             })
             .collect();
         let reached_stage: [u64; 2] =
-            [0, 1].map(|s| self.state.staging.entered.iter().filter(|e| e[s] != u32::MAX).count() as u64);
+            [0, 1].map(|s| self.state.staging.entered.iter().filter(|e| e[s] != Staging::NEVER).count() as u64);
         let metrics = metrics::variant_metrics(&metrics::VariantTotals {
             ticks: &self.state.records,
             creators: &rows,

@@ -77,7 +77,7 @@ impl RunOutput {
                 // over focal institutions.
                 let focal = r.focal_impressions.len();
                 for (s, stage) in crate::model::behaviour::journey::STAGE_NAMES.iter().enumerate() {
-                    let all: u64 = (0..focal).map(|f| funnel[f * 5 + s]).sum();
+                    let all: u64 = (0..focal).map(|f| funnel[f * crate::model::behaviour::journey::STAGES + s]).sum();
                     row(&format!("funnel.{stage}"), all as f64)?;
                 }
                 row("read_interest", r.read_interest)?;

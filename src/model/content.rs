@@ -17,10 +17,6 @@ use crate::model::world::Creators;
 use crate::rng::{Purpose, stream, unit};
 use crate::scenario::{ContentKind, EngagementWeights, Params};
 
-/// A note's index.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct NoteId(pub u32);
-
 /// Crowd rings of a topic, innermost first (S6).
 pub const RINGS: usize = 3;
 
@@ -106,7 +102,7 @@ impl NoteCounters {
     }
 }
 
-/// All notes posted so far, as columns indexed by [`NoteId`]. Notes are never removed;
+/// All notes posted so far, as columns indexed by the note's id (a `u32`, its posting order). Notes are never removed;
 /// `first_active` marks the oldest note still within its lifetime.
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub struct Notes {

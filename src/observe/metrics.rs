@@ -175,7 +175,7 @@ fn channels_and_journeys(v: &VariantTotals, total: f64, m: &mut MetricMap) {
     let mut channels = [0u64; 4];
     let (mut promoted, mut out_of_ring) = (0u64, 0u64);
     let focal = v.focal.len();
-    let mut entered = vec![0u64; focal * 5];
+    let mut entered = vec![0u64; focal * journey::STAGES];
     let mut focal_imps = vec![0u64; focal];
     for r in v.ticks {
         for (a, x) in channels.iter_mut().zip(r.channel_impressions) {
@@ -202,7 +202,7 @@ fn channels_and_journeys(v: &VariantTotals, total: f64, m: &mut MetricMap) {
     for (f, name) in v.focal.iter().enumerate() {
         // A user who skips a stage in one read never does: counts are cumulative entries.
         for (s, stage) in journey::STAGE_NAMES.iter().enumerate() {
-            m.insert(format!("funnel.{name}.{stage}"), entered[f * 5 + s] as f64);
+            m.insert(format!("funnel.{name}.{stage}"), entered[f * journey::STAGES + s] as f64);
         }
         let conv: u64 = v.conversions[f * segments..(f + 1) * segments].iter().sum();
         all_conversions += conv;

@@ -30,7 +30,11 @@ pub const ACT: u8 = 4;
 /// Advocating: posted a review and recommended it.
 pub const ADVOCATE: u8 = 5;
 /// Names of the stages after unaware, in order (index = stage − 1).
-pub const STAGE_NAMES: [&str; 5] = ["aware", "appeal", "ask", "act", "advocate"];
+pub const STAGE_NAMES: [&str; STAGES] = ["aware", "appeal", "ask", "act", "advocate"];
+/// Stages a user can enter (aware … advocate): the stride of every per-focal funnel array.
+pub const STAGES: usize = 5;
+/// The focal index of a creator that is not a focal institution.
+pub const NOT_FOCAL: u8 = u8::MAX;
 
 /// What the reader perceives of a focal note.
 #[derive(Debug, Clone, Copy)]

@@ -62,6 +62,43 @@ pub fn engage(r: &ResponseModel, item: &CoverView, rng: &mut Pcg64Mcg) -> Acts {
     }
 }
 
+/// The choice among a grid of covers (a two-column feed, S5, or a page of search
+/// results): a multinomial logit over each cover's utility (appeal, interest, the social
+/// signal, less a penalty per row down and the tick's fatigue) against the outside
+/// option. Returns the chosen slot or `None`.
+#[inline]
+pub fn choose_cover(r: &ResponseModel, slate: &[CoverView], consumed: u32, rng: &mut Pcg64Mcg) -> Option<usize> {
+    let fatigue = r.fatigue * f64::from(consumed);
+    logit_choice(
+        slate.iter().enumerate().map(|(i, c)| {
+            // Two columns: covers i and i+1 share a row.
+            r.cover_appeal_weight * f64::from(c.appeal)
+                + r.cover_interest_weight * f64::from(c.interest)
+                + r.social_influence * f64::from(c.social)
+                - r.row_penalty * (i / 2) as f64
+                - fatigue
+        }),
+        r.outside_option,
+        unit(rng),
+    )
+}
+
+/// Whether a user shown one full-screen item (a single-column feed) watches it through
+/// rather than swiping away: a logistic in interest, quality and the social signal, less
+/// the tick's fatigue.
+#[inline]
+pub fn watches_through(r: &ResponseModel, c: &CoverView, consumed: u32, rng: &mut Pcg64Mcg) -> bool {
+    let a = &r.completion;
+    let p = sigmoid(
+        a.intercept
+            + a.interest * f64::from(c.interest)
+            + a.quality * f64::from(c.quality)
+            + r.social_influence * f64::from(c.social)
+            - r.fatigue * f64::from(consumed),
+    );
+    unit(rng) < p
+}
+
 /// Multinomial logit over items with the given utilities plus an outside option (choose
 /// none). `u` is uniform in [0, 1). Returns the chosen index or `None`. At most 16 items
 /// are considered. Utilities are evaluated once; exponentials use the inlined

@@ -1,13 +1,14 @@
 //! The two feed layouts behind one trait.
 //!
-//! Both use the same user-response model; they differ in what the user is shown at once
+//! Both use the same user-response model ([`crate::model::behaviour`]: the cover choice
+//! and the watch-through); they differ in what the user is shown at once
 //! and in what the recommender gets to observe (S5): a two-column slate reveals a choice
 //! among K covers (the chosen one and the passed-over ones); a single-column stream
 //! reveals only whether one item was watched through, through a noisy watch-time signal.
 
 use rand_pcg::Pcg64Mcg;
 
-use crate::model::behaviour::{CoverView, logit_choice, sigmoid};
+use crate::model::behaviour::{CoverView, choose_cover, watches_through};
 use crate::rng::unit;
 use crate::scenario::ResponseModel;
 
@@ -55,19 +56,7 @@ impl FeedPolicy for TwoColumnFeed {
     }
 
     fn choose(&self, r: &ResponseModel, slate: &[CoverView], consumed: u32, rng: &mut Pcg64Mcg) -> Option<usize> {
-        let fatigue = r.fatigue * f64::from(consumed);
-        logit_choice(
-            slate.iter().enumerate().map(|(i, c)| {
-                // Two columns: covers i and i+1 share a row.
-                r.cover_appeal_weight * f64::from(c.appeal)
-                    + r.cover_interest_weight * f64::from(c.interest)
-                    + r.social_influence * f64::from(c.social)
-                    - r.row_penalty * (i / 2) as f64
-                    - fatigue
-            }),
-            r.outside_option,
-            unit(rng),
-        )
+        choose_cover(r, slate, consumed, rng)
     }
 }
 
@@ -83,14 +72,6 @@ impl FeedPolicy for SingleColumnFeed {
 
     fn choose(&self, r: &ResponseModel, slate: &[CoverView], consumed: u32, rng: &mut Pcg64Mcg) -> Option<usize> {
         let c = slate.first()?;
-        let a = &r.completion;
-        let p = sigmoid(
-            a.intercept
-                + a.interest * f64::from(c.interest)
-                + a.quality * f64::from(c.quality)
-                + r.social_influence * f64::from(c.social)
-                - r.fatigue * f64::from(consumed),
-        );
-        (unit(rng) < p).then_some(0)
+        watches_through(r, c, consumed, rng).then_some(0)
     }
 }

@@ -2,6 +2,7 @@
 //!
 //! - [`FeedPolicy`]: how items are presented and what the recommender observes
 //!   ([`TwoColumnFeed`]: choose among covers, S5; [`SingleColumnFeed`]: watch or swipe).
+//! - [`rings`]: the crowd rings of the anti-funnel and how a user is placed in one.
 //! - [`Staging`]: each note's distribution stage (crowd ring or traffic pool) and its
 //!   review at the end of each tick (S4, S6).
 //! - [`Pools`]: per tick, the weighted candidate lists a slate samples from.
@@ -27,11 +28,13 @@ pub mod channel {
 
 mod feeds;
 mod pools;
+pub mod rings;
 mod search;
 mod staging;
 
 pub use feeds::{FeedPolicy, Signal, SingleColumnFeed, TwoColumnFeed};
-pub use pools::{AliasTable, Pools, ring_of};
+pub use pools::{AliasTable, Pools};
+pub use rings::{ring_of, user_ring};
 pub use search::SearchIndex;
 pub use staging::Staging;
 

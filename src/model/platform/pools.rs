@@ -17,19 +17,6 @@ use crate::scenario::{Audience, EngagementWeights, FeedSpec};
 
 use super::{SimUnits, Staging, mean_engagement_rate, mean_feedback_rate};
 
-/// Which ring an interest value falls in, given cut-offs (0 = core, 1 = high-potential,
-/// 2 = general).
-#[inline]
-pub fn ring_of(value: f32, core: f32, high_potential: f32) -> usize {
-    if value >= core {
-        0
-    } else if value >= high_potential {
-        1
-    } else {
-        2
-    }
-}
-
 /// One slot of an [`AliasTable`]: its own item with probability `prob`, else its alias.
 #[derive(Debug, Clone, Copy)]
 struct AliasSlot {

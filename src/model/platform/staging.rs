@@ -21,7 +21,7 @@ pub struct Staging {
     pub stalled: Vec<bool>,
     /// Total impressions when the current stage began.
     pub stage_start: Vec<u32>,
-    /// Tick at which the note entered each stage after the first (`u32::MAX` if never).
+    /// Tick at which the note entered each stage after the first ([`Staging::NEVER`] if never).
     pub entered: Vec<[u32; 2]>,
 }
 
@@ -35,13 +35,16 @@ pub struct ReviewCounts {
 }
 
 impl Staging {
+    /// The tick of a stage never entered.
+    pub const NEVER: u32 = u32::MAX;
+
     /// Adds stage state for notes posted since the last call.
     pub fn grow(&mut self, notes: &Notes) {
         let n = notes.len();
         self.stage.resize(n, 0);
         self.stalled.resize(n, false);
         self.stage_start.resize(n, 0);
-        self.entered.resize(n, [u32::MAX; 2]);
+        self.entered.resize(n, [Self::NEVER; 2]);
     }
 
     /// Simulated impressions left in the note's current stage (`None` when the stage is

@@ -1,4 +1,4 @@
-//! Creator accounts as struct-of-arrays columns indexed by [`CreatorId`].
+//! Creator accounts as struct-of-arrays columns indexed by the creator's id (a `u32`).
 //!
 //! Groups in the scenario expand into accounts in file order, so creator ids are stable
 //! for a scenario. Follower counts are at platform scale (S10 gives real counts); the
@@ -8,10 +8,6 @@ use rand_distr::{Distribution, LogNormal};
 
 use crate::rng::{Purpose, stream};
 use crate::scenario::{CreatorGroup, CreatorKind, Params};
-
-/// A creator's index.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct CreatorId(pub u32);
 
 /// Follower tiers used to report where traffic goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

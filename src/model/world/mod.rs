@@ -9,9 +9,9 @@ mod creators;
 mod graph;
 mod users;
 
-pub use creators::{CreatorId, Creators, FollowerTier};
+pub use creators::{Creators, FollowerTier};
 pub use graph::Graph;
-pub use users::{Segment, UserId, Users};
+pub use users::{Segment, Users};
 
 use crate::scenario::Params;
 
@@ -54,4 +54,22 @@ pub fn segment_matches(filter: &crate::scenario::SegmentFilter, seg: Segment) ->
     ok(filter.female, Segment::FEMALE)
         && ok(filter.high_tier_city, Segment::HIGH_TIER)
         && ok(filter.born_after_1995, Segment::AFTER_1995)
+}
+
+impl World {
+    /// `k` friends of `user` drawn uniformly with replacement, one uniform each (none for
+    /// a user without friends): who a share or a review reaches.
+    pub fn draw_friends<'a>(
+        &'a self,
+        user: u32,
+        k: u32,
+        rng: &'a mut rand_pcg::Pcg64Mcg,
+    ) -> impl Iterator<Item = u32> + 'a {
+        let friends = self.social.neighbors(user);
+        let k = if friends.is_empty() { 0 } else { k };
+        (0..k).map(move |_| {
+            let i = ((crate::rng::unit(rng) * friends.len() as f64) as usize).min(friends.len() - 1);
+            friends[i]
+        })
+    }
 }

@@ -1,4 +1,4 @@
-//! Users as struct-of-arrays columns indexed by [`UserId`].
+//! Users as struct-of-arrays columns indexed by the user's id (a `u32`).
 //!
 //! Invariant: every column has `count` rows; `interest` has `count * topics` entries,
 //! row-major, each in [0, 1].
@@ -8,10 +8,6 @@ use rayon::prelude::*;
 
 use crate::rng::{Purpose, stream, unit};
 use crate::scenario::Params;
-
-/// A user's index.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct UserId(pub u32);
 
 /// Demographic segment as bits (S8): female, tier-1/2 city, born after 1995, born after
 /// 2000.
