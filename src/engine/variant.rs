@@ -8,17 +8,15 @@ use serde::{Deserialize, Serialize};
 use super::session::{CampaignTick, ChunkOutcome, INBOX_LIMIT, NO_NOTE, ReviewPost, TickView, UserRows, topic_weights};
 use super::shard::Shard;
 use crate::model::behaviour::journey;
-use crate::model::content::{Notes, RINGS, Tally};
+use crate::model::content::{Notes, RINGS};
 use crate::model::platform::{
     AliasTable, Estimates, FeedPolicy, Pools, SearchIndex, SimUnits, SingleColumnFeed, Staging, TwoColumnFeed, rings,
     user_ring,
 };
-use crate::model::world::{FollowerTier, Segment, World, segment_matches as matches};
-use crate::observe::concentration;
-use crate::observe::metrics;
-use crate::observe::output::{CreatorRow, VariantOutput};
-use crate::observe::record::{PhaseClock, PhaseSeconds, TickRecord};
-use crate::observe::stats;
+use crate::model::world::{World, segment_matches as matches};
+use crate::observe::accounting::{self, Accumulators, TickContext};
+use crate::observe::output::VariantOutput;
+use crate::observe::record::{PhaseClock, TickRecord};
 use crate::rng::{Purpose, stream};
 use crate::scenario::{Layout, Params};
 
@@ -26,9 +24,6 @@ use crate::scenario::{Layout, Params};
 /// random stream); it only sets scheduling granularity, and the unit in which users are
 /// split over MPI ranks.
 pub(super) const CHUNK_USERS: usize = 2048;
-/// Users sampled for learning metrics and ring cut-offs (a fixed stride keeps it
-/// deterministic and cheap).
-const SAMPLE_USERS: usize = 4096;
 
 /// A variant in progress: its resumable [`VariantState`] and what is derived from the
 /// world and parameters alone.
@@ -68,20 +63,8 @@ pub struct VariantState {
     follows_gained: Vec<AtomicU32>,
     /// Expected draws per pool for the coming tick (last tick's measured draws).
     demand: Vec<f64>,
-    /// Each note's counters as of the last accounting (deltas are credited to authors).
-    credited: Vec<Tally>,
-    /// Impressions × note age, by the viewer's true ring (mean age of reach per ring).
-    ring_age_sum: [f64; RINGS],
-    /// Impressions per tick (outer) of each institution (inner, as `institutions`).
-    institution_ticks: Vec<Vec<u64>>,
-    creator_impressions: Vec<u64>,
-    creator_reads: Vec<u64>,
-    creator_engagements: Vec<u64>,
-    creator_notes: Vec<u64>,
-    records: Vec<TickRecord>,
     /// Ticks completed; the next tick to run.
     ticks_done: u32,
-    phase_seconds: PhaseSeconds,
     /// Journey stage per user and focal institution, `users × focal`.
     journey: Vec<u8>,
     /// Topic each user last started asking about.
@@ -93,12 +76,8 @@ pub struct VariantState {
     pending_shares: Vec<(u32, u32)>,
     /// Reviews advocates wrote last tick, posted this tick.
     pending_reviews: Vec<ReviewPost>,
-    /// Conversions per focal institution and segment, `focal × 16`.
-    conversions: Vec<u64>,
-    /// Impressions of each focal institution's notes by the viewer's true ring, `focal × 3`.
-    focal_rings: Vec<u64>,
-    /// Notes each focal institution posted (reviews by its advocates excluded).
-    focal_notes: Vec<u64>,
+    /// What the accounting phase has measured so far (metric state, not model state).
+    measured: Accumulators,
 }
 
 impl VariantState {
@@ -112,24 +91,13 @@ impl VariantState {
             estimates: Estimates::from_segments(users),
             follows_gained: (0..world.creators.count).map(|_| AtomicU32::new(0)).collect(),
             demand: Vec::new(),
-            credited: Vec::new(),
-            ring_age_sum: [0.0; RINGS],
-            institution_ticks: Vec::new(),
-            creator_impressions: vec![0; world.creators.count],
-            creator_reads: vec![0; world.creators.count],
-            creator_engagements: vec![0; world.creators.count],
-            creator_notes: vec![0; world.creators.count],
-            records: Vec::new(),
             ticks_done: 0,
-            phase_seconds: PhaseSeconds::default(),
             journey: vec![0; users.count * focal],
             ask_topic: users.primary.clone(),
             followed: vec![Vec::new(); users.count],
             pending_shares: Vec::new(),
             pending_reviews: Vec::new(),
-            conversions: vec![0; focal * Segment::COUNT],
-            focal_rings: vec![0; focal * RINGS],
-            focal_notes: vec![0; focal],
+            measured: Accumulators::new(world.creators.count, focal),
         }
     }
 
@@ -210,7 +178,7 @@ impl<'w> VariantRun<'w> {
         for r in std::mem::take(&mut self.state.pending_reviews) {
             let id = self.state.notes.len() as u32;
             self.state.notes.push(r.note);
-            self.state.creator_notes[r.note.author as usize] += 1;
+            self.state.measured.count_review(r.note.author);
             if self.params.sharing.enabled {
                 // A review reaches at most as many draws as the advocate has friends (a
                 // share by a reader draws `friends_per_share` whatever the count).
@@ -267,26 +235,6 @@ impl<'w> VariantRun<'w> {
         self.state.notes.born.partition_point(|&b| b < oldest)
     }
 
-    /// Estimated-interest cut-offs per topic that select crowds of the true ring sizes.
-    fn ring_cutoffs(&self) -> Vec<[f32; 2]> {
-        let users = &self.world.users;
-        let t = users.topics;
-        let stride = users.count.div_ceil(SAMPLE_USERS).max(1);
-        let mut column: Vec<f32> = Vec::with_capacity(SAMPLE_USERS);
-        (0..t)
-            .map(|k| {
-                column.clear();
-                column.extend((0..users.count).step_by(stride).map(|u| self.state.estimates.values[u * t + k]));
-                column.sort_unstable_by(|a, b| b.total_cmp(a));
-                let at = |share: f64| {
-                    let i = ((share * column.len() as f64).ceil() as usize).clamp(1, column.len());
-                    column[i - 1]
-                };
-                [at(self.ring_shares[k][0]), at(self.ring_shares[k][1])]
-            })
-            .collect()
-    }
-
     /// Expected draws per pool when nothing has been measured yet (first tick).
     fn expected_demand(&self, pools: &Pools, cutoffs: &[[f32; 2]]) -> Vec<f64> {
         let users = &self.world.users;
@@ -306,91 +254,139 @@ impl<'w> VariantRun<'w> {
         demand
     }
 
-    /// Runs one tick.
+    /// Runs one tick: its five phases in order (see the module documentation of
+    /// [`crate::engine`]).
     pub fn step(&mut self, tick: u32) {
+        let mut clock = PhaseClock::start();
+        let posted = self.post(tick);
+        clock.lap(&mut self.state.measured.phase_seconds.post);
+        let dist = self.distribute(tick);
+        clock.lap(&mut self.state.measured.phase_seconds.distribute);
+        let acted = self.choose_and_engage(tick, &dist);
+        clock.lap(&mut self.state.measured.phase_seconds.choose_engage);
+        let review = self.state.staging.review(
+            &self.state.notes,
+            dist.active.clone(),
+            &self.params.feed,
+            &self.units,
+            &self.params.engagement_weights,
+            tick,
+        );
+        clock.lap(&mut self.state.measured.phase_seconds.review);
+        let rec = TickRecord {
+            tick,
+            impressions: 0,
+            reads: 0,
+            engagements: 0,
+            notes_posted: posted.len() as u64,
+            notes_in_pools: dist.pools.listed() as u64,
+            promoted: review.promoted,
+            stalled: review.stalled,
+            creator_impressions_gini: 0.0,
+            top10_share: 0.0,
+            tier_impressions: [0; 4],
+            ring_impressions: [0; RINGS],
+            interest_rank_corr: 0.0,
+            read_interest: acted.read_interest,
+            channel_impressions: acted.merged.channel,
+            promoted_impressions: acted.merged.promoted,
+            out_of_ring_impressions: acted.merged.out_of_ring,
+            funnel_entered: acted.merged.entered,
+            focal_impressions: acted.merged.focal_impressions,
+        };
+        let cx = TickContext {
+            notes: &self.state.notes,
+            active: dist.active,
+            tick,
+            followers: &dist.followers,
+            focal_of: &self.focal_of,
+            institutions: &self.institutions,
+        };
+        self.state.measured.account(&cx, rec, self.world, &self.state.estimates.values);
+        clock.lap(&mut self.state.measured.phase_seconds.account);
+        self.state.ticks_done = tick + 1;
+    }
+
+    /// Phase 1: creators post (every variant gets the same notes), last tick's shares
+    /// and reviews are delivered (advocates' reviews are posted then), and new notes
+    /// enter their first stage. Returns the ids of the notes posted, reviews included.
+    fn post(&mut self, tick: u32) -> std::ops::Range<usize> {
+        let before = self.state.notes.len();
+        self.state.notes.post(self.params, &self.world.creators, tick);
+        self.deliver(tick);
+        self.state.staging.grow(&self.state.notes);
+        let posted = before..self.state.notes.len();
+        self.state.measured.count_posts(&self.state.notes, posted.clone(), &self.focal_of);
+        posted
+    }
+
+    /// Phase 2: ring cut-offs from the estimates, follower counts, and the candidate
+    /// pools every slate samples from.
+    fn distribute(&mut self, tick: u32) -> Distribution {
         let p = self.params;
         let world = self.world;
         let t = world.users.topics;
-        let mut clock = PhaseClock::start();
-        // 1. post
-        let before = self.state.notes.len();
-        self.state.notes.post(p, &world.creators, tick);
-        self.deliver(tick);
-        self.state.staging.grow(&self.state.notes);
-        self.state.credited.resize(self.state.notes.len(), Tally::default());
-        for n in before..self.state.notes.len() {
-            if self.state.notes.kind[n] != crate::scenario::ContentKind::Review {
-                let author = self.state.notes.author[n] as usize;
-                self.state.creator_notes[author] += 1;
-                if self.focal_of[author] != journey::NOT_FOCAL {
-                    self.state.focal_notes[self.focal_of[author] as usize] += 1;
-                }
-            }
-        }
-        clock.lap(&mut self.state.phase_seconds.post);
-        // 2. distribute
         let active = self.first_active(tick)..self.state.notes.len();
-        let cutoffs = self.ring_cutoffs();
+        let cutoffs = rings::cutoffs(&world.users, &self.state.estimates.values, &self.ring_shares);
         let followers = self.followers_now();
-        let rings = Pools::rings(p.feed.audience);
-        if self.state.demand.is_empty() {
-            let empty = Pools::build(
+        let build = |listed: std::ops::Range<usize>, demand: &[f64]| {
+            Pools::build(
                 &self.state.notes,
                 &self.state.staging,
                 (&p.feed, &self.units),
                 &p.engagement_weights,
                 &followers,
-                0..0,
+                listed,
                 tick,
                 t,
-                &[],
-            );
+                demand,
+            )
+        };
+        if self.state.demand.is_empty() {
+            let empty = build(0..0, &[]);
             self.state.demand = self.expected_demand(&empty, &cutoffs);
         }
-        debug_assert_eq!(self.state.demand.len(), t * rings);
-        let pools = Pools::build(
-            &self.state.notes,
-            &self.state.staging,
-            (&p.feed, &self.units),
-            &p.engagement_weights,
-            &followers,
-            active.clone(),
-            tick,
-            t,
-            &self.state.demand,
-        );
-        clock.lap(&mut self.state.phase_seconds.distribute);
-        // 3. choose and engage
+        debug_assert_eq!(self.state.demand.len(), t * Pools::rings(p.feed.audience));
+        let pools = build(active.clone(), &self.state.demand);
+        Distribution { active, cutoffs, followers, pools }
+    }
+
+    /// Phase 3: search results, then every user's decisions (this rank's users in
+    /// parallel chunks), combined with the other ranks'. Next tick's demand, shares and
+    /// reviews are kept.
+    fn choose_and_engage(&mut self, tick: u32, dist: &Distribution) -> Acted {
+        let p = self.params;
+        let world = self.world;
+        let t = world.users.topics;
+        let active = dist.active.clone();
         let search = SearchIndex::build(
             (p, &self.units),
             &self.state.notes,
             active.clone(),
-            &followers,
+            &dist.followers,
             &|c| Some(self.focal_of[c as usize]).filter(|&f| f != journey::NOT_FOCAL),
             &p.engagement_weights,
             tick,
         );
         let before_users = self.shard.before(&self.state.notes, active.clone(), &self.state.follows_gained);
         let outcomes = match p.feed.layout {
-            Layout::TwoColumn => self.users_act(
-                &TwoColumnFeed { slate_size: p.feed.slate_size as usize },
-                &pools,
-                &search,
-                &cutoffs,
-                active.clone(),
-                tick,
-            ),
-            Layout::SingleColumn => self.users_act(&SingleColumnFeed, &pools, &search, &cutoffs, active.clone(), tick),
+            Layout::TwoColumn => {
+                let feed = TwoColumnFeed { slate_size: p.feed.slate_size as usize };
+                self.users_act(&feed, &dist.pools, &search, &dist.cutoffs, active.clone(), tick)
+            }
+            Layout::SingleColumn => {
+                self.users_act(&SingleColumnFeed, &dist.pools, &search, &dist.cutoffs, active.clone(), tick)
+            }
         };
         let focal = p.journey.focal.len();
         // Other ranks' users: their counts, outcomes, shares to this rank's users and the
-        // sampled estimate rows (the strides of `ring_cutoffs` and `interest_rank_corr`).
-        self.shard.sum_counters(before_users, &self.state.notes, active.clone(), &self.state.follows_gained);
-        let outcomes = self.shard.gather_outcomes(outcomes, pools.len(), focal);
+        // sampled estimate rows (the strides of the ring cut-offs and the learning metric).
+        self.shard.sum_counters(before_users, &self.state.notes, active, &self.state.follows_gained);
+        let outcomes = self.shard.gather_outcomes(outcomes, dist.pools.len(), focal);
         let n = world.users.count;
-        let strides = [n.div_ceil(SAMPLE_USERS).max(1), n.div_ceil(SAMPLE_USERS / 4).max(1)];
+        let strides = [rings::cutoff_sample_stride(n), accounting::interest_sample_stride(n)];
         self.shard.share_sampled_rows(&mut self.state.estimates.values, t, &strides);
-        let mut draws = vec![0u64; pools.len()];
+        let mut draws = vec![0u64; dist.pools.len()];
         let (mut read_interest, mut reads_seen) = (0.0, 0u64);
         let mut merged = ChunkOutcome::new(0, focal);
         for o in outcomes {
@@ -400,108 +396,12 @@ impl<'w> VariantRun<'w> {
             read_interest += o.read_interest;
             reads_seen += o.reads;
             merged.add_counts(&o);
-            add_into(&mut self.state.conversions, &o.conversions);
+            add_into(&mut self.state.measured.conversions, &o.conversions);
             self.state.pending_shares.extend(o.shares);
             self.state.pending_reviews.extend(o.reviews);
         }
         self.state.demand = draws.iter().map(|&d| d as f64).collect();
-        clock.lap(&mut self.state.phase_seconds.choose_engage);
-        // 4. review
-        let review = self.state.staging.review(
-            &self.state.notes,
-            active.clone(),
-            &p.feed,
-            &self.units,
-            &p.engagement_weights,
-            tick,
-        );
-        clock.lap(&mut self.state.phase_seconds.review);
-        // 5. account
-        let mut rec = TickRecord {
-            tick,
-            impressions: 0,
-            reads: 0,
-            engagements: 0,
-            notes_posted: (self.state.notes.len() - before) as u64,
-            notes_in_pools: pools.listed() as u64,
-            promoted: review.promoted,
-            stalled: review.stalled,
-            creator_impressions_gini: 0.0,
-            top10_share: 0.0,
-            tier_impressions: [0; 4],
-            ring_impressions: [0; RINGS],
-            interest_rank_corr: 0.0,
-            read_interest: if reads_seen > 0 { read_interest / reads_seen as f64 } else { 0.0 },
-            channel_impressions: merged.channel,
-            promoted_impressions: merged.promoted,
-            out_of_ring_impressions: merged.out_of_ring,
-            funnel_entered: merged.entered,
-            focal_impressions: merged.focal_impressions,
-        };
-        let inst_row = self.institutions.iter().map(|_| 0u64).collect::<Vec<_>>();
-        self.state.institution_ticks.push(inst_row);
-        for n in active {
-            let now = self.state.notes.counters[n].tally();
-            let before = std::mem::replace(&mut self.state.credited[n], now);
-            let author = self.state.notes.author[n] as usize;
-            let age = f64::from(tick - self.state.notes.born[n]);
-            let own_focal = if self.state.notes.kind[n] == crate::scenario::ContentKind::Review {
-                journey::NOT_FOCAL
-            } else {
-                self.focal_of[author]
-            };
-            let mut delta = 0u64;
-            for r in 0..RINGS {
-                let d = u64::from(now.impressions[r] - before.impressions[r]);
-                rec.ring_impressions[r] += d;
-                self.state.ring_age_sum[r] += d as f64 * age;
-                // The institution's own notes (its advocates' reviews are not its posts).
-                if own_focal != journey::NOT_FOCAL {
-                    self.state.focal_rings[own_focal as usize * RINGS + r] += d;
-                }
-                delta += d;
-            }
-            self.state.creator_impressions[author] += delta;
-            rec.impressions += delta;
-            // The tier of the follower count the weights saw this tick.
-            rec.tier_impressions[FollowerTier::of(followers[author] as u64) as usize] += delta;
-            let reads = u64::from(now.reads - before.reads);
-            let engagements = now.engagements() - before.engagements();
-            self.state.creator_reads[author] += reads;
-            self.state.creator_engagements[author] += engagements;
-            rec.reads += reads;
-            rec.engagements += engagements;
-            if let Ok(i) = self.institutions.binary_search(&(author as u32)) {
-                self.state.institution_ticks.last_mut().expect("pushed above")[i] += delta;
-            }
-        }
-        let totals: Vec<f64> = self.state.creator_impressions.iter().map(|&x| x as f64).collect();
-        rec.creator_impressions_gini = concentration::gini(&totals);
-        rec.top10_share = concentration::top_k_share(&totals, 10);
-        rec.interest_rank_corr = self.interest_rank_corr();
-        self.state.records.push(rec);
-        clock.lap(&mut self.state.phase_seconds.account);
-        self.state.ticks_done = tick + 1;
-    }
-
-    /// Mean Kendall tau-b between estimated and true interest rows of sampled users.
-    fn interest_rank_corr(&self) -> f64 {
-        let users = &self.world.users;
-        let t = users.topics;
-        let stride = users.count.div_ceil(SAMPLE_USERS / 4).max(1);
-        let (mut sum, mut n) = (0.0, 0usize);
-        let (mut est, mut truth) = (vec![0.0; t], vec![0.0; t]);
-        for u in (0..users.count).step_by(stride) {
-            for k in 0..t {
-                est[k] = f64::from(self.state.estimates.values[u * t + k]);
-                truth[k] = f64::from(users.interest[u * t + k]);
-            }
-            if let Some(tau) = stats::kendall_tau_b(&est, &truth) {
-                sum += tau;
-                n += 1;
-            }
-        }
-        if n == 0 { 0.0 } else { sum / n as f64 }
+        Acted { merged, read_interest: if reads_seen > 0 { read_interest / reads_seen as f64 } else { 0.0 } }
     }
 
     /// Phase 3: every user's decisions for the tick, in parallel chunks of users.
@@ -518,23 +418,70 @@ impl<'w> VariantRun<'w> {
         let p = self.params;
         let t = world.users.topics;
         let focal = p.journey.focal.len();
+        let snap = self.snapshot(active.clone());
+        let campaigns = self.campaign_ticks(active, tick);
+        let trend_boost = self.trend_boost(tick);
         let notes = &self.state.notes;
-        // Snapshots the session reads: newest note per creator, visible counts, ranks.
-        let mut latest_note = vec![NO_NOTE; world.creators.count];
-        let mut visible = vec![0.0f32; notes.len()];
-        let mut rank_score = vec![0.0f32; notes.len()];
-        for n in active.clone() {
-            latest_note[notes.author[n] as usize] = n as u32;
+        let view = TickView {
+            world,
+            params: p,
+            feed,
+            tick,
+            pools,
+            search,
+            cutoffs,
+            notes,
+            stage: &self.state.staging.stage,
+            follows_gained: &self.state.follows_gained,
+            inbox_start: &self.inbox_start,
+            inbox_notes: &self.inbox_notes,
+            latest_note: &snap.latest_note,
+            visible: &snap.visible,
+            rank_score: &snap.rank_score,
+            focal_of: &self.focal_of,
+            campaigns: &campaigns,
+            trend_boost: &trend_boost,
+        };
+        let columns =
+            (&mut self.state.estimates.values[..], &mut self.state.journey[..], &mut self.state.ask_topic[..]);
+        let rows = user_rows(columns, &mut self.state.followed, (t, focal), &self.shard.users);
+        rows.into_par_iter()
+            .map(|r| {
+                let mut out = ChunkOutcome::new(pools.len(), focal);
+                view.run_chunk(r, &mut out);
+                out
+            })
+            .collect()
+    }
+
+    /// What the users read of the notes this tick, fixed before any of them acts: the
+    /// newest note per creator, the visible count signal and the ranking score.
+    fn snapshot(&self, active: std::ops::Range<usize>) -> NoteSnapshot {
+        let p = self.params;
+        let notes = &self.state.notes;
+        let mut snap = NoteSnapshot {
+            latest_note: vec![NO_NOTE; self.world.creators.count],
+            visible: vec![0.0f32; notes.len()],
+            rank_score: vec![0.0f32; notes.len()],
+        };
+        for n in active {
+            snap.latest_note[notes.author[n] as usize] = n as u32;
             let tally = notes.counters[n].tally();
             if p.feed.show_counts {
-                visible[n] = (1.0 + tally.likes as f32).ln();
+                snap.visible[n] = (1.0 + tally.likes as f32).ln();
             }
-            rank_score[n] =
+            snap.rank_score[n] =
                 self.units.smoothed_rate(tally.engagement_score(&p.engagement_weights), tally.total_impressions())
                     as f32;
         }
-        let campaigns: Vec<CampaignTick> = p
-            .campaigns
+        snap
+    }
+
+    /// Each campaign as this tick sees it: running or not, its active notes, the chance
+    /// an eligible feed decision carries its promoted slot.
+    fn campaign_ticks(&self, active: std::ops::Range<usize>, tick: u32) -> Vec<CampaignTick> {
+        let (world, p, notes) = (self.world, self.params, &self.state.notes);
+        p.campaigns
             .iter()
             .enumerate()
             .map(|(ci, c)| {
@@ -560,106 +507,86 @@ impl<'w> VariantRun<'w> {
                     review_prize: c.review_prize,
                 }
             })
-            .collect();
-        let mut trend_boost = vec![0.0f32; t];
+            .collect()
+    }
+
+    /// Added interest per topic from the trends running this tick.
+    fn trend_boost(&self, tick: u32) -> Vec<f32> {
+        let p = self.params;
+        let mut boost = vec![0.0f32; self.world.users.topics];
         for tr in &p.trends {
             if tick >= tr.start_tick
                 && tick < tr.end_tick
                 && let Some(k) = p.topics.iter().position(|x| x.name == tr.topic)
             {
-                trend_boost[k] += tr.interest_boost as f32;
+                boost[k] += tr.interest_boost as f32;
             }
         }
-        let view = TickView {
-            world,
-            params: p,
-            feed,
-            tick,
-            pools,
-            search,
-            cutoffs,
-            notes,
-            stage: &self.state.staging.stage,
-            follows_gained: &self.state.follows_gained,
-            inbox_start: &self.inbox_start,
-            inbox_notes: &self.inbox_notes,
-            latest_note: &latest_note,
-            visible: &visible,
-            rank_score: &rank_score,
-            focal_of: &self.focal_of,
-            campaigns: &campaigns,
-            trend_boost: &trend_boost,
-        };
-        // Split the user-owned columns into chunks: each chunk is written by one task.
-        let n = world.users.count;
-        let mut rows = Vec::with_capacity(n.div_ceil(CHUNK_USERS));
-        let (mut est, mut journey) = (&mut self.state.estimates.values[..], &mut self.state.journey[..]);
-        let (mut ask, mut follows) = (&mut self.state.ask_topic[..], &mut self.state.followed[..]);
-        let mut first = 0;
-        while first < n {
-            let len = CHUNK_USERS.min(n - first);
-            let (e, e_rest) = std::mem::take(&mut est).split_at_mut(len * t);
-            let (j, j_rest) = std::mem::take(&mut journey).split_at_mut(len * focal);
-            let (a, a_rest) = std::mem::take(&mut ask).split_at_mut(len);
-            let (f, f_rest) = std::mem::take(&mut follows).split_at_mut(len);
-            (est, journey, ask, follows) = (e_rest, j_rest, a_rest, f_rest);
-            if self.shard.users.contains(&first) {
-                rows.push(UserRows { first, est: e, journey: j, ask_topic: a, follows: f });
-            }
-            first += len;
-        }
-        rows.into_par_iter()
-            .map(|r| {
-                let mut out = ChunkOutcome::new(pools.len(), focal);
-                view.run_chunk(r, &mut out);
-                out
-            })
-            .collect()
+        boost
     }
 
     /// Final outputs of the variant.
     pub fn finish(self, name: &str) -> VariantOutput {
-        let creators = &self.world.creators;
         let followers_end = self.followers_now();
-        let rows: Vec<CreatorRow> = (0..creators.count)
-            .map(|c| CreatorRow {
-                variant: name.to_string(),
-                creator: c as u32,
-                group: creators.groups[creators.group[c] as usize].name.clone(),
-                kind: creators.kind[c],
-                followers_start: creators.followers[c],
-                followers_end: followers_end[c].round() as u64,
-                notes: self.state.creator_notes[c],
-                impressions: self.state.creator_impressions[c],
-                reads: self.state.creator_reads[c],
-                engagements: self.state.creator_engagements[c],
-            })
-            .collect();
         let reached_stage: [u64; 2] =
             [0, 1].map(|s| self.state.staging.entered.iter().filter(|e| e[s] != Staging::NEVER).count() as u64);
-        let metrics = metrics::variant_metrics(&metrics::VariantTotals {
-            ticks: &self.state.records,
-            creators: &rows,
-            notes_posted: self.state.notes.len() as u64,
-            reached_stage,
-            ring_age_sum: self.state.ring_age_sum,
-            institution_ticks: &self.state.institution_ticks,
-            spec: &self.params.metrics,
-            focal: &self.params.journey.focal,
-            conversions: &self.state.conversions,
-            campaigns: &self.params.campaigns,
-            users: (self.world.users.count as u64, self.params.users_per_agent()),
-            focal_rings: &self.state.focal_rings,
-            focal_notes: &self.state.focal_notes,
-        });
-        VariantOutput {
-            name: name.to_string(),
-            metrics,
-            ticks: self.state.records,
-            creators: rows,
-            phase_seconds: self.state.phase_seconds,
-        }
+        let notes_posted = self.state.notes.len() as u64;
+        self.state.measured.into_output(name, (self.world, self.params), notes_posted, reached_stage, &followers_end)
     }
+}
+
+/// The per-note snapshots of [`VariantRun::snapshot`].
+struct NoteSnapshot {
+    latest_note: Vec<u32>,
+    visible: Vec<f32>,
+    rank_score: Vec<f32>,
+}
+
+/// Splits the user-owned columns (estimates, journeys, asked topics; follows) into chunks
+/// of [`CHUNK_USERS`], keeping the chunks of the shard's users: each chunk is written by
+/// one task, so no two tasks share a row.
+fn user_rows<'a>(
+    (mut est, mut journey, mut ask): (&'a mut [f32], &'a mut [u8], &'a mut [u8]),
+    mut follows: &'a mut [Vec<u32>],
+    (t, focal): (usize, usize),
+    shard_users: &std::ops::Range<usize>,
+) -> Vec<UserRows<'a>> {
+    let n = ask.len();
+    let mut rows = Vec::with_capacity(n.div_ceil(CHUNK_USERS));
+    let mut first = 0;
+    while first < n {
+        let len = CHUNK_USERS.min(n - first);
+        let (e, e_rest) = std::mem::take(&mut est).split_at_mut(len * t);
+        let (j, j_rest) = std::mem::take(&mut journey).split_at_mut(len * focal);
+        let (a, a_rest) = std::mem::take(&mut ask).split_at_mut(len);
+        let (f, f_rest) = std::mem::take(&mut follows).split_at_mut(len);
+        (est, journey, ask, follows) = (e_rest, j_rest, a_rest, f_rest);
+        if shard_users.contains(&first) {
+            rows.push(UserRows { first, est: e, journey: j, ask_topic: a, follows: f });
+        }
+        first += len;
+    }
+    rows
+}
+
+/// What phase 2 hands to the others.
+struct Distribution {
+    /// Active notes.
+    active: std::ops::Range<usize>,
+    /// Estimated-interest ring cut-offs per topic.
+    cutoffs: Vec<[f32; 2]>,
+    /// Follower counts this tick (platform units).
+    followers: Vec<f64>,
+    /// Candidate pools.
+    pools: Pools,
+}
+
+/// What phase 3 measured.
+struct Acted {
+    /// Counts summed over chunks and ranks.
+    merged: ChunkOutcome,
+    /// Mean true interest of the topics read.
+    read_interest: f64,
 }
 
 fn add_into(acc: &mut [u64], x: &[u64]) {

@@ -2,6 +2,7 @@
 //! every metric's definition, concentration measures and statistics. No files here (the
 //! writers are in [`crate::io`]) and no engine (the engine calls in).
 
+pub mod accounting;
 pub mod concentration;
 pub mod metrics;
 pub mod output;

@@ -50,3 +50,32 @@ pub fn ring_shares(users: &Users, crowd: &CrowdSpec) -> Vec<[f64; 2]> {
         })
         .collect()
 }
+
+/// Users sampled to place the ring cut-offs (a fixed stride keeps it deterministic and
+/// cheap); the learning metric samples a quarter as many.
+pub const SAMPLE_USERS: usize = 4096;
+
+/// Users between two sampled users of [`cutoffs`].
+pub fn cutoff_sample_stride(users: usize) -> usize {
+    users.div_ceil(SAMPLE_USERS).max(1)
+}
+
+/// Estimated-interest cut-offs per topic that select crowds of the true ring sizes
+/// (`shares`, from [`ring_shares`]) among sampled users' estimates.
+pub fn cutoffs(users: &Users, estimates: &[f32], shares: &[[f64; 2]]) -> Vec<[f32; 2]> {
+    let t = users.topics;
+    let stride = cutoff_sample_stride(users.count);
+    let mut column: Vec<f32> = Vec::with_capacity(SAMPLE_USERS);
+    (0..t)
+        .map(|k| {
+            column.clear();
+            column.extend((0..users.count).step_by(stride).map(|u| estimates[u * t + k]));
+            column.sort_unstable_by(|a, b| b.total_cmp(a));
+            let at = |share: f64| {
+                let i = ((share * column.len() as f64).ceil() as usize).clamp(1, column.len());
+                column[i - 1]
+            };
+            [at(shares[k][0]), at(shares[k][1])]
+        })
+        .collect()
+}
