@@ -1,0 +1,268 @@
+//! Phase 3 of a tick: one user's day.
+//!
+//! A user first sees what friends shared with them (share channel), then makes a Poisson
+//! number of decisions. Each decision is a search (S9; likelier for users asking about a
+//! focal institution, S7), a look at the follow feed, or a feed slate, which may carry a
+//! campaign's promoted slot (S12). Every impression is counted by channel; every read may
+//! move the user's 5A journey (S7), lead to a follow, or a share to friends (S6).
+//!
+//! The user reads only the tick's snapshot ([`TickView`]) and writes only its own rows
+//! ([`UserRows`]), integer atomics and its chunk's [`ChunkOutcome`], so results do not
+//! depend on threads or scheduling.
+
+mod respond;
+mod slate;
+
+use std::sync::atomic::AtomicU32;
+
+use rand_distr::{Distribution, Normal, Poisson};
+use rand_pcg::Pcg64Mcg;
+
+use crate::model::behaviour::journey::{self, ASK};
+use crate::model::content::{NewNote, Notes};
+use crate::model::platform::channel::{FEED, FOLLOW, SEARCH, SHARE};
+use crate::model::platform::{AliasTable, FeedPolicy, Pools, SearchIndex, user_ring};
+use crate::model::world::{Segment, World, segment_matches as matches};
+use crate::rng::{Purpose, stream, unit};
+use crate::scenario::{Audience, MAX_SLATE, Params, SegmentFilter};
+
+/// Most shared notes a user sees per tick (an inbox, not a flood).
+pub const INBOX_LIMIT: usize = 20;
+/// Marks an empty follow slot or a creator without an active note.
+pub const NO_NOTE: u32 = u32::MAX;
+
+/// A campaign as the tick sees it.
+#[derive(Debug, Clone)]
+pub struct CampaignTick {
+    /// Whether it runs this tick.
+    pub active: bool,
+    /// Its active notes (uniform).
+    pub notes: AliasTable,
+    /// Chance an eligible feed decision carries its promoted slot.
+    pub slot_chance: f64,
+    /// Who is eligible.
+    pub target: Option<SegmentFilter>,
+    /// Focal index of the running group, if it is focal.
+    pub focal: Option<u8>,
+    /// Added advocacy chance for users who act during it.
+    pub prize_advocacy: f64,
+    /// Credibility share prize reviews lose.
+    pub prize_credibility_drop: f64,
+    /// Whether it offers review prizes.
+    pub review_prize: bool,
+}
+
+/// Read-only state of the tick: everything a user's session reads. It is fixed before
+/// any user acts (the counters in `notes` and `follows_gained` are only incremented), so
+/// no user sees another's decisions of the same tick.
+pub struct TickView<'a, F> {
+    /// Users, creators and their graphs.
+    pub world: &'a World,
+    /// The variant's parameters.
+    pub params: &'a Params,
+    /// The layout: slate size, how a user decides, what the recommender observes.
+    pub feed: &'a F,
+    /// The tick being run.
+    pub tick: u32,
+    /// The candidate pools slates sample from.
+    pub pools: &'a Pools,
+    /// Search results by topic.
+    pub search: &'a SearchIndex,
+    /// Estimated-interest ring cut-offs per topic (`[core, high-potential]`).
+    pub cutoffs: &'a [[f32; 2]],
+    /// The notes; their atomic counters take this tick's impressions, reads and acts.
+    pub notes: &'a Notes,
+    /// Each note's stage (crowd ring reach) at the tick's start.
+    pub stage: &'a [u8],
+    /// Users who started following each creator (incremented on a follow).
+    pub follows_gained: &'a [AtomicU32],
+    /// Shared notes per user: `inbox_notes[inbox_start[u]..inbox_start[u + 1]]`.
+    pub inbox_start: &'a [u32],
+    /// See `inbox_start`.
+    pub inbox_notes: &'a [u32],
+    /// Each creator's newest active note, or [`NO_NOTE`].
+    pub latest_note: &'a [u32],
+    /// ln(1 + likes) per note as covers show it (0 when counts are hidden).
+    pub visible: &'a [f32],
+    /// The recommender's ranking score per note (smoothed engagement rate).
+    pub rank_score: &'a [f32],
+    /// Focal index of each creator, or [`journey::NOT_FOCAL`].
+    pub focal_of: &'a [u8],
+    /// The scenario's campaigns as this tick sees them.
+    pub campaigns: &'a [CampaignTick],
+    /// Interest added to each topic by running trends.
+    pub trend_boost: &'a [f32],
+}
+
+/// The rows of a chunk of users that only they write.
+pub struct UserRows<'a> {
+    /// Id of the chunk's first user.
+    pub first: usize,
+    /// Estimated interests, `users × topics`.
+    pub est: &'a mut [f32],
+    /// Journey stages, `users × focal`.
+    pub journey: &'a mut [u8],
+    /// The topic each user last started asking about.
+    pub ask_topic: &'a mut [u8],
+    /// Creators each user started following during the run.
+    pub follows: &'a mut [Vec<u32>],
+}
+
+/// A review an advocate will post next tick, with who posted it (to share with friends).
+#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
+pub struct ReviewPost {
+    /// The note to post (author: the focal institution's advocate account).
+    pub note: NewNote,
+    /// The advocate.
+    pub user: u32,
+}
+
+/// What a chunk of users did in a tick (merged in chunk order).
+#[derive(Debug, Default)]
+pub struct ChunkOutcome {
+    pub draws: Vec<u32>,
+    pub read_interest: f64,
+    pub reads: u64,
+    pub channel: [u64; 4],
+    pub promoted: u64,
+    pub out_of_ring: u64,
+    /// Users entering each journey stage, `focal × 5` (aware … advocate).
+    pub entered: Vec<u64>,
+    /// Conversions (acts) per focal institution and segment, `focal × 16`.
+    pub conversions: Vec<u64>,
+    /// Impressions of each focal institution's notes.
+    pub focal_impressions: Vec<u64>,
+    /// (friend, note) share deliveries for next tick.
+    pub shares: Vec<(u32, u32)>,
+    pub reviews: Vec<ReviewPost>,
+}
+
+impl ChunkOutcome {
+    /// An empty outcome sized for the tick.
+    pub fn new(pools: usize, focal: usize) -> Self {
+        ChunkOutcome {
+            draws: vec![0; pools],
+            entered: vec![0; focal * journey::STAGES],
+            conversions: vec![0; focal * Segment::COUNT],
+            focal_impressions: vec![0; focal],
+            ..Default::default()
+        }
+    }
+
+    /// Adds another outcome's order-free counts: channels, promoted and out-of-ring
+    /// impressions, journey entries and focal impressions.
+    pub fn add_counts(&mut self, o: &ChunkOutcome) {
+        for (a, b) in self.channel.iter_mut().zip(o.channel) {
+            *a += b;
+        }
+        self.promoted += o.promoted;
+        self.out_of_ring += o.out_of_ring;
+        for (acc, x) in [(&mut self.entered, &o.entered), (&mut self.focal_impressions, &o.focal_impressions)] {
+            for (a, b) in acc.iter_mut().zip(x) {
+                *a += b;
+            }
+        }
+    }
+}
+
+/// Unnormalised topic weights est^sharpness; returns their sum.
+#[inline]
+pub fn topic_weights(row: &[f32], sharpness: f64, out: &mut [f64]) -> f64 {
+    let mut total = 0.0;
+    for (w, &e) in out.iter_mut().zip(row) {
+        *w = crate::fastmath::pow(f64::from(e.max(1e-6)), sharpness);
+        total += *w;
+    }
+    total
+}
+
+/// One user's mutable view while acting.
+struct Actor<'r> {
+    u: usize,
+    seg: Segment,
+    est: &'r mut [f32],
+    journey: &'r mut [u8],
+    ask_topic: &'r mut u8,
+    follows: &'r mut Vec<u32>,
+    consumed: u32,
+    rng: Pcg64Mcg,
+}
+
+impl<F: FeedPolicy> TickView<'_, F> {
+    /// Runs a chunk of users.
+    pub fn run_chunk(&self, rows: UserRows, out: &mut ChunkOutcome) {
+        let t = self.world.users.topics;
+        let focal = self.params.journey.focal.len();
+        let mut weights = vec![0.0; t];
+        let n = rows.ask_topic.len();
+        let (mut est, mut journey) = (rows.est, rows.journey);
+        let mut follows = rows.follows.iter_mut();
+        for (i, ask) in rows.ask_topic.iter_mut().enumerate() {
+            let (e, rest) = est.split_at_mut(t);
+            est = rest;
+            let (j, rest) = journey.split_at_mut(focal);
+            journey = rest;
+            let u = rows.first + i;
+            let mut actor = Actor {
+                u,
+                seg: self.world.users.segment[u],
+                est: e,
+                journey: j,
+                ask_topic: ask,
+                follows: follows.next().expect("rows have equal lengths"),
+                consumed: 0,
+                rng: stream(self.params.seed, self.tick, u as u64, Purpose::Session),
+            };
+            self.session(&mut actor, &mut weights, out);
+        }
+        debug_assert!(n == 0 || est.is_empty());
+    }
+
+    fn session(&self, a: &mut Actor, weights: &mut [f64], out: &mut ChunkOutcome) {
+        let users = &self.world.users;
+        let p = self.params;
+        let f = &p.feed;
+        // Shared notes arrive whether or not the user opens the feed today.
+        let inbox = &self.inbox_notes[self.inbox_start[a.u] as usize..self.inbox_start[a.u + 1] as usize];
+        for &n in inbox {
+            self.show(a, &[n], SHARE, false, out);
+        }
+        let mean = f64::from(users.activity[a.u]);
+        let steps = if mean > 0.0 { Poisson::new(mean).map_or(0.0, |d| d.sample(&mut a.rng)) as u32 } else { 0 };
+        if steps == 0 {
+            return;
+        }
+        let total = topic_weights(a.est, f.interest_sharpness, weights);
+        let k = self.feed.slate_size();
+        let mut slate = [0u32; MAX_SLATE as usize];
+        for _ in 0..steps {
+            let asking = a.journey.iter().position(|&s| s == ASK);
+            let search_chance = match (p.search.enabled, asking) {
+                (false, _) => 0.0,
+                (true, Some(_)) => p.search.ask_search_rate,
+                (true, None) => p.search.base_search_rate,
+            };
+            let x = unit(&mut a.rng);
+            if x < search_chance {
+                let len = self.search_results(a, asking, &mut slate);
+                self.show(a, &slate[..len], SEARCH, false, out);
+                continue;
+            }
+            if x < search_chance + p.follow_feed.share
+                && let Some(n) = self.followed_note(a)
+            {
+                self.show(a, &[n], FOLLOW, false, out);
+                continue;
+            }
+            let mut len = self.fill_slate(a, k, weights, total, &mut slate, out);
+            len = self.promote(a, k, &mut slate, len, out);
+            self.order(&mut slate[..len]);
+            self.show(a, &slate[..len], FEED, true, out);
+        }
+    }
+}
+
+/// The index of a row's largest value (the first of equals).
+fn argmax(row: &[f32]) -> usize {
+    row.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1).then(b.0.cmp(&a.0))).map_or(0, |(i, _)| i)
+}

@@ -1,0 +1,187 @@
+//! How a user responds to what a decision showed: the impression counted by channel and
+//! ring, the cover choice or watch-through, what the recommender learns, and after a
+//! read the engagement acts, the 5A journey (S7), a follow, an advocate's review and
+//! shares to friends (S6).
+
+use std::sync::atomic::Ordering::Relaxed;
+
+use super::*;
+use crate::model::behaviour::journey::{self, ACT, ADVOCATE, Exposure};
+use crate::model::behaviour::{CoverView, choose_cover, engage};
+use crate::model::content::{NO_CAMPAIGN, NewNote};
+use crate::model::platform::channel::{FEED, SEARCH};
+use crate::model::platform::{FeedPolicy, Signal, ring_of};
+use crate::rng::unit;
+use crate::scenario::ContentKind;
+
+impl<F: FeedPolicy> TickView<'_, F> {
+    /// Shows items to the user through a channel; the user may read one.
+    pub(super) fn show(&self, a: &mut Actor, items: &[u32], channel: usize, learn: bool, out: &mut ChunkOutcome) {
+        if items.is_empty() {
+            return;
+        }
+        let p = self.params;
+        let truth = self.world.users.interest_row(a.u);
+        let (core, hp) = (p.crowd.core_interest as f32, p.crowd.high_potential_interest as f32);
+        let mut covers = [CoverView::default(); MAX_SLATE as usize];
+        for (i, &n) in items.iter().enumerate() {
+            let n = n as usize;
+            let topic = self.notes.topic[n] as usize;
+            let interest = (truth[topic] + self.trend_boost[topic]).min(1.0);
+            covers[i] = CoverView {
+                interest,
+                appeal: self.notes.appeal[n],
+                quality: self.notes.quality[n],
+                social: self.visible[n],
+            };
+            self.notes.counters[n].impressions[ring_of(truth[topic], core, hp)].fetch_add(1, Relaxed);
+            out.channel[channel] += 1;
+            // Feed slots are drawn from the rings the note reached (promoted ones are
+            // counted apart): only search, shares and follows reach beyond them.
+            if channel != FEED
+                && p.feed.audience == Audience::CrowdRings
+                && user_ring(p.feed.audience, a.est[topic], self.cutoffs[topic]) > self.stage[n] as usize
+            {
+                out.out_of_ring += 1;
+            }
+            let fi = self.focal_of[self.notes.author[n] as usize];
+            if fi != journey::NOT_FOCAL {
+                out.focal_impressions[fi as usize] += 1;
+                if let Some(s) = journey::on_impression(&mut a.journey[fi as usize], &p.journey, &mut a.rng) {
+                    out.entered[fi as usize * journey::STAGES + s as usize - 1] += 1;
+                }
+            }
+        }
+        let covers = &covers[..items.len()];
+        let chosen = if channel == SEARCH {
+            // Results are a grid on either app (assumption): a choice among covers.
+            choose_cover(&p.response, covers, a.consumed, &mut a.rng)
+        } else {
+            self.feed.choose(&p.response, covers, a.consumed, &mut a.rng)
+        };
+        if let Some(i) = chosen {
+            self.read(a, items[i], &covers[i], out);
+        }
+        if learn {
+            // The recommender learns from every slot it showed (S5).
+            let f = &p.feed;
+            // What it observes also updates the note's feedback counts, the `feedback`
+            // term of its score.
+            for (i, &n) in items.iter().enumerate() {
+                let e = &mut a.est[self.notes.topic[n as usize] as usize];
+                let counters = &self.notes.counters[n as usize];
+                counters.observed.fetch_add(1, Relaxed);
+                match self.feed.observe(chosen, i, f.signal_noise, &mut a.rng) {
+                    Signal::Positive => {
+                        *e += (f.learning_rate as f32) * (1.0 - *e);
+                        counters.positives.fetch_add(1, Relaxed);
+                    }
+                    Signal::Negative => *e -= (f.skip_learning_rate as f32) * *e,
+                }
+            }
+        }
+    }
+
+    /// A read (click or completed watch): engagement, follows, shares, journey.
+    pub(super) fn read(&self, a: &mut Actor, note: u32, view: &CoverView, out: &mut ChunkOutcome) {
+        let p = self.params;
+        let n = note as usize;
+        a.consumed += 1;
+        let c = &self.notes.counters[n];
+        c.reads.fetch_add(1, Relaxed);
+        out.read_interest += f64::from(view.interest);
+        out.reads += 1;
+        let mut acts = engage(&p.response, view, &mut a.rng);
+        let author = self.notes.author[n];
+        // A user follows a creator at most once: a follower cannot follow again.
+        acts.follow &= !self.follows_already(a, author);
+        for (hit, counter) in [
+            (acts.like, &c.likes),
+            (acts.collect, &c.collects),
+            (acts.comment, &c.comments),
+            (acts.share, &c.shares),
+            (acts.follow, &c.follows),
+        ] {
+            if hit {
+                counter.fetch_add(1, Relaxed);
+            }
+        }
+        if acts.follow {
+            self.follows_gained[author as usize].fetch_add(1, Relaxed);
+            a.follows.push(author);
+        }
+        if acts.share {
+            self.share_with_friends(a, note, out);
+        }
+        let fi = self.focal_of[author as usize];
+        if fi == journey::NOT_FOCAL {
+            return;
+        }
+        let f = fi as usize;
+        let kind = p.kinds.get(self.notes.kind[n]);
+        let exposure = Exposure {
+            interest: f64::from(view.interest),
+            quality: f64::from(view.quality),
+            usefulness: kind.usefulness,
+            credibility: f64::from(self.notes.credibility[n]),
+        };
+        let Some(stage) = journey::on_read(&mut a.journey[f], &p.journey, &exposure, &mut a.rng) else { return };
+        out.entered[f * journey::STAGES + stage as usize - 1] += 1;
+        if stage == ASK {
+            *a.ask_topic = self.notes.topic[n];
+        }
+        if stage == ACT {
+            out.conversions[f * Segment::COUNT + a.seg.0 as usize] += 1;
+            self.maybe_advocate(a, f, n, out);
+        }
+    }
+
+    /// Whether the user follows a creator: in the world's initial follow graph (sorted
+    /// neighbours) or since.
+    pub(super) fn follows_already(&self, a: &Actor, creator: u32) -> bool {
+        let node = self.world.users.count as u32 + creator;
+        self.world.follows.neighbors(a.u as u32).binary_search(&node).is_ok() || a.follows.contains(&creator)
+    }
+
+    /// After an act: the user may advocate (S7), posting a review and sharing it; a
+    /// running prize campaign of the institution raises the chance and lowers the
+    /// review's credibility (S12).
+    pub(super) fn maybe_advocate(&self, a: &mut Actor, f: usize, n: usize, out: &mut ChunkOutcome) {
+        let p = self.params;
+        let prize = self.campaigns.iter().position(|c| c.active && c.review_prize && c.focal == Some(f as u8));
+        let chance = p.journey.advocate_rate + prize.map_or(0.0, |c| self.campaigns[c].prize_advocacy);
+        if unit(&mut a.rng) >= chance {
+            return;
+        }
+        a.journey[f] = ADVOCATE;
+        out.entered[f * journey::STAGES + ADVOCATE as usize - 1] += 1;
+        let review = p.kinds.get(ContentKind::Review);
+        let drop = prize.map_or(0.0, |c| self.campaigns[c].prize_credibility_drop);
+        // assumption: reviews by ordinary users vary around middling quality.
+        let quality: f64 = (0.5 + Normal::<f64>::new(0.0, 0.15).expect("fixed sd").sample(&mut a.rng)).clamp(0.0, 1.0);
+        let appeal = (0.5 * quality + 0.5 * unit(&mut a.rng) + review.appeal_bonus).clamp(0.0, 1.0);
+        out.reviews.push(ReviewPost {
+            note: NewNote {
+                author: self.world.creators.advocate_account[f],
+                topic: self.notes.topic[n],
+                quality: quality as f32,
+                appeal: appeal as f32,
+                born: self.tick + 1,
+                kind: ContentKind::Review,
+                credibility: (review.credibility * (1.0 - drop)) as f32,
+                campaign: prize.map_or(NO_CAMPAIGN, |c| c as u16),
+            },
+            user: a.u as u32,
+        });
+    }
+
+    /// Sends a note to a few friends' inboxes for next tick (word of mouth, S6).
+    pub(super) fn share_with_friends(&self, a: &mut Actor, note: u32, out: &mut ChunkOutcome) {
+        if !self.params.sharing.enabled {
+            return;
+        }
+        for friend in self.world.draw_friends(a.u as u32, self.params.sharing.friends_per_share, &mut a.rng) {
+            out.shares.push((friend, note));
+        }
+    }
+}
