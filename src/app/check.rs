@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use crate::error::UsageError;
 use crate::io::baselines::{list, read, resolve_scenario};
 use crate::scenario;
 use crate::study::check::*;
@@ -108,8 +109,6 @@ fn targets(args: &CheckArgs) -> Result<Vec<Target>, CheckError> {
 /// Runs `feedsim check`: exit 0 when every metric that can fail is within tolerance, 1
 /// otherwise; with --update, 2 when a baseline is refused.
 pub fn cmd(args: CheckArgs) -> anyhow::Result<std::process::ExitCode> {
-    use crate::app::UsageError;
-    let input = |e: CheckError| -> anyhow::Error { UsageError(format!("{e:#}")).into() };
     if !args.update && (args.replicates.is_some() || !args.set.is_empty() || !args.informational.is_empty()) {
         return Err(UsageError(
             "--replicates, --set and --informational only apply with --update (they set up new baselines)".into(),
@@ -134,101 +133,16 @@ pub fn cmd(args: CheckArgs) -> anyhow::Result<std::process::ExitCode> {
             .expect("a target has a scenario file or a baseline");
         let scenario_path = resolve_scenario(&file, &args.baselines);
         if args.update {
-            let old = t.old.as_ref().map(|b| &b.settings);
-            let overrides = if !args.set.is_empty() {
-                args.set.clone()
-            } else {
-                old.map_or_else(|| DEFAULT_OVERRIDES.map(String::from).to_vec(), |o| o.overrides.clone())
-            };
-            let informational: Vec<String> = if !args.informational.is_empty() {
-                args.informational.iter().filter(|p| !p.is_empty()).cloned().collect()
-            } else {
-                old.map(|o| o.informational.clone()).unwrap_or_default()
-            };
-            let s = scenario::load_file(&scenario_path, &overrides)
-                .map_err(|source| input(CheckError::Scenario { baseline: t.path.display().to_string(), source }))?;
-            let settings = Settings {
-                scenario_file: file.clone(),
-                seed: s.seed,
-                replicates: args.replicates.or(old.map(|o| o.replicates)).unwrap_or(DEFAULT_REPLICATES),
-                overrides,
-                informational,
-            };
-            let rerun = pool.install(|| run(&settings, &scenario_path, &t.name)).map_err(input)?;
-            let unmatched = unmatched_patterns(&settings.informational, &rerun);
-            if !unmatched.is_empty() {
-                println!(
-                    "  note: --informational {} match no metric of {}",
-                    unmatched.iter().map(|p| format!("'{p}'")).collect::<Vec<_>>().join(", "),
-                    t.name
-                );
-            }
-            let b = baseline_from(&rerun, settings);
-            if let Some(msg) = refusal(&b, &t.path) {
-                println!("refused {}: see below ({:.1} s)", t.path.display(), t0.elapsed().as_secs_f64());
-                refusals.push(msg);
-                continue;
-            }
-            if let Some(dir) = t.path.parent() {
-                std::fs::create_dir_all(dir)?;
-            }
-            crate::io::write_atomic(&t.path, &crate::io::json_bytes(&b)?)?;
-            let metrics = b.checks().count();
-            let info = b.checks().filter(|c| c.2.informational).count();
-            let logs = b.checks().filter(|c| c.2.scale == Scale::Log1p).count();
-            println!(
-                "updated {}: {} variants × {} replicates, {metrics} metrics ({logs} on the log1p scale, {info} \
-                 informational), overrides [{}] ({:.1} s)",
-                t.path.display(),
-                b.variants.len(),
-                b.settings.replicates,
-                b.settings.overrides.join(", "),
-                t0.elapsed().as_secs_f64()
-            );
+            refusals.extend(update(&args, &t, (&file, &scenario_path), &pool, t0)?);
             continue;
         }
         let b = t.old.expect("checked targets have baselines");
         let rerun = pool.install(|| run(&b.settings, &scenario_path, &t.path.display().to_string())).map_err(input)?;
         let c = compare_with(&b, &rerun);
         let fails = c.failures();
-        let (checked, info) = (c.checked(), c.informational());
-        total_checked += checked;
-        total_info += info;
-        let moved = c.informational_moved();
-        let detectable = c.detectable_summary().map_or_else(String::new, |(median, largest)| {
-            format!(", smallest detectable change: median {}, largest {}", percent(median), percent(largest))
-        });
-        println!(
-            "{}: {}/{checked} metrics within tolerance, {info} informational{} ({} replicates{detectable}; {:.1} s)",
-            b.scenario,
-            checked - fails.len(),
-            if moved > 0 { format!(" ({moved} moved)") } else { String::new() },
-            b.settings.replicates,
-            t0.elapsed().as_secs_f64()
-        );
-        let coarse = b.too_coarse().len();
-        if coarse > 0 {
-            println!(
-                "  note: {coarse} checks cannot detect a change of their own size (detectable change > {:.0} %{}); \
-                 `feedsim check --update` refuses them without more replicates, a larger world or --informational",
-                100.0 * OWN_SIZE,
-                if b.format < BASELINE_FORMAT {
-                    format!("; format {} baseline, all linear", b.format)
-                } else {
-                    String::new()
-                },
-            );
-        }
-        if !c.new_metrics.is_empty() {
-            println!(
-                "  note: {} metrics are not in the baseline ({}); `feedsim check --update` adds them",
-                c.new_metrics.len(),
-                c.new_metrics.iter().take(5).cloned().collect::<Vec<_>>().join(", ")
-            );
-        }
-        if args.verbose {
-            println!("\n{}", table(&c.rows, true));
-        }
+        total_checked += c.checked();
+        total_info += c.informational();
+        print_checked(&b, &c, fails.len(), t0, args.verbose);
         failures.extend(fails);
     }
     if args.update {
@@ -250,5 +164,113 @@ pub fn cmd(args: CheckArgs) -> anyhow::Result<std::process::ExitCode> {
         print!("{}", failure_table(&failures));
         println!("\nIf the change is intended, rewrite the baselines with `feedsim check --update` and commit them.");
         Ok(std::process::ExitCode::from(1))
+    }
+}
+
+/// A bad baseline, scenario or flag: exit code 2, with the whole message.
+fn input(e: CheckError) -> anyhow::Error {
+    UsageError(format!("{e:#}")).into()
+}
+
+/// Reruns one target with the update's settings (flags first, then the old baseline's)
+/// and rewrites its baseline; returns the refusal when a check could not detect a change
+/// of its own size.
+fn update(
+    args: &CheckArgs,
+    t: &Target,
+    (file, scenario_path): (&str, &Path),
+    pool: &rayon::ThreadPool,
+    t0: std::time::Instant,
+) -> anyhow::Result<Option<String>> {
+    let old = t.old.as_ref().map(|b| &b.settings);
+    let overrides = if !args.set.is_empty() {
+        args.set.clone()
+    } else {
+        old.map_or_else(|| DEFAULT_OVERRIDES.map(String::from).to_vec(), |o| o.overrides.clone())
+    };
+    let informational: Vec<String> = if !args.informational.is_empty() {
+        args.informational.iter().filter(|p| !p.is_empty()).cloned().collect()
+    } else {
+        old.map(|o| o.informational.clone()).unwrap_or_default()
+    };
+    let s = scenario::load_file(scenario_path, &overrides)
+        .map_err(|source| input(CheckError::Scenario { baseline: t.path.display().to_string(), source }))?;
+    let settings = Settings {
+        scenario_file: file.to_string(),
+        seed: s.seed,
+        replicates: args.replicates.or(old.map(|o| o.replicates)).unwrap_or(DEFAULT_REPLICATES),
+        overrides,
+        informational,
+    };
+    let rerun = pool.install(|| run(&settings, scenario_path, &t.name)).map_err(input)?;
+    let unmatched = unmatched_patterns(&settings.informational, &rerun);
+    if !unmatched.is_empty() {
+        println!(
+            "  note: --informational {} match no metric of {}",
+            unmatched.iter().map(|p| format!("'{p}'")).collect::<Vec<_>>().join(", "),
+            t.name
+        );
+    }
+    let b = baseline_from(&rerun, settings);
+    if let Some(msg) = refusal(&b, &t.path) {
+        println!("refused {}: see below ({:.1} s)", t.path.display(), t0.elapsed().as_secs_f64());
+        return Ok(Some(msg));
+    }
+    if let Some(dir) = t.path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    crate::io::write_atomic(&t.path, &crate::io::json_bytes(&b)?)?;
+    let metrics = b.checks().count();
+    let info = b.checks().filter(|c| c.2.informational).count();
+    let logs = b.checks().filter(|c| c.2.scale == Scale::Log1p).count();
+    println!(
+        "updated {}: {} variants × {} replicates, {metrics} metrics ({logs} on the log1p scale, {info} \
+         informational), overrides [{}] ({:.1} s)",
+        t.path.display(),
+        b.variants.len(),
+        b.settings.replicates,
+        b.settings.overrides.join(", "),
+        t0.elapsed().as_secs_f64()
+    );
+    Ok(None)
+}
+
+/// One baseline's line of results and its notes (and with `--verbose`, every check).
+fn print_checked(b: &Baseline, c: &Checked, failed: usize, t0: std::time::Instant, verbose: bool) {
+    let (checked, info) = (c.checked(), c.informational());
+    let moved = c.informational_moved();
+    let detectable = c.detectable_summary().map_or_else(String::new, |(median, largest)| {
+        format!(", smallest detectable change: median {}, largest {}", percent(median), percent(largest))
+    });
+    println!(
+        "{}: {}/{checked} metrics within tolerance, {info} informational{} ({} replicates{detectable}; {:.1} s)",
+        b.scenario,
+        checked - failed,
+        if moved > 0 { format!(" ({moved} moved)") } else { String::new() },
+        b.settings.replicates,
+        t0.elapsed().as_secs_f64()
+    );
+    let coarse = b.too_coarse().len();
+    if coarse > 0 {
+        println!(
+            "  note: {coarse} checks cannot detect a change of their own size (detectable change > {:.0} %{}); \
+             `feedsim check --update` refuses them without more replicates, a larger world or --informational",
+            100.0 * OWN_SIZE,
+            if b.format < BASELINE_FORMAT {
+                format!("; format {} baseline, all linear", b.format)
+            } else {
+                String::new()
+            },
+        );
+    }
+    if !c.new_metrics.is_empty() {
+        println!(
+            "  note: {} metrics are not in the baseline ({}); `feedsim check --update` adds them",
+            c.new_metrics.len(),
+            c.new_metrics.iter().take(5).cloned().collect::<Vec<_>>().join(", ")
+        );
+    }
+    if verbose {
+        println!("\n{}", table(&c.rows, true));
     }
 }

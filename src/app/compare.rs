@@ -3,13 +3,12 @@
 
 use std::path::Path;
 use std::process::ExitCode;
-use std::sync::atomic::Ordering;
 
 use anyhow::Context;
 
+use super::replicates::{Finished, run_saved};
 use super::*;
 use crate::engine::plan::MemoryPlan;
-use crate::engine::{self};
 use crate::io::html::HEADLINE;
 
 pub(super) fn cmd_compare(args: CompareArgs) -> anyhow::Result<ExitCode> {
@@ -35,37 +34,11 @@ pub(super) fn cmd_compare(args: CompareArgs) -> anyhow::Result<ExitCode> {
         store.start(&s, args.fixed_world).with_context(|| format!("cannot write into `{}`", out_dir.display()))?;
         Vec::new()
     };
-    let bar = progress(args.exec.quiet, args.replicates as u64, "replicates");
-    bar.set_message(s.name.clone());
-    bar.set_position(done.iter().filter(|r| r.index < args.replicates).count() as u64);
-    let interrupted = interrupt_flag();
-    let should_stop = || interrupted.load(Ordering::SeqCst);
-    let save_failed = std::sync::Mutex::new(None);
-    let on_done = |r: &crate::study::compare::Replicate| {
-        if let Err(e) = store.save(r) {
-            save_failed.lock().expect("not poisoned").get_or_insert(e);
-        }
-        bar.inc(1);
+    let exec = (args.exec.threads, args.exec.quiet, s.name.clone());
+    let runs = match run_saved(&s, (args.replicates, args.fixed_world), &store, done, exec)? {
+        Finished::All(runs) => runs,
+        Finished::Interrupted(code) => return Ok(code),
     };
-    let pool = engine::thread_pool(args.exec.threads)?;
-    let runs = pool.install(|| {
-        crate::study::compare::run_replicates(&s, args.replicates, args.fixed_world, done, &should_stop, &on_done)
-    });
-    bar.finish_and_clear();
-    if let Some(e) = save_failed.into_inner().expect("not poisoned") {
-        return Err(anyhow::Error::from(e).context(format!("cannot save a replicate in `{}`", out_dir.display())));
-    }
-    let finished = runs.iter().flatten().count();
-    if finished < args.replicates {
-        eprintln!(
-            "feedsim: interrupted with {finished} of {} replicates done, saved in {}; go on with the same \
-             command and --resume",
-            args.replicates,
-            store.dir().display()
-        );
-        return Ok(ExitCode::from(130));
-    }
-    let runs: Vec<_> = runs.into_iter().flatten().collect();
     let cmp = crate::study::compare::summarise_replicates(&s, &runs, args.fixed_world);
     std::fs::create_dir_all(&out_dir).with_context(|| format!("cannot create `{}`", out_dir.display()))?;
     let json = crate::io::json_bytes(&cmp)?;

@@ -6,7 +6,6 @@ use std::path::Path;
 
 use crate::io::decomposition::same_cells;
 use crate::scenario;
-use crate::study::compare::Replicate;
 use crate::study::decompose::*;
 
 /// Flags of `decompose`.
@@ -42,7 +41,7 @@ pub struct DecomposeArgs {
 pub fn cmd(args: DecomposeArgs) -> anyhow::Result<std::process::ExitCode> {
     use crate::app::UsageError;
     use anyhow::Context;
-    use std::sync::atomic::Ordering;
+
     let factors = args.factors.iter().map(|f| parse_factor(f)).collect::<Result<Vec<_>, _>>().map_err(UsageError)?;
     if let Some((_, dup)) = factors.iter().enumerate().find(|(i, f)| factors[..*i].iter().any(|g| g.key == f.key)) {
         return Err(usage(format!("--factor {}: the key is given twice; give each factor once", dup.key)));
@@ -101,36 +100,11 @@ pub fn cmd(args: DecomposeArgs) -> anyhow::Result<std::process::ExitCode> {
         store.start(&s, false).with_context(|| format!("cannot write into `{}`", out_dir.display()))?;
         Vec::new()
     };
-    let bar = crate::app::progress(args.exec.quiet, args.replicates as u64, "replicates");
-    bar.set_message(format!("{} cells", cell_docs.len()));
-    bar.set_position(done.iter().filter(|r| r.index < args.replicates).count() as u64);
-    let interrupted = crate::app::interrupt_flag();
-    let should_stop = || interrupted.load(Ordering::SeqCst);
-    let save_failed = std::sync::Mutex::new(None);
-    let on_done = |r: &Replicate| {
-        if let Err(e) = store.save(r) {
-            save_failed.lock().expect("not poisoned").get_or_insert(e);
-        }
-        bar.inc(1);
+    let exec = (args.exec.threads, args.exec.quiet, format!("{} cells", cell_docs.len()));
+    let runs = match crate::app::replicates::run_saved(&s, (args.replicates, false), &store, done, exec)? {
+        crate::app::replicates::Finished::All(runs) => runs,
+        crate::app::replicates::Finished::Interrupted(code) => return Ok(code),
     };
-    let pool = crate::engine::thread_pool(args.exec.threads)?;
-    let runs = pool
-        .install(|| crate::study::compare::run_replicates(&s, args.replicates, false, done, &should_stop, &on_done));
-    bar.finish_and_clear();
-    if let Some(e) = save_failed.into_inner().expect("not poisoned") {
-        return Err(anyhow::Error::from(e).context(format!("cannot save a replicate in `{}`", out_dir.display())));
-    }
-    let finished = runs.iter().flatten().count();
-    if finished < args.replicates {
-        eprintln!(
-            "feedsim: interrupted with {finished} of {} replicates done, saved in {}; go on with the same \
-             command and --resume",
-            args.replicates,
-            store.dir().display()
-        );
-        return Ok(std::process::ExitCode::from(130));
-    }
-    let runs: Vec<Replicate> = runs.into_iter().flatten().collect();
     let names = term_names(&factors);
     let metrics = decompose(factors.len(), &names, &runs);
     let doc = DecompositionDoc {

@@ -9,6 +9,7 @@ pub mod check;
 mod compare;
 pub mod decompose;
 mod progress;
+mod replicates;
 mod run;
 pub mod sweep;
 mod validate;

@@ -33,7 +33,7 @@ use serde::Serialize;
 use crate::model::behaviour::sigmoid;
 use crate::model::content::Notes;
 use crate::model::world::Users;
-use crate::scenario::{ActLogit, Scenario};
+use crate::scenario::{ActLogit, Params, Scenario};
 
 /// The planned footprint of a run.
 #[derive(Debug, Clone, Serialize)]
@@ -142,69 +142,12 @@ impl MemoryPlan {
         let users = f64::from(p.world.users);
         let topics = p.topics.len();
         let creators: f64 = p.creators.iter().map(|g| f64::from(g.count)).sum();
-        let posts_per_tick: f64 = p.creators.iter().map(|g| f64::from(g.count) * g.posts_per_tick).sum();
-        // Campaigns post extra notes while they last; they may differ between variants,
-        // so the variant whose campaigns post most sets the plan.
-        let campaign_notes = s
-            .variants
-            .iter()
-            .map(|v| {
-                let ticks = v.params.ticks;
-                v.params
-                    .campaigns
-                    .iter()
-                    .map(|c| c.posts_per_tick * f64::from(c.end_tick.min(ticks).saturating_sub(c.start_tick)))
-                    .sum::<f64>()
-            })
-            .fold(0.0, f64::max);
-        let campaign_rate = s
-            .variants
-            .iter()
-            .map(|v| v.params.campaigns.iter().map(|c| c.posts_per_tick).sum::<f64>())
-            .fold(0.0, f64::max);
-        // Reviews that prize winners post are not planned (a few per campaign).
-        let notes = (posts_per_tick * f64::from(p.ticks) + campaign_notes).ceil();
-        let active_notes = (posts_per_tick + campaign_rate) * f64::from(p.world.note_lifetime_ticks.min(p.ticks));
+        let (notes, active_notes) = planned_notes(s);
         // Each user ties to friends_mean / 2 others, both directions stored.
         let social_edges = users * f64::from(p.world.friends_mean / 2) * 2.0;
-        // Followers at platform scale, scaled to the world; a log-normal's mean is its
-        // median times exp(sigma^2 / 2). A creator cannot have more followers than users.
-        let scale = users / p.world.platform_users.max(1) as f64;
-        let follow_edges: f64 = p
-            .creators
-            .iter()
-            .map(|g| {
-                let mean = g.followers.map_or_else(
-                    || g.followers_median.unwrap_or(0.0) * (g.followers_sigma.unwrap_or(1.0).powi(2) / 2.0).exp(),
-                    |f| f as f64,
-                );
-                f64::from(g.count) * (mean * scale).min(users)
-            })
-            .sum();
+        let follow_edges = planned_follow_edges(p, users);
         let variants = s.variants.len() as f64;
-        // Shares and follows of the variant that makes most: a user makes up to one read
-        // per decision (measured 0.9), and shares or follows a read as the response model
-        // says at [`SHARE_INTEREST`] or [`FOLLOW_INTEREST`] and the mean quality of posted
-        // notes.
-        let (deliveries, follows_per_user) = s
-            .variants
-            .iter()
-            .map(|v| {
-                let q = &v.params;
-                let posts: f64 = q.creators.iter().map(|g| f64::from(g.count) * g.posts_per_tick).sum();
-                let quality = if posts > 0.0 {
-                    q.creators.iter().map(|g| f64::from(g.count) * g.posts_per_tick * g.quality).sum::<f64>() / posts
-                } else {
-                    0.5
-                };
-                let chance =
-                    |a: &ActLogit, interest: f64| sigmoid(a.intercept + a.interest * interest + a.quality * quality);
-                let reads = users * q.world.steps_per_tick;
-                let shares = if q.sharing.enabled { reads * chance(&q.response.share, SHARE_INTEREST) } else { 0.0 };
-                let follows = q.world.steps_per_tick * f64::from(q.ticks) * chance(&q.response.follow, FOLLOW_INTEREST);
-                (shares * f64::from(q.sharing.friends_per_share), follows.min(creators))
-            })
-            .fold((0.0, 0.0), |(d, f), (d2, f2)| (f64::max(d, d2), f64::max(f, f2)));
+        let (deliveries, follows_per_user) = planned_shares_and_follows(s, users, creators);
 
         let columns = Users::bytes_per_user(topics) as f64;
         let creator_bytes = creators * (CREATOR_BYTES + CREATOR_ROW_BYTES * variants);
@@ -246,6 +189,73 @@ impl MemoryPlan {
             total_bytes: total as u64,
         }
     }
+}
+
+/// Notes posted over the run and notes active at once. Campaigns post extra notes while
+/// they last; they may differ between variants, so the variant whose campaigns post most
+/// sets the plan. Reviews that prize winners post are not planned (a few per campaign).
+fn planned_notes(s: &Scenario) -> (f64, f64) {
+    let p = s.world_params();
+    let posts_per_tick: f64 = p.creators.iter().map(|g| f64::from(g.count) * g.posts_per_tick).sum();
+    let campaign_notes = s
+        .variants
+        .iter()
+        .map(|v| {
+            let ticks = v.params.ticks;
+            v.params
+                .campaigns
+                .iter()
+                .map(|c| c.posts_per_tick * f64::from(c.end_tick.min(ticks).saturating_sub(c.start_tick)))
+                .sum::<f64>()
+        })
+        .fold(0.0, f64::max);
+    let campaign_rate =
+        s.variants.iter().map(|v| v.params.campaigns.iter().map(|c| c.posts_per_tick).sum::<f64>()).fold(0.0, f64::max);
+    let notes = (posts_per_tick * f64::from(p.ticks) + campaign_notes).ceil();
+    let active_notes = (posts_per_tick + campaign_rate) * f64::from(p.world.note_lifetime_ticks.min(p.ticks));
+    (notes, active_notes)
+}
+
+/// Edges of the initial follow graph: followers at platform scale, scaled to the world; a
+/// log-normal's mean is its median times exp(sigma^2 / 2). A creator cannot have more
+/// followers than users.
+fn planned_follow_edges(p: &Params, users: f64) -> f64 {
+    let scale = users / p.world.platform_users.max(1) as f64;
+    p.creators
+        .iter()
+        .map(|g| {
+            let mean = g.followers.map_or_else(
+                || g.followers_median.unwrap_or(0.0) * (g.followers_sigma.unwrap_or(1.0).powi(2) / 2.0).exp(),
+                |f| f as f64,
+            );
+            f64::from(g.count) * (mean * scale).min(users)
+        })
+        .sum()
+}
+
+/// Share deliveries per tick and follows per user of the variant that makes most: a user
+/// makes up to one read per decision (measured 0.9), and shares or follows a read as the
+/// response model says at [`SHARE_INTEREST`] or [`FOLLOW_INTEREST`] and the mean quality
+/// of posted notes.
+fn planned_shares_and_follows(s: &Scenario, users: f64, creators: f64) -> (f64, f64) {
+    s.variants
+        .iter()
+        .map(|v| {
+            let q = &v.params;
+            let posts: f64 = q.creators.iter().map(|g| f64::from(g.count) * g.posts_per_tick).sum();
+            let quality = if posts > 0.0 {
+                q.creators.iter().map(|g| f64::from(g.count) * g.posts_per_tick * g.quality).sum::<f64>() / posts
+            } else {
+                0.5
+            };
+            let chance =
+                |a: &ActLogit, interest: f64| sigmoid(a.intercept + a.interest * interest + a.quality * quality);
+            let reads = users * q.world.steps_per_tick;
+            let shares = if q.sharing.enabled { reads * chance(&q.response.share, SHARE_INTEREST) } else { 0.0 };
+            let follows = q.world.steps_per_tick * f64::from(q.ticks) * chance(&q.response.follow, FOLLOW_INTEREST);
+            (shares * f64::from(q.sharing.friends_per_share), follows.min(creators))
+        })
+        .fold((0.0, 0.0), |(d, f), (d2, f2)| (f64::max(d, d2), f64::max(f, f2)))
 }
 
 /// Memory available to a new allocation now (`MemAvailable`), if known.
