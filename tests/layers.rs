@@ -48,7 +48,7 @@ fn crate_paths(code: &str) -> Vec<(String, String)> {
         if standalone && !first.is_empty() {
             out.push((first, second));
         }
-        rest = &after[..];
+        rest = after;
     }
     out
 }
