@@ -6,6 +6,7 @@ pub mod checkpoint;
 pub mod comparison;
 pub mod decomposition;
 pub mod html;
+pub mod markup;
 pub mod outdir;
 pub mod replicates;
 pub mod run_folder;

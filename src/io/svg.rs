@@ -142,8 +142,8 @@ fn err<E: std::fmt::Debug>(e: E) -> anyhow::Error {
 /// Puts the id, an accessible role and a `<title>` on the `<svg>` element plotters wrote,
 /// and makes it scale with the page.
 fn finish(svg: String, id: &str, title: &str) -> String {
-    let title = super::html::escape(title);
-    let id = super::html::escape(id);
+    let title = super::markup::escape(title);
+    let id = super::markup::escape(id);
     match svg.find("<svg") {
         Some(at) => {
             let close = at + svg[at..].find('>').unwrap_or(4);

@@ -18,8 +18,8 @@ use crate::scenario::{CampaignSpec, MetricsSpec, SegmentFilter};
 
 pub use crate::observe::output::MetricMap;
 
-/// Names of the crowd rings in outputs.
-pub const RING_NAMES: [&str; RINGS] = ["core", "high_potential", "general"];
+// The ring names are output names: they live with the other names in the registry.
+pub use crate::observe::registry::RING_NAMES;
 
 fn share(part: f64, whole: f64) -> f64 {
     if whole > 0.0 { part / whole } else { 0.0 }

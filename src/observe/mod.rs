@@ -1,5 +1,6 @@
 //! What is recorded and measured: per-tick records, the output structs a run produces,
-//! every metric's definition, concentration measures and statistics. No files here (the
+//! every metric's definition, the names outputs use for them (the registry),
+//! concentration measures and statistics. No files here (the
 //! writers are in [`crate::io`]) and no engine (the engine calls in).
 
 pub mod accounting;
@@ -7,4 +8,5 @@ pub mod concentration;
 pub mod metrics;
 pub mod output;
 pub mod record;
+pub mod registry;
 pub mod stats;
