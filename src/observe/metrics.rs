@@ -13,6 +13,7 @@ use crate::model::platform::CHANNELS;
 use crate::model::world::FollowerTier;
 use crate::observe::output::CreatorRow;
 use crate::observe::record::TickRecord;
+use crate::observe::registry::key;
 use crate::observe::{concentration, stats};
 use crate::scenario::{CampaignSpec, MetricsSpec, SegmentFilter};
 
@@ -80,20 +81,20 @@ pub fn variant_metrics(v: &VariantTotals) -> MetricMap {
     let (ticks, creators) = (v.ticks, v.creators);
     let imps: Vec<f64> = creators.iter().map(|c| c.impressions as f64).collect();
     let total: f64 = imps.iter().sum();
-    m.insert("impressions".into(), total);
+    m.insert(key::IMPRESSIONS.into(), total);
     let reads: u64 = creators.iter().map(|c| c.reads).sum();
     let engagements: u64 = creators.iter().map(|c| c.engagements).sum();
     m.insert("reads".into(), reads as f64);
     m.insert("engagements".into(), engagements as f64);
-    m.insert("read_rate".into(), share(reads as f64, total));
+    m.insert(key::READ_RATE.into(), share(reads as f64, total));
     m.insert("engagements_per_1000_impressions".into(), 1000.0 * share(engagements as f64, total));
-    m.insert("creator_impressions_gini".into(), concentration::gini(&imps));
-    m.insert("top1pct_share".into(), concentration::top_fraction_share(&imps, 0.01));
-    m.insert("top10_share".into(), concentration::top_k_share(&imps, 10));
+    m.insert(key::GINI.into(), concentration::gini(&imps));
+    m.insert(key::TOP1PCT_SHARE.into(), concentration::top_fraction_share(&imps, 0.01));
+    m.insert(key::TOP10_SHARE.into(), concentration::top_k_share(&imps, 10));
     m.insert("hhi".into(), concentration::hhi(&imps));
     let log_f: Vec<f64> = creators.iter().map(|c| (1.0 + c.followers_start as f64).ln()).collect();
     let log_r: Vec<f64> = imps.iter().map(|x| (1.0 + x).ln()).collect();
-    m.insert("follower_elasticity".into(), stats::ols_slope(&log_f, &log_r).unwrap_or(0.0));
+    m.insert(key::FOLLOWER_ELASTICITY.into(), stats::ols_slope(&log_f, &log_r).unwrap_or(0.0));
     let mut tiers = [0.0f64; 4];
     for r in ticks {
         for (a, x) in tiers.iter_mut().zip(r.tier_impressions) {
@@ -101,10 +102,10 @@ pub fn variant_metrics(v: &VariantTotals) -> MetricMap {
         }
     }
     for tier in FollowerTier::ALL {
-        m.insert(format!("tier_share.{}", tier.as_str()), share(tiers[tier as usize], total));
+        m.insert(format!("{}.{}", key::TIER_SHARE, tier.as_str()), share(tiers[tier as usize], total));
     }
     let inst: f64 = creators.iter().filter(|c| c.kind.is_institution()).map(|c| c.impressions as f64).sum();
-    m.insert("institution_share".into(), share(inst, total));
+    m.insert(key::INSTITUTION_SHARE.into(), share(inst, total));
     let mut rings = [0u64; RINGS];
     for r in ticks {
         for (a, x) in rings.iter_mut().zip(r.ring_impressions) {
@@ -113,14 +114,14 @@ pub fn variant_metrics(v: &VariantTotals) -> MetricMap {
     }
     let ring_total: u64 = rings.iter().sum();
     for (i, name) in RING_NAMES.iter().enumerate() {
-        m.insert(format!("ring_share.{name}"), share(rings[i] as f64, ring_total as f64));
+        m.insert(format!("{}.{name}", key::RING_SHARE), share(rings[i] as f64, ring_total as f64));
         m.insert(format!("ring_mean_age.{name}"), share(v.ring_age_sum[i], rings[i] as f64));
     }
     m.insert("notes_posted".into(), v.notes_posted as f64);
     m.insert("notes_promoted_share.stage1".into(), share(v.reached_stage[0] as f64, v.notes_posted as f64));
     m.insert("notes_promoted_share.stage2".into(), share(v.reached_stage[1] as f64, v.notes_posted as f64));
     let last = ticks.last();
-    m.insert("interest_rank_corr".into(), last.map_or(0.0, |r| r.interest_rank_corr));
+    m.insert(key::INTEREST_LEARNED.into(), last.map_or(0.0, |r| r.interest_rank_corr));
     let mean_corr = share(ticks.iter().map(|r| r.interest_rank_corr).sum(), ticks.len() as f64);
     m.insert("interest_rank_corr_mean".into(), mean_corr);
     let reads_w: f64 = ticks.iter().map(|r| r.read_interest * r.reads as f64).sum();
@@ -268,7 +269,7 @@ fn head_stability(per_tick: &[Vec<u64>], spec: &MetricsSpec, m: &mut MetricMap) 
         })
         .collect();
     let taus: Vec<f64> = pairs.iter().filter_map(|(a, b)| stats::kendall_tau_b(a, b)).collect();
-    m.insert("head_stability.top_kept".into(), share(kept.iter().sum(), kept.len() as f64));
+    m.insert(key::HEAD_TOP_KEPT.into(), share(kept.iter().sum(), kept.len() as f64));
     m.insert("head_stability.kendall_tau".into(), share(taus.iter().sum(), taus.len() as f64));
     let totals: Vec<f64> = (0..institutions).map(|i| windows.iter().map(|w| w[i]).sum()).collect();
     let head_set = top(&totals);

@@ -1,6 +1,6 @@
 //! The names a run reports under, in one place.
 //!
-//! - [`HEADLINE`] and [`label`]: the headline metrics of the metric map (the keys of
+//! - [`key`], [`HEADLINE`] and [`label`]: the headline metrics of the metric map (the keys of
 //!   `summary.json`'s `metrics`) and their human labels, used by the HTML report and the
 //!   tables the commands print;
 //! - [`TICK_SERIES`] and [`TickRows`]: the per-tick series of `timeseries.csv`, in file
@@ -21,20 +21,48 @@ use crate::observe::record::TickRecord;
 /// Names of the crowd rings in outputs.
 pub const RING_NAMES: [&str; RINGS] = ["core", "high_potential", "general"];
 
-/// Headline metrics shown in tables and interval charts: (key, label).
+/// Keys of the headline metrics in the metric map: [`crate::observe::metrics`] inserts
+/// them and [`HEADLINE`] labels them, so neither can be renamed without the other.
+pub mod key {
+    /// Impressions.
+    pub const IMPRESSIONS: &str = "impressions";
+    /// Reads per impression.
+    pub const READ_RATE: &str = "read_rate";
+    /// Gini of creators' impressions.
+    pub const GINI: &str = "creator_impressions_gini";
+    /// Share of impressions of the top 1 % of creators.
+    pub const TOP1PCT_SHARE: &str = "top1pct_share";
+    /// Share of impressions of the 10 most-seen creators.
+    pub const TOP10_SHARE: &str = "top10_share";
+    /// Slope of log reach on log followers at the start.
+    pub const FOLLOWER_ELASTICITY: &str = "follower_elasticity";
+    /// Share of impressions of institutions' notes.
+    pub const INSTITUTION_SHARE: &str = "institution_share";
+    /// Kendall tau between estimated and true interests, last tick.
+    pub const INTEREST_LEARNED: &str = "interest_rank_corr";
+    /// Share of the top institutions kept from window to window.
+    pub const HEAD_TOP_KEPT: &str = "head_stability.top_kept";
+    /// Family: share of impressions by follower tier, `tier_share.<tier>`.
+    pub const TIER_SHARE: &str = "tier_share";
+    /// Family: share of impressions by true crowd ring, `ring_share.<ring>`.
+    pub const RING_SHARE: &str = "ring_share";
+}
+
+/// Headline metrics shown in tables and interval charts: (key, label). The family members
+/// are spelt out: `concat!` takes literals only, not the [`key`] constants.
 pub const HEADLINE: [(&str, &str); 12] = [
-    ("creator_impressions_gini", "creator Gini"),
-    ("top1pct_share", "top 1 % share"),
-    ("top10_share", "top 10 share"),
-    ("follower_elasticity", "follower elasticity"),
+    (key::GINI, "creator Gini"),
+    (key::TOP1PCT_SHARE, "top 1 % share"),
+    (key::TOP10_SHARE, "top 10 share"),
+    (key::FOLLOWER_ELASTICITY, "follower elasticity"),
     ("tier_share.head_ge_100k", "head (≥100k) share"),
     ("tier_share.waist_10k_100k", "waist (10k–100k) share"),
-    ("institution_share", "institutions' share"),
+    (key::INSTITUTION_SHARE, "institutions' share"),
     ("ring_share.core", "core-crowd share"),
-    ("head_stability.top_kept", "top-10 inst. kept"),
-    ("read_rate", "reads / impression"),
-    ("interest_rank_corr", "interest learned (tau)"),
-    ("impressions", "impressions"),
+    (key::HEAD_TOP_KEPT, "top-10 inst. kept"),
+    (key::READ_RATE, "reads / impression"),
+    (key::INTEREST_LEARNED, "interest learned (tau)"),
+    (key::IMPRESSIONS, "impressions"),
 ];
 
 /// The label of a metric key (the key itself when it is not a headline metric).

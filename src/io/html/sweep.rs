@@ -7,12 +7,12 @@ use std::path::Path;
 
 use super::{ReportError, bad, escape, figure, fmt_estimate, label, read_json, slug};
 use crate::io::svg::{self, HeatMap, Interval, IntervalChart, IntervalPanel, LineChart, Panel, Series};
+use crate::observe::registry::key;
 use crate::study::compare::Estimate;
 use crate::study::sweep::{SweepDoc, SweepPointDoc};
 
 /// Metrics whose paired difference the sweep report charts.
-pub const SWEEP_METRICS: [&str; 4] =
-    ["creator_impressions_gini", "top1pct_share", "follower_elasticity", "interest_rank_corr"];
+pub const SWEEP_METRICS: [&str; 4] = [key::GINI, key::TOP1PCT_SHARE, key::FOLLOWER_ELASTICITY, key::INTEREST_LEARNED];
 
 /// One chart's subject: the paired difference `a − b` of `metric`.
 struct Subject<'a> {
