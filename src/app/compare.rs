@@ -9,7 +9,7 @@ use anyhow::Context;
 use super::replicates::{Finished, run_saved};
 use super::*;
 use crate::engine::plan::MemoryPlan;
-use crate::io::html::HEADLINE;
+use crate::observe::registry::HEADLINE;
 
 pub(super) fn cmd_compare(args: CompareArgs) -> anyhow::Result<ExitCode> {
     let s = load(&args.scenario)?;

@@ -147,7 +147,7 @@ fn print_table(doc: &DecompositionDoc) {
         let d = &m.difference;
         println!(
             "\n{} ({key}): all B − all A = {:.4} [{:.4}, {:.4}]",
-            crate::io::html::label(key),
+            crate::observe::registry::label(key),
             d.estimate,
             d.ci_low,
             d.ci_high

@@ -12,8 +12,8 @@ use super::*;
 use crate::engine::plan::{self, MemoryPlan};
 use crate::engine::{self, RunOptions};
 use crate::io::checkpoint;
-use crate::io::html::HEADLINE;
 use crate::observe::output::RunOutput;
+use crate::observe::registry::HEADLINE;
 use crate::scenario::Scenario;
 
 pub(super) fn cmd_run(args: RunArgs) -> anyhow::Result<ExitCode> {
