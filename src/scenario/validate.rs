@@ -7,7 +7,9 @@
 use serde_json::Value as Json;
 
 use super::Scenario;
-use super::schema::{Audience, Params};
+use super::schema::{
+    ActLogit, Audience, CampaignSpec, ContentKind, CreatorGroup, KindParams, Params, TopicSpec, TrendSpec,
+};
 
 /// One failed check.
 #[derive(Debug)]
@@ -103,349 +105,401 @@ fn fail(key: impl Into<String>, message: impl Into<String>) -> Check {
     Err((key.into(), message.into()))
 }
 
+/// The message for a value outside `lo..=hi` (or not finite), `None` inside.
+fn out_of_range(v: f64, lo: f64, hi: f64) -> Option<String> {
+    (!(v.is_finite() && v >= lo && v <= hi)).then(|| format!("= {v} is out of range: valid values are {lo} to {hi}"))
+}
+
 fn in_range(key: &str, v: f64, lo: f64, hi: f64) -> Check {
-    if v.is_finite() && v >= lo && v <= hi {
-        Ok(())
-    } else {
-        fail(key, format!("= {v} is out of range: valid values are {lo} to {hi}"))
+    out_of_range(v, lo, hi).map_or(Ok(()), |message| fail(key, message))
+}
+
+/// A value under check and where it sits: element `i` of `all`, in the parameters
+/// `params`. The parameters themselves are the one element of their own list, so one
+/// rule type serves the top level and every array.
+struct At<'a, T> {
+    params: &'a Params,
+    all: &'a [T],
+    i: usize,
+}
+
+impl<T> std::ops::Deref for At<'_, T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.all[self.i]
     }
+}
+
+impl<T> At<'_, T> {
+    /// The elements before this one, for names that must be unique.
+    fn earlier(&self) -> &[T] {
+        &self.all[..self.i]
+    }
+}
+
+/// What a rule finds valid at its key.
+enum Valid<T> {
+    /// A finite number from `lo` to `hi` (whole-number keys are read as `f64`, which
+    /// shows them as they are).
+    Range(f64, f64, fn(&At<T>) -> f64),
+    /// Every element of an array from `lo` to `hi`, each named `key[i]`.
+    EachInRange(f64, f64, for<'x, 'y> fn(&'x At<'y, T>) -> &'x [f64]),
+    /// A condition, and what is wrong when it does not hold.
+    Holds(fn(&At<T>) -> bool, &'static str),
+    /// A check whose message shows values: the message when it fails.
+    Explained(fn(&At<T>) -> Option<String>),
+    /// A rule table of its own for each element under the key (arrays, and tables of
+    /// entries alike); it is given the key.
+    Each(fn(&At<T>, &str) -> Check),
+}
+
+/// One line of a rule table: a key (relative to the table's prefix; empty for the
+/// element itself) and what is valid there.
+struct Rule<T> {
+    key: &'static str,
+    valid: Valid<T>,
+}
+
+const fn range<T>(key: &'static str, lo: f64, hi: f64, value: fn(&At<T>) -> f64) -> Rule<T> {
+    Rule { key, valid: Valid::Range(lo, hi, value) }
+}
+
+const fn each_in_range<T>(
+    key: &'static str,
+    lo: f64,
+    hi: f64,
+    values: for<'x, 'y> fn(&'x At<'y, T>) -> &'x [f64],
+) -> Rule<T> {
+    Rule { key, valid: Valid::EachInRange(lo, hi, values) }
+}
+
+const fn holds<T>(key: &'static str, ok: fn(&At<T>) -> bool, message: &'static str) -> Rule<T> {
+    Rule { key, valid: Valid::Holds(ok, message) }
+}
+
+const fn explained<T>(key: &'static str, check: fn(&At<T>) -> Option<String>) -> Rule<T> {
+    Rule { key, valid: Valid::Explained(check) }
+}
+
+const fn each<T>(key: &'static str, check: fn(&At<T>, &str) -> Check) -> Rule<T> {
+    Rule { key, valid: Valid::Each(check) }
+}
+
+/// Applies a rule table in order; the first rule that fails is the result, so a rule
+/// may rely on every rule above it holding (finite values, non-empty arrays).
+fn apply<T>(rules: &[Rule<T>], at: &At<T>, prefix: &str) -> Check {
+    for rule in rules {
+        let key = match (prefix, rule.key) {
+            ("", k) => k.to_string(),
+            (p, "") => p.to_string(),
+            (p, k) => format!("{p}.{k}"),
+        };
+        match &rule.valid {
+            Valid::Range(lo, hi, value) => in_range(&key, value(at), *lo, *hi)?,
+            Valid::EachInRange(lo, hi, values) => {
+                for (i, v) in values(at).iter().enumerate() {
+                    in_range(&format!("{key}[{i}]"), *v, *lo, *hi)?;
+                }
+            }
+            Valid::Holds(ok, message) if !ok(at) => fail(key, *message)?,
+            Valid::Holds(..) => {}
+            Valid::Explained(check) => check(at).map_or(Ok(()), |message| fail(key, message))?,
+            Valid::Each(check) => check(at, &key)?,
+        }
+    }
+    Ok(())
+}
+
+/// Applies `rules` to every element of `all`, element `i` under the key `name(i)`.
+fn for_each<T>(params: &Params, all: &[T], name: impl Fn(usize) -> String, rules: &[Rule<T>]) -> Check {
+    (0..all.len()).try_for_each(|i| apply(rules, &At { params, all, i }, &name(i)))
 }
 
 fn check_params(p: &Params) -> Check {
-    if p.ticks == 0 || p.ticks > 100_000 {
-        fail("ticks", format!("= {} is out of range: valid values are 1 to 100000", p.ticks))?;
-    }
-    let w = &p.world;
-    if w.users == 0 {
-        fail("world.users", "= 0: a world needs at least 1 user")?;
-    }
-    if w.platform_users < u64::from(w.users) {
-        fail(
-            "world.platform_users",
+    apply(PARAMS, &At { params: p, all: std::slice::from_ref(p), i: 0 }, "")
+}
+
+fn topic_names(p: &Params) -> Vec<&str> {
+    p.topics.iter().map(|t| t.name.as_str()).collect()
+}
+
+fn group_names(p: &Params) -> Vec<&str> {
+    p.creators.iter().map(|g| g.name.as_str()).collect()
+}
+
+/// A content kind as files spell it.
+fn kind_name(k: ContentKind) -> String {
+    serde_json::to_string(&k).unwrap_or_default().trim_matches('"').to_string()
+}
+
+/// The message for a name that is not a creator group.
+fn not_a_group(name: &str, p: &Params) -> Option<String> {
+    let groups = group_names(p);
+    (!groups.contains(&name)).then(|| format!("`{name}` is not a creator group; groups are: {}", groups.join(", ")))
+}
+
+/// The message for a name that is not a topic.
+fn not_a_topic(name: &str, p: &Params) -> Option<String> {
+    let topics = topic_names(p);
+    (!topics.contains(&name)).then(|| format!("`{name}` is not a topic; topics are: {}", topics.join(", ")))
+}
+
+/// The message for a period that ends before it starts (the end is exclusive).
+fn ends_after_start(start_tick: u32, end_tick: u32) -> Option<String> {
+    (start_tick >= end_tick).then(|| format!("= {end_tick} must be after start_tick = {start_tick}"))
+}
+
+/// The parameters' rules, in the order messages are reported: a value is checked once
+/// every rule above it holds.
+static PARAMS: &[Rule<Params>] = &[
+    range("ticks", 1.0, 100_000.0, |p| f64::from(p.ticks)),
+    holds("world.users", |p| p.world.users > 0, "= 0: a world needs at least 1 user"),
+    explained("world.platform_users", |p| {
+        let w = &p.world;
+        (w.platform_users < u64::from(w.users)).then(|| {
             format!(
                 "= {} is smaller than world.users = {}: each simulated user stands for at least one real user",
                 w.platform_users, w.users
-            ),
-        )?;
-    }
-    in_range("world.steps_per_tick", w.steps_per_tick, 0.0, 10_000.0)?;
-    in_range("world.activity_sigma", w.activity_sigma, 0.0, 3.0)?;
-    in_range("world.friend_rewire", w.friend_rewire, 0.0, 1.0)?;
-    if w.friends_mean > 1000 {
-        fail("world.friends_mean", format!("= {} is out of range: valid values are 0 to 1000", w.friends_mean))?;
-    }
-    if w.note_lifetime_ticks == 0 {
-        fail("world.note_lifetime_ticks", "= 0: notes must live at least 1 tick")?;
-    }
-    if w.secondary_topics as usize >= p.topics.len().max(1) && w.secondary_topics > 0 {
-        fail(
-            "world.secondary_topics",
-            format!("= {} must be smaller than the number of topics ({})", w.secondary_topics, p.topics.len()),
-        )?;
-    }
-    let d = &p.demographics;
-    for (k, v) in [
-        ("demographics.born_after_1995", d.born_after_1995),
-        ("demographics.born_after_2000", d.born_after_2000),
-        ("demographics.high_tier_city", d.high_tier_city),
-        ("demographics.female", d.female),
-    ] {
-        in_range(k, v, 0.0, 1.0)?;
-    }
-    if d.born_after_2000 > d.born_after_1995 {
-        fail("demographics.born_after_2000", "must not exceed born_after_1995 (those born after 2000 are a subset)")?;
-    }
-    let c = &p.crowd;
-    in_range("crowd.core_interest", c.core_interest, 0.0, 1.0)?;
-    in_range("crowd.high_potential_interest", c.high_potential_interest, 0.0, c.core_interest)?;
-
-    if p.topics.is_empty() || p.topics.len() > MAX_TOPICS {
-        fail("topics", format!("has {} entries: valid is 1 to {MAX_TOPICS} [[topics]] tables", p.topics.len()))?;
-    }
-    for (i, t) in p.topics.iter().enumerate() {
-        if t.name.is_empty() || p.topics[..i].iter().any(|o| o.name == t.name) {
-            fail(format!("topics[{i}].name"), format!("`{}` must be non-empty and unique", t.name))?;
-        }
-        in_range(&format!("topics[{i}].popularity"), t.popularity, 1e-9, 1e9)?;
-        for (k, v) in
-            [("female_lift", t.female_lift), ("young_lift", t.young_lift), ("high_tier_lift", t.high_tier_lift)]
-        {
-            in_range(&format!("topics[{i}].{k}"), v, 0.0, 1e3)?;
-        }
-    }
-
-    if p.creators.is_empty() {
-        fail("creators", "is empty: give at least one [[creators]] group")?;
-    }
-    let names: Vec<&str> = p.topics.iter().map(|t| t.name.as_str()).collect();
-    let mut total: u64 = 0;
-    for (i, g) in p.creators.iter().enumerate() {
-        let key = |k: &str| format!("creators[{i}].{k}");
-        total += u64::from(g.count);
-        match (g.followers, g.followers_median) {
-            (Some(_), None) => {}
-            (None, Some(m)) => {
-                in_range(&key("followers_median"), m, 0.0, 1e10)?;
-                in_range(&key("followers_sigma"), g.followers_sigma.unwrap_or(1.0), 0.0, 5.0)?;
-            }
-            _ => fail(
-                key("followers"),
-                format!(
-                    "group `{}`: give exactly one of `followers` (exact) or `followers_median` (log-normal)",
-                    g.name
-                ),
-            )?,
-        }
-        if g.topics.is_empty() {
-            fail(key("topics"), "is empty: name at least one topic")?;
-        }
-        for t in &g.topics {
-            if !names.contains(&t.as_str()) {
-                fail(key("topics"), format!("names `{t}`, which is not a topic; topics are: {}", names.join(", ")))?;
-            }
-        }
-        in_range(&key("posts_per_tick"), g.posts_per_tick, 0.0, 100.0)?;
-        in_range(&key("quality"), g.quality, 0.0, 1.0)?;
-        in_range(&key("quality_sd"), g.quality_sd, 0.0, 1.0)?;
-        in_range(&key("cover_honesty"), g.cover_honesty, 0.0, 1.0)?;
-    }
-    if total == 0 || total > u64::from(u32::MAX / 2) {
-        fail("creators", format!("hold {total} accounts in all: valid is 1 to {}", u32::MAX / 2))?;
-    }
-    if p.creators.iter().all(|g| g.count == 0 || g.posts_per_tick == 0.0) {
-        fail(
-            "creators",
-            "post no notes: every group has posts_per_tick = 0 (or count = 0), so the feeds would have \
-             nothing to show; give at least one group a posts_per_tick above 0",
-        )?;
-    }
-
-    let r = &p.response;
-    for (k, v) in [
-        ("response.cover_appeal_weight", r.cover_appeal_weight),
-        ("response.cover_interest_weight", r.cover_interest_weight),
-        ("response.outside_option", r.outside_option),
-        ("response.row_penalty", r.row_penalty),
-        ("response.fatigue", r.fatigue),
-    ] {
-        in_range(k, v, -50.0, 50.0)?;
-    }
-    for (k, a) in [
-        ("completion", r.completion),
-        ("like", r.like),
-        ("collect", r.collect),
-        ("comment", r.comment),
-        ("share", r.share),
-        ("follow", r.follow),
-    ] {
-        for (f, v) in [("intercept", a.intercept), ("interest", a.interest), ("quality", a.quality)] {
-            in_range(&format!("response.{k}.{f}"), v, -50.0, 50.0)?;
-        }
-    }
-    let e = &p.engagement_weights;
-    for (k, v) in
-        [("like", e.like), ("collect", e.collect), ("comment", e.comment), ("share", e.share), ("follow", e.follow)]
-    {
-        in_range(&format!("engagement_weights.{k}"), v, 0.0, 1000.0)?;
-    }
-    if [e.like, e.collect, e.comment, e.share, e.follow].iter().all(|&w| w == 0.0) {
-        fail(
-            "engagement_weights",
-            "are all 0: every note's engagement score would be 0, so reviews and popularity could not \
-             tell notes apart; give at least one weight above 0",
-        )?;
-    }
-
-    let f = &p.feed;
-    if f.slate_size == 0 || f.slate_size > MAX_SLATE {
-        fail("feed.slate_size", format!("= {} is out of range: valid values are 1 to {MAX_SLATE}", f.slate_size))?;
-    }
-    if let Some(c) = f.candidates
-        && (c < f.slate_size || c > MAX_CANDIDATES)
-    {
-        fail(
-            "feed.candidates",
-            format!("= {c} is out of range: valid values are feed.slate_size ({}) to {MAX_CANDIDATES}", f.slate_size),
-        )?;
-    }
-    in_range("feed.ranking_temperature", f.ranking_temperature, 0.0, 100.0)?;
-    in_range("feed.feedback_weight", f.feedback_weight, -100.0, 100.0)?;
-    let stages = f.stage_boost.len();
-    if stages == 0 || stages > 16 {
-        fail("feed.stage_boost", format!("has {stages} entries: give one weight per distribution stage (1 to 16)"))?;
-    }
-    if f.audience == Audience::CrowdRings && stages != 3 {
-        fail(
-            "feed.stage_boost",
+            )
+        })
+    }),
+    range("world.steps_per_tick", 0.0, 10_000.0, |p| p.world.steps_per_tick),
+    range("world.activity_sigma", 0.0, 3.0, |p| p.world.activity_sigma),
+    range("world.friend_rewire", 0.0, 1.0, |p| p.world.friend_rewire),
+    range("world.friends_mean", 0.0, 1000.0, |p| f64::from(p.world.friends_mean)),
+    holds("world.note_lifetime_ticks", |p| p.world.note_lifetime_ticks > 0, "= 0: notes must live at least 1 tick"),
+    explained("world.secondary_topics", |p| {
+        let s = p.world.secondary_topics;
+        (s > 0 && s as usize >= p.topics.len().max(1))
+            .then(|| format!("= {s} must be smaller than the number of topics ({})", p.topics.len()))
+    }),
+    range("demographics.born_after_1995", 0.0, 1.0, |p| p.demographics.born_after_1995),
+    range("demographics.born_after_2000", 0.0, 1.0, |p| p.demographics.born_after_2000),
+    range("demographics.high_tier_city", 0.0, 1.0, |p| p.demographics.high_tier_city),
+    range("demographics.female", 0.0, 1.0, |p| p.demographics.female),
+    // Both shares are finite here (checked above), so `<=` is the negation of `>`.
+    holds(
+        "demographics.born_after_2000",
+        |p| p.demographics.born_after_2000 <= p.demographics.born_after_1995,
+        "must not exceed born_after_1995 (those born after 2000 are a subset)",
+    ),
+    range("crowd.core_interest", 0.0, 1.0, |p| p.crowd.core_interest),
+    explained("crowd.high_potential_interest", |p| {
+        out_of_range(p.crowd.high_potential_interest, 0.0, p.crowd.core_interest)
+    }),
+    explained("topics", |p| {
+        let n = p.topics.len();
+        (n == 0 || n > MAX_TOPICS).then(|| format!("has {n} entries: valid is 1 to {MAX_TOPICS} [[topics]] tables"))
+    }),
+    each("topics", |p, key| for_each(p.params, &p.topics, |i| format!("{key}[{i}]"), TOPIC)),
+    holds("creators", |p| !p.creators.is_empty(), "is empty: give at least one [[creators]] group"),
+    each("creators", |p, key| for_each(p.params, &p.creators, |i| format!("{key}[{i}]"), CREATOR)),
+    explained("creators", |p| {
+        let total: u64 = p.creators.iter().map(|g| u64::from(g.count)).sum();
+        (total == 0 || total > u64::from(u32::MAX / 2))
+            .then(|| format!("hold {total} accounts in all: valid is 1 to {}", u32::MAX / 2))
+    }),
+    holds(
+        "creators",
+        |p| p.creators.iter().any(|g| g.count > 0 && g.posts_per_tick != 0.0),
+        "post no notes: every group has posts_per_tick = 0 (or count = 0), so the feeds would have \
+         nothing to show; give at least one group a posts_per_tick above 0",
+    ),
+    range("response.cover_appeal_weight", -50.0, 50.0, |p| p.response.cover_appeal_weight),
+    range("response.cover_interest_weight", -50.0, 50.0, |p| p.response.cover_interest_weight),
+    range("response.outside_option", -50.0, 50.0, |p| p.response.outside_option),
+    range("response.row_penalty", -50.0, 50.0, |p| p.response.row_penalty),
+    range("response.fatigue", -50.0, 50.0, |p| p.response.fatigue),
+    each("response", |p, key| {
+        const ACTS: [&str; 6] = ["completion", "like", "collect", "comment", "share", "follow"];
+        let r = &p.response;
+        let acts = [r.completion, r.like, r.collect, r.comment, r.share, r.follow];
+        for_each(p.params, &acts, |i| format!("{key}.{}", ACTS[i]), ACT)
+    }),
+    range("engagement_weights.like", 0.0, 1000.0, |p| p.engagement_weights.like),
+    range("engagement_weights.collect", 0.0, 1000.0, |p| p.engagement_weights.collect),
+    range("engagement_weights.comment", 0.0, 1000.0, |p| p.engagement_weights.comment),
+    range("engagement_weights.share", 0.0, 1000.0, |p| p.engagement_weights.share),
+    range("engagement_weights.follow", 0.0, 1000.0, |p| p.engagement_weights.follow),
+    holds(
+        "engagement_weights",
+        |p| {
+            let e = &p.engagement_weights;
+            [e.like, e.collect, e.comment, e.share, e.follow].iter().any(|&w| w != 0.0)
+        },
+        "are all 0: every note's engagement score would be 0, so reviews and popularity could not \
+         tell notes apart; give at least one weight above 0",
+    ),
+    range("feed.slate_size", 1.0, MAX_SLATE as f64, |p| f64::from(p.feed.slate_size)),
+    explained("feed.candidates", |p| {
+        let k = p.feed.slate_size;
+        p.feed
+            .candidates
+            .filter(|&c| c < k || c > MAX_CANDIDATES)
+            .map(|c| format!("= {c} is out of range: valid values are feed.slate_size ({k}) to {MAX_CANDIDATES}"))
+    }),
+    range("feed.ranking_temperature", 0.0, 100.0, |p| p.feed.ranking_temperature),
+    range("feed.feedback_weight", -100.0, 100.0, |p| p.feed.feedback_weight),
+    explained("feed.stage_boost", |p| {
+        let stages = p.feed.stage_boost.len();
+        (stages == 0 || stages > 16)
+            .then(|| format!("has {stages} entries: give one weight per distribution stage (1 to 16)"))
+    }),
+    explained("feed.stage_boost", |p| {
+        let stages = p.feed.stage_boost.len();
+        (p.feed.audience == Audience::CrowdRings && stages != 3).then(|| {
             format!(
                 "has {stages} entries: crowd_rings distribution has exactly 3 stages (core, high-potential, general)"
-            ),
-        )?;
-    }
-    if f.stage_quotas.len() + 1 != stages {
-        fail(
-            "feed.stage_quotas",
-            format!("has {} entries: it needs one per stage but the last, so {}", f.stage_quotas.len(), stages - 1),
-        )?;
-    }
-    if f.stage_thresholds.len() + 1 != stages {
-        fail(
-            "feed.stage_thresholds",
-            format!("has {} entries: it needs one per stage but the last, so {}", f.stage_thresholds.len(), stages - 1),
-        )?;
-    }
-    for (i, q) in f.stage_quotas.iter().enumerate() {
-        in_range(&format!("feed.stage_quotas[{i}]"), *q, 1.0, 1e15)?;
-    }
-    in_range("feed.rate_prior_impressions", f.rate_prior_impressions, 0.0, 1e15)?;
-    for (i, t) in f.stage_thresholds.iter().enumerate() {
-        in_range(&format!("feed.stage_thresholds[{i}]"), *t, 0.0, 1000.0)?;
-    }
-    for (i, b) in f.stage_boost.iter().enumerate() {
-        in_range(&format!("feed.stage_boost[{i}]"), *b, 0.0, 1e6)?;
-    }
-    if f.stage_boost.iter().all(|&b| b == 0.0) {
-        fail(
-            "feed.stage_boost",
-            "are all 0: every note would have weight 0 and the feed could show nothing; give at least \
-             one stage a boost above 0",
-        )?;
-    }
-    in_range("feed.follower_weight", f.follower_weight, 0.0, 3.0)?;
-    in_range("feed.popularity_weight", f.popularity_weight, 0.0, 3.0)?;
-    in_range("feed.quality_weight", f.quality_weight, 0.0, 50.0)?;
-    in_range("feed.freshness_half_life", f.freshness_half_life, 0.01, 1e6)?;
-    in_range("feed.exploration", f.exploration, 0.0, 1.0)?;
-    in_range("feed.interest_sharpness", f.interest_sharpness, 0.0, 10.0)?;
-    in_range("feed.learning_rate", f.learning_rate, 0.0, 1.0)?;
-    in_range("feed.skip_learning_rate", f.skip_learning_rate, 0.0, 1.0)?;
-    in_range("feed.signal_noise", f.signal_noise, 0.0, 0.5)?;
-    if p.metrics.window_ticks == 0 {
-        fail("metrics.window_ticks", "= 0: valid values are 1 or more (stability needs two full windows)")?;
-    }
-    if p.metrics.head_institutions == 0 {
-        fail("metrics.head_institutions", "= 0: valid values are 1 or more")?;
-    }
-    check_journeys(p)?;
-    Ok(())
+            )
+        })
+    }),
+    explained("feed.stage_quotas", |p| one_per_stage_but_last(p.feed.stage_quotas.len(), p.feed.stage_boost.len())),
+    explained("feed.stage_thresholds", |p| {
+        one_per_stage_but_last(p.feed.stage_thresholds.len(), p.feed.stage_boost.len())
+    }),
+    each_in_range("feed.stage_quotas", 1.0, 1e15, |p| &p.feed.stage_quotas),
+    range("feed.rate_prior_impressions", 0.0, 1e15, |p| p.feed.rate_prior_impressions),
+    each_in_range("feed.stage_thresholds", 0.0, 1000.0, |p| &p.feed.stage_thresholds),
+    each_in_range("feed.stage_boost", 0.0, 1e6, |p| &p.feed.stage_boost),
+    holds(
+        "feed.stage_boost",
+        |p| p.feed.stage_boost.iter().any(|&b| b != 0.0),
+        "are all 0: every note would have weight 0 and the feed could show nothing; give at least \
+         one stage a boost above 0",
+    ),
+    range("feed.follower_weight", 0.0, 3.0, |p| p.feed.follower_weight),
+    range("feed.popularity_weight", 0.0, 3.0, |p| p.feed.popularity_weight),
+    range("feed.quality_weight", 0.0, 50.0, |p| p.feed.quality_weight),
+    range("feed.freshness_half_life", 0.01, 1e6, |p| p.feed.freshness_half_life),
+    range("feed.exploration", 0.0, 1.0, |p| p.feed.exploration),
+    range("feed.interest_sharpness", 0.0, 10.0, |p| p.feed.interest_sharpness),
+    range("feed.learning_rate", 0.0, 1.0, |p| p.feed.learning_rate),
+    range("feed.skip_learning_rate", 0.0, 1.0, |p| p.feed.skip_learning_rate),
+    range("feed.signal_noise", 0.0, 0.5, |p| p.feed.signal_noise),
+    holds(
+        "metrics.window_ticks",
+        |p| p.metrics.window_ticks > 0,
+        "= 0: valid values are 1 or more (stability needs two full windows)",
+    ),
+    holds("metrics.head_institutions", |p| p.metrics.head_institutions > 0, "= 0: valid values are 1 or more"),
+    // Journeys, search, sharing, campaigns and trends (issue 4 keys).
+    explained("journey.focal", |p| {
+        let n = p.journey.focal.len();
+        (n > 4).then(|| format!("names {n} groups: at most 4 focal institutions are tracked"))
+    }),
+    each("journey.focal", |p, key| for_each(p.params, &p.journey.focal, |i| format!("{key}[{i}]"), FOCAL)),
+    range("journey.aware_per_impression", 0.0, 1.0, |p| p.journey.aware_per_impression),
+    range("journey.appeal_per_read", 0.0, 1.0, |p| p.journey.appeal_per_read),
+    range("journey.ask_per_read", 0.0, 1.0, |p| p.journey.ask_per_read),
+    range("journey.act_per_read", 0.0, 1.0, |p| p.journey.act_per_read),
+    range("journey.advocate_rate", 0.0, 1.0, |p| p.journey.advocate_rate),
+    range("search.ask_search_rate", 0.0, 1.0, |p| p.search.ask_search_rate),
+    range("search.base_search_rate", 0.0, 1.0, |p| p.search.base_search_rate),
+    range("search.user_initiated_share", 0.0, 1.0, |p| p.search.user_initiated_share),
+    range("search.by_name_share", 0.0, 1.0, |p| p.search.by_name_share),
+    range("search.results", 1.0, MAX_SLATE as f64, |p| f64::from(p.search.results)),
+    range("search.follower_weight", 0.0, 3.0, |p| p.search.follower_weight),
+    range("search.quality_weight", 0.0, 50.0, |p| p.search.quality_weight),
+    range("follow_feed.share", 0.0, 1.0, |p| p.follow_feed.share),
+    holds(
+        "follow_feed.share",
+        // The three rates are finite here (checked above), so `<=` is the negation of `>`.
+        |p| {
+            let share = p.follow_feed.share;
+            p.search.ask_search_rate + share <= 1.0 && p.search.base_search_rate + share <= 1.0
+        },
+        "plus a search rate exceeds 1: a decision is a search, a follow-feed look or a feed slate",
+    ),
+    range("sharing.friends_per_share", 0.0, 100.0, |p| f64::from(p.sharing.friends_per_share)),
+    each("kinds", |p, key| {
+        let kinds = ContentKind::ALL.map(|k| *p.kinds.get(k));
+        for_each(p.params, &kinds, |i| format!("{key}.{}", kind_name(ContentKind::ALL[i])), KIND)
+    }),
+    // After the kinds table: a group's mix is checked once every kind's parameters are.
+    each("creators", |p, key| {
+        for (i, g) in p.creators.iter().enumerate() {
+            for (k, w) in &g.kinds {
+                in_range(&format!("{key}[{i}].kinds.{}", kind_name(*k)), *w, 0.0, 1e6)?;
+            }
+        }
+        Ok(())
+    }),
+    each("campaigns", |p, key| for_each(p.params, &p.campaigns, |i| format!("{key}[{i}]"), CAMPAIGN)),
+    each("trends", |p, key| for_each(p.params, &p.trends, |i| format!("{key}[{i}]"), TREND)),
+];
+
+/// "has N entries: it needs one per stage but the last, so M", unless N = M.
+fn one_per_stage_but_last(entries: usize, stages: usize) -> Option<String> {
+    (entries + 1 != stages)
+        .then(|| format!("has {entries} entries: it needs one per stage but the last, so {}", stages - 1))
 }
 
-/// Journeys, search, sharing, campaigns and trends (issue 4 keys).
-fn check_journeys(p: &Params) -> Check {
-    let groups: Vec<&str> = p.creators.iter().map(|g| g.name.as_str()).collect();
-    let topics: Vec<&str> = p.topics.iter().map(|t| t.name.as_str()).collect();
-    if p.journey.focal.len() > 4 {
-        fail(
-            "journey.focal",
-            format!("names {} groups: at most 4 focal institutions are tracked", p.journey.focal.len()),
-        )?;
-    }
-    for (i, f) in p.journey.focal.iter().enumerate() {
-        if !groups.contains(&f.as_str()) {
-            fail(
-                format!("journey.focal[{i}]"),
-                format!("`{f}` is not a creator group; groups are: {}", groups.join(", ")),
-            )?;
-        }
-        if p.journey.focal[..i].contains(f) {
-            fail(format!("journey.focal[{i}]"), format!("`{f}` is named twice"))?;
-        }
-    }
-    let j = &p.journey;
-    for (k, v) in [
-        ("aware_per_impression", j.aware_per_impression),
-        ("appeal_per_read", j.appeal_per_read),
-        ("ask_per_read", j.ask_per_read),
-        ("act_per_read", j.act_per_read),
-        ("advocate_rate", j.advocate_rate),
-    ] {
-        in_range(&format!("journey.{k}"), v, 0.0, 1.0)?;
-    }
-    let s = &p.search;
-    for (k, v) in [
-        ("ask_search_rate", s.ask_search_rate),
-        ("base_search_rate", s.base_search_rate),
-        ("user_initiated_share", s.user_initiated_share),
-        ("by_name_share", s.by_name_share),
-    ] {
-        in_range(&format!("search.{k}"), v, 0.0, 1.0)?;
-    }
-    if s.results == 0 || s.results > MAX_SLATE {
-        fail("search.results", format!("= {} is out of range: valid values are 1 to {MAX_SLATE}", s.results))?;
-    }
-    in_range("search.follower_weight", s.follower_weight, 0.0, 3.0)?;
-    in_range("search.quality_weight", s.quality_weight, 0.0, 50.0)?;
-    in_range("follow_feed.share", p.follow_feed.share, 0.0, 1.0)?;
-    if s.ask_search_rate + p.follow_feed.share > 1.0 || s.base_search_rate + p.follow_feed.share > 1.0 {
-        fail(
-            "follow_feed.share",
-            "plus a search rate exceeds 1: a decision is a search, a follow-feed look or a feed slate",
-        )?;
-    }
-    if p.sharing.friends_per_share > 100 {
-        fail(
-            "sharing.friends_per_share",
-            format!("= {} is out of range: valid values are 0 to 100", p.sharing.friends_per_share),
-        )?;
-    }
-    for (name, k) in [
-        ("lifestyle", &p.kinds.lifestyle),
-        ("education", &p.kinds.education),
-        ("practical", &p.kinds.practical),
-        ("answer", &p.kinds.answer),
-        ("trending", &p.kinds.trending),
-        ("event", &p.kinds.event),
-        ("review", &p.kinds.review),
-    ] {
-        in_range(&format!("kinds.{name}.usefulness"), k.usefulness, 0.0, 1.0)?;
-        in_range(&format!("kinds.{name}.credibility"), k.credibility, 0.0, 1.0)?;
-        in_range(&format!("kinds.{name}.appeal_bonus"), k.appeal_bonus, -1.0, 1.0)?;
-    }
-    for (i, g) in p.creators.iter().enumerate() {
-        for (k, w) in &g.kinds {
-            in_range(
-                &format!("creators[{i}].kinds.{}", serde_json::to_string(k).unwrap_or_default().trim_matches('"')),
-                *w,
-                0.0,
-                1e6,
-            )?;
-        }
-    }
-    for (i, c) in p.campaigns.iter().enumerate() {
-        let key = |k: &str| format!("campaigns[{i}].{k}");
-        if !groups.contains(&c.group.as_str()) {
-            fail(key("group"), format!("`{}` is not a creator group; groups are: {}", c.group, groups.join(", ")))?;
-        }
-        if c.start_tick >= c.end_tick {
-            fail(key("end_tick"), format!("= {} must be after start_tick = {}", c.end_tick, c.start_tick))?;
-        }
-        if let Some(t) = &c.topic
-            && !topics.contains(&t.as_str())
-        {
-            fail(key("topic"), format!("`{t}` is not a topic; topics are: {}", topics.join(", ")))?;
-        }
-        in_range(&key("posts_per_tick"), c.posts_per_tick, 0.0, 1e4)?;
-        in_range(&key("promoted_per_tick"), c.promoted_per_tick, 0.0, 1e15)?;
-        in_range(&key("prize_advocacy"), c.prize_advocacy, 0.0, 1.0)?;
-        in_range(&key("prize_credibility_drop"), c.prize_credibility_drop, 0.0, 1.0)?;
-        if p.campaigns[..i].iter().any(|o| o.name == c.name) {
-            fail(key("name"), format!("`{}` is used twice", c.name))?;
-        }
-    }
-    for (i, t) in p.trends.iter().enumerate() {
-        if !topics.contains(&t.topic.as_str()) {
-            fail(
-                format!("trends[{i}].topic"),
-                format!("`{}` is not a topic; topics are: {}", t.topic, topics.join(", ")),
-            )?;
-        }
-        if t.start_tick >= t.end_tick {
-            fail(
-                format!("trends[{i}].end_tick"),
-                format!("= {} must be after start_tick = {}", t.end_tick, t.start_tick),
-            )?;
-        }
-        in_range(&format!("trends[{i}].interest_boost"), t.interest_boost, 0.0, 1.0)?;
-    }
-    Ok(())
-}
+static TOPIC: &[Rule<TopicSpec>] = &[
+    explained("name", |t| {
+        (t.name.is_empty() || t.earlier().iter().any(|o| o.name == t.name))
+            .then(|| format!("`{}` must be non-empty and unique", t.name))
+    }),
+    range("popularity", 1e-9, 1e9, |t| t.popularity),
+    range("female_lift", 0.0, 1e3, |t| t.female_lift),
+    range("young_lift", 0.0, 1e3, |t| t.young_lift),
+    range("high_tier_lift", 0.0, 1e3, |t| t.high_tier_lift),
+];
+
+static CREATOR: &[Rule<CreatorGroup>] = &[
+    explained("followers", |g| {
+        (g.followers.is_some() == g.followers_median.is_some()).then(|| {
+            format!("group `{}`: give exactly one of `followers` (exact) or `followers_median` (log-normal)", g.name)
+        })
+    }),
+    // Only the log-normal form has a median and a sigma (the rule above holds here).
+    explained("followers_median", |g| g.followers_median.and_then(|m| out_of_range(m, 0.0, 1e10))),
+    explained("followers_sigma", |g| {
+        g.followers_median.and_then(|_| out_of_range(g.followers_sigma.unwrap_or(1.0), 0.0, 5.0))
+    }),
+    holds("topics", |g| !g.topics.is_empty(), "is empty: name at least one topic"),
+    explained("topics", |g| {
+        let names = topic_names(g.params);
+        g.topics
+            .iter()
+            .find(|t| !names.contains(&t.as_str()))
+            .map(|t| format!("names `{t}`, which is not a topic; topics are: {}", names.join(", ")))
+    }),
+    range("posts_per_tick", 0.0, 100.0, |g| g.posts_per_tick),
+    range("quality", 0.0, 1.0, |g| g.quality),
+    range("quality_sd", 0.0, 1.0, |g| g.quality_sd),
+    range("cover_honesty", 0.0, 1.0, |g| g.cover_honesty),
+];
+
+static ACT: &[Rule<ActLogit>] = &[
+    range("intercept", -50.0, 50.0, |a| a.intercept),
+    range("interest", -50.0, 50.0, |a| a.interest),
+    range("quality", -50.0, 50.0, |a| a.quality),
+];
+
+static FOCAL: &[Rule<String>] = &[
+    explained("", |f| not_a_group(f, f.params)),
+    explained("", |f| f.earlier().contains(f).then(|| format!("`{}` is named twice", **f))),
+];
+
+static KIND: &[Rule<KindParams>] = &[
+    range("usefulness", 0.0, 1.0, |k| k.usefulness),
+    range("credibility", 0.0, 1.0, |k| k.credibility),
+    range("appeal_bonus", -1.0, 1.0, |k| k.appeal_bonus),
+];
+
+static CAMPAIGN: &[Rule<CampaignSpec>] = &[
+    explained("group", |c| not_a_group(&c.group, c.params)),
+    explained("end_tick", |c| ends_after_start(c.start_tick, c.end_tick)),
+    explained("topic", |c| c.topic.as_deref().and_then(|t| not_a_topic(t, c.params))),
+    range("posts_per_tick", 0.0, 1e4, |c| c.posts_per_tick),
+    range("promoted_per_tick", 0.0, 1e15, |c| c.promoted_per_tick),
+    range("prize_advocacy", 0.0, 1.0, |c| c.prize_advocacy),
+    range("prize_credibility_drop", 0.0, 1.0, |c| c.prize_credibility_drop),
+    explained("name", |c| c.earlier().iter().any(|o| o.name == c.name).then(|| format!("`{}` is used twice", c.name))),
+];
+
+static TREND: &[Rule<TrendSpec>] = &[
+    explained("topic", |t| not_a_topic(&t.topic, t.params)),
+    explained("end_tick", |t| ends_after_start(t.start_tick, t.end_tick)),
+    range("interest_boost", 0.0, 1.0, |t| t.interest_boost),
+];
