@@ -8,11 +8,17 @@
 //! base's tables that is deep-merged over it, so any key can differ between variants
 //! while the world (users, creators, content) stays the same.
 
+mod error;
+mod explain;
 mod load;
+mod locate;
+mod merge;
+mod overrides;
 mod schema;
 mod validate;
 
-pub use load::{ScenarioError, load_file, load_str};
+pub use error::ScenarioError;
+pub use load::{load_file, load_str};
 pub use schema::*;
 pub use validate::{MAX_CANDIDATES, MAX_SLATE, MAX_TOPICS};
 
