@@ -1,0 +1,118 @@
+//! The scenario schema: raw serde structs mirroring the TOML file.
+//!
+//! Every struct denies unknown fields, so a misspelt key is an error, not a silent
+//! default. Defaults carry their provenance in comments: `seed: Sx` for a fact from the
+//! source article, `assumption:` with a reason otherwise.
+
+mod campaigns;
+mod channels;
+mod content;
+mod creators;
+mod feed;
+mod journey;
+mod response;
+mod world;
+
+pub use campaigns::*;
+pub use channels::*;
+pub use content::*;
+pub use creators::*;
+pub use feed::*;
+pub use journey::*;
+pub use response::*;
+pub use world::*;
+
+use serde::{Deserialize, Serialize};
+
+/// All parameters of one variant (the base file minus `variants`, after merging).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Params {
+    /// Scenario name.
+    pub name: String,
+    /// What question the scenario answers.
+    #[serde(default)]
+    pub description: String,
+    /// Master seed.
+    pub seed: u64,
+    /// Number of ticks to simulate; one tick is one simulated day.
+    pub ticks: u32,
+    /// World size and user behaviour rates.
+    pub world: WorldSpec,
+    /// Demographic shares of the user population.
+    #[serde(default)]
+    pub demographics: Demographics,
+    /// Thresholds that define a topic's crowd rings from interest.
+    #[serde(default)]
+    pub crowd: CrowdSpec,
+    /// The topics notes and interests range over.
+    pub topics: Vec<TopicSpec>,
+    /// Creator groups: institutions, KOLs and posting users.
+    pub creators: Vec<CreatorGroup>,
+    /// How users respond to what they are shown; shared by every feed.
+    #[serde(default)]
+    pub response: ResponseModel,
+    /// Weights of the engagement score (CES).
+    #[serde(default)]
+    pub engagement_weights: EngagementWeights,
+    /// The feed: layout, distribution and recommender parameters.
+    pub feed: FeedSpec,
+    /// How metrics are windowed.
+    #[serde(default)]
+    pub metrics: MetricsSpec,
+    /// What each content kind offers a reader (S7, S12).
+    #[serde(default)]
+    pub kinds: KindTable,
+    /// The 5A journey towards focal institutions (S7).
+    #[serde(default)]
+    pub journey: JourneySpec,
+    /// The search channel (S9).
+    #[serde(default)]
+    pub search: SearchSpec,
+    /// Word of mouth over the social graph (S6).
+    #[serde(default)]
+    pub sharing: SharingSpec,
+    /// The follow channel: notes from followed creators.
+    #[serde(default)]
+    pub follow_feed: FollowFeedSpec,
+    /// Paid or incentivised campaigns (S12).
+    #[serde(default)]
+    pub campaigns: Vec<CampaignSpec>,
+    /// Temporary surges of interest in a topic (trending topics, S12; questions of the
+    /// day such as deposit rates).
+    #[serde(default)]
+    pub trends: Vec<TrendSpec>,
+}
+
+/// Metric settings.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetricsSpec {
+    /// Ticks per window for head-stability measures (rank changes between windows).
+    pub window_ticks: u32,
+    /// Institutions counted as the head when measuring stability (S4 speaks of the top 10).
+    pub head_institutions: u32,
+    /// A segment whose conversions are reported apart (`segment_conversions.<focal>`).
+    #[serde(default)]
+    pub segment: Option<SegmentFilter>,
+}
+
+impl Default for MetricsSpec {
+    fn default() -> Self {
+        // assumption: weekly windows; seed: S4 (the industry's top-10 institutions)
+        Self { window_ticks: 7, head_institutions: 10, segment: None }
+    }
+}
+
+impl Params {
+    /// The seed of the world (users, creators, graphs) and of creators' posting.
+    pub fn world_seed(&self) -> u64 {
+        self.world.seed.unwrap_or(self.seed)
+    }
+
+    /// Real platform users each simulated user stands for (S1 scale factor): the factor
+    /// between simulated counts and platform units.
+    pub fn users_per_agent(&self) -> f64 {
+        self.world.platform_users as f64 / f64::from(self.world.users.max(1))
+    }
+}

@@ -1,0 +1,96 @@
+//! How users respond to what they are shown, and the engagement score's weights.
+
+use serde::{Deserialize, Serialize};
+
+/// Logistic coefficients of one engagement act given a read.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActLogit {
+    /// Intercept (log-odds at zero interest and quality).
+    pub intercept: f64,
+    /// Coefficient on the user's true interest in the topic.
+    pub interest: f64,
+    /// Coefficient on note quality.
+    pub quality: f64,
+}
+
+/// The user-response model, shared by every feed so that differences come from feeds.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResponseModel {
+    /// Utility weight of a cover's appeal in the two-column choice.
+    pub cover_appeal_weight: f64,
+    /// Utility weight of interest in the two-column choice.
+    pub cover_interest_weight: f64,
+    /// Utility of choosing none of the covers.
+    pub outside_option: f64,
+    /// Utility lost per row further down the two-column slate (position bias).
+    pub row_penalty: f64,
+    /// Utility lost per note already consumed this tick.
+    pub fatigue: f64,
+    /// Utility per unit of ln(1 + visible likes) when counts are shown (social influence).
+    #[serde(default = "default_social_influence")]
+    pub social_influence: f64,
+    /// Log-odds of watching a full-screen item to completion.
+    pub completion: ActLogit,
+    /// Like given a read.
+    pub like: ActLogit,
+    /// Collect given a read.
+    pub collect: ActLogit,
+    /// Comment given a read.
+    pub comment: ActLogit,
+    /// Share given a read.
+    pub share: ActLogit,
+    /// Follow the author given a read.
+    pub follow: ActLogit,
+}
+
+impl Default for ResponseModel {
+    fn default() -> Self {
+        // assumption: chosen so that about 10 % of covers are clicked, a third of reads
+        // are liked and a few per cent shared, near commonly reported XHS rates.
+        let act = |intercept, interest, quality| ActLogit { intercept, interest, quality };
+        Self {
+            cover_appeal_weight: 2.0,
+            cover_interest_weight: 3.0,
+            outside_option: 2.0,
+            row_penalty: 0.3,
+            fatigue: 0.02,
+            social_influence: default_social_influence(),
+            completion: act(-2.5, 3.0, 2.0),
+            like: act(-3.0, 2.0, 2.5),
+            collect: act(-4.0, 2.0, 2.5),
+            comment: act(-5.0, 1.5, 2.0),
+            share: act(-5.5, 2.0, 2.0),
+            follow: act(-6.5, 2.0, 2.5),
+        }
+    }
+}
+
+fn default_social_influence() -> f64 {
+    0.1 // assumption: counts nudge choices (multi-world music-market experiments show the effect)
+}
+
+/// Weights of the commonly reported engagement score (CES).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct EngagementWeights {
+    /// Weight of a like.
+    pub like: f64,
+    /// Weight of a collect.
+    pub collect: f64,
+    /// Weight of a comment.
+    pub comment: f64,
+    /// Weight of a share.
+    pub share: f64,
+    /// Weight of a follow.
+    pub follow: f64,
+}
+
+impl Default for EngagementWeights {
+    fn default() -> Self {
+        // assumption: commonly reported CES weights (like 1, collect 1, comment 4,
+        // share 4, follow 8)
+        Self { like: 1.0, collect: 1.0, comment: 4.0, share: 4.0, follow: 8.0 }
+    }
+}
