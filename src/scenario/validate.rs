@@ -1,8 +1,13 @@
 //! Range and consistency checks on resolved parameters.
 //!
-//! Each check names the dotted key and what would be valid. Keys that build the world
-//! (world, demographics, crowd, topics, creators, seed, ticks) must be the same in every
-//! variant: variants compare feeds on one world.
+//! Each check names the dotted key and what would be valid. A variant's checks are rule
+//! tables, one line a key in the order messages are reported: `PARAMS` for the
+//! parameters, and one table per kind of array element (`TOPIC`, `CREATOR`, ...). A new
+//! key's range is one line, `range("table.key", lo, hi, |p| p.table.key)`; checks that
+//! relate keys or show values in their message are `holds` and `explained` lines.
+//!
+//! Keys that build the world (world, demographics, crowd, topics, creators, seed, ticks)
+//! must be the same in every variant: variants compare feeds on one world.
 
 use serde_json::Value as Json;
 
@@ -215,6 +220,7 @@ fn for_each<T>(params: &Params, all: &[T], name: impl Fn(usize) -> String, rules
     (0..all.len()).try_for_each(|i| apply(rules, &At { params, all, i }, &name(i)))
 }
 
+/// The checks of one variant's parameters: the first rule that fails.
 fn check_params(p: &Params) -> Check {
     apply(PARAMS, &At { params: p, all: std::slice::from_ref(p), i: 0 }, "")
 }
