@@ -1,8 +1,14 @@
 //! Scenario files: the TOML schema, its loading, overrides and validation.
 //!
-//! Config flows one way: TOML text → [`load`] (serde with `deny_unknown_fields`, spans
-//! kept for error messages) → `--set` overrides and variant merges → [`Scenario`], a
-//! validated value the engine trusts. The engine never sees TOML or command-line flags.
+//! Config flows one way: TOML text → [`load_file`] or [`load_str`] (serde with
+//! `deny_unknown_fields`, spans kept for error messages) → `--set` overrides and variant
+//! merges → [`Scenario`], a validated value the engine trusts. The engine never sees TOML
+//! or command-line flags.
+//!
+//! The modules follow that flow: `load` (the pipeline, `extends`), `merge` (untyped
+//! tables), `overrides` (`--set`), `schema` (the typed tables, by section), `validate`
+//! (the rule tables), and for messages `error`, `locate` (lines, and which key to blame)
+//! and `explain` (what would be valid).
 //!
 //! A scenario has one base and a list of variants. Each variant is a partial copy of the
 //! base's tables that is deep-merged over it, so any key can differ between variants
