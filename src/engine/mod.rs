@@ -3,7 +3,7 @@
 //! Each variant runs on the shared, read-only [`World`]. A tick has fixed phases:
 //!
 //! 1. **post**: creators post; every variant gets the same notes.
-//! 2. **distribute**: ring cut-offs and candidate [`Pools`] are built from a snapshot of
+//! 2. **distribute**: ring cut-offs and candidate [`Pools`](crate::model::platform::Pools) are built from a snapshot of
 //!    note counters and stages.
 //! 3. **choose and engage**: users act in parallel chunks. A user reads only the
 //!    snapshot and writes only its own estimate row and integer atomic counters, so
