@@ -101,7 +101,9 @@ pub fn check_concurrent_fit(
     Ok(())
 }
 
-pub(super) fn check_fits(s: &Scenario, plan: &MemoryPlan, max_mib: Option<u64>) -> anyhow::Result<()> {
+/// Refuses a plan above `--max-memory` (MiB) or the memory available now, naming the keys
+/// that size a run (public for the Python bindings, which refuse the same runs).
+pub fn check_fits(s: &Scenario, plan: &MemoryPlan, max_mib: Option<u64>) -> anyhow::Result<()> {
     let limit = match max_mib {
         Some(mib) => Some(mib << 20),
         None => plan::available_bytes(),
