@@ -20,6 +20,7 @@ from __future__ import annotations
 import io
 import json
 import math
+import operator
 import os
 import sys
 from pathlib import Path
@@ -84,22 +85,14 @@ def _overrides(set: Optional[Mapping[str, Any]], seed: Optional[int]) -> list[st
     return out
 
 
-def _threads(threads: Optional[int]) -> int:
-    if threads is None:
-        return 0
-    threads = int(threads)
-    if threads < 0:
-        raise ValueError(f"threads {threads}: give 0 (all cores) or more")
-    return threads
-
-
-def _max_memory(max_memory: Optional[int]) -> Optional[int]:
-    if max_memory is None:
-        return None
-    mib = int(max_memory)
-    if mib < 1:
-        raise ValueError(f"max_memory {mib}: give a number of MiB, at least 1")
-    return mib
+def _whole(name: str, value: Any) -> int:
+    """An int for the native call, which checks its range with the CLI's flag parser."""
+    if isinstance(value, bool):
+        raise TypeError(f"{name} must be a whole number, not {value!r}")
+    try:
+        return operator.index(value)  # ints, numpy's integers; not floats
+    except TypeError:
+        raise TypeError(f"{name} must be a whole number, not {value!r}") from None
 
 
 class _StderrLine:
@@ -288,8 +281,8 @@ def run(
         native = _feedsim.run(
             os.fspath(scenario),
             _overrides(set, seed),
-            _threads(threads),
-            max_memory=_max_memory(max_memory),
+            _whole("threads", 0 if threads is None else threads),
+            max_memory=None if max_memory is None else _whole("max_memory", max_memory),
             progress=callback,
         )
     finally:
@@ -316,10 +309,10 @@ def compare(
         native = _feedsim.compare(
             os.fspath(scenario),
             _overrides(set, seed),
-            int(replicates),
-            _threads(threads),
+            _whole("replicates", replicates),
+            _whole("threads", 0 if threads is None else threads),
             fixed_world=bool(fixed_world),
-            max_memory=_max_memory(max_memory),
+            max_memory=None if max_memory is None else _whole("max_memory", max_memory),
             progress=callback,
         )
     finally:

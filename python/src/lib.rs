@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::Duration;
 
-use feedsim::cli::{check_fits, error_chain};
+use feedsim::cli::{check_fits, error_chain, max_memory_flag, replicates_flag, threads_flag};
 use feedsim::compare::{Comparison, Replicate, ReplicateStore};
 use feedsim::engine::{self, RunOptions};
 use feedsim::plan::MemoryPlan;
@@ -52,6 +52,18 @@ fn load(path: &Path, overrides: &[String]) -> PyResult<Scenario> {
 /// The CLI's memory check for `plan`, as a `MemoryPlanError`.
 fn fits(s: &Scenario, plan: &MemoryPlan, max_memory: Option<u64>) -> PyResult<()> {
     check_fits(s, plan, max_memory).map_err(|e| MemoryPlanError::new_err(error_chain(e.as_ref())))
+}
+
+/// Checks a numeric argument with the CLI's flag parser, so the bounds and the message are
+/// the flag's (`threads=5000 is out of range: valid values are 0 to 1024 ...`).
+fn flag<T>(name: &str, value: i64, parse: fn(&str) -> Result<T, String>) -> PyResult<T> {
+    // Every whole number the parser refuses is out of range; a negative one is given as
+    // one above the range, since the parser reads unsigned numbers.
+    let text = if value < 0 { u64::MAX.to_string() } else { value.to_string() };
+    parse(&text).map_err(|m| {
+        let range = m.split_once(": ").map_or(m.as_str(), |(_, r)| r);
+        PyValueError::new_err(format!("{name}={value} is out of range: {range}"))
+    })
 }
 
 fn io_error(context: &str, e: &(dyn std::error::Error + 'static)) -> PyErr {
@@ -191,10 +203,12 @@ fn run<'py>(
     py: Python<'py>,
     path: PathBuf,
     overrides: Vec<String>,
-    threads: usize,
-    max_memory: Option<u64>,
+    threads: i64,
+    max_memory: Option<i64>,
     progress: Option<Bound<'py, PyAny>>,
 ) -> PyResult<NativeRun> {
+    let threads = flag("threads", threads, threads_flag)?;
+    let max_memory = max_memory.map(|m| flag("max_memory", m, max_memory_flag)).transpose()?;
     let s = load(&path, &overrides)?;
     fits(&s, &MemoryPlan::of(&s), max_memory)?;
     let ticks: Vec<u64> = s.variants.iter().map(|v| u64::from(v.params.ticks)).collect();
@@ -281,17 +295,15 @@ fn compare<'py>(
     py: Python<'py>,
     path: PathBuf,
     overrides: Vec<String>,
-    replicates: usize,
-    threads: usize,
+    replicates: i64,
+    threads: i64,
     fixed_world: bool,
-    max_memory: Option<u64>,
+    max_memory: Option<i64>,
     progress: Option<Bound<'py, PyAny>>,
 ) -> PyResult<NativeComparison> {
-    if replicates < 2 {
-        return Err(PyValueError::new_err(format!(
-            "replicates {replicates}: a comparison needs at least 2 (its intervals need two runs)"
-        )));
-    }
+    let replicates = flag("replicates", replicates, replicates_flag)?;
+    let threads = flag("threads", threads, threads_flag)?;
+    let max_memory = max_memory.map(|m| flag("max_memory", m, max_memory_flag)).transpose()?;
     let s = load(&path, &overrides)?;
     // As `feedsim compare`: replicates run side by side, one world per worker thread.
     let plan = MemoryPlan::of(&s);

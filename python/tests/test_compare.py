@@ -68,6 +68,9 @@ def test_replicates_differ_and_progress_counts_them():
     assert (sd > 0).all()
 
 
-def test_fewer_than_two_replicates_is_refused():
-    with pytest.raises(ValueError, match="at least 2"):
+def test_fewer_than_two_replicates_is_refused_as_the_cli_refuses_it(cli):
+    with pytest.raises(ValueError, match="replicates=1 is out of range: valid values are 2 to") as caught:
         feedsim.compare(QUICKSTART, replicates=1, set=SMALL, progress=False)
+    proc = cli("compare", QUICKSTART, "--replicates", 1)
+    assert proc.returncode == 2
+    assert str(caught.value).split(": ", 1)[1] in proc.stderr

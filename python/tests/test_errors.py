@@ -76,7 +76,21 @@ def test_a_compare_too_big_for_memory_counts_its_replicates_side_by_side(cli):
     assert proc.stderr == f"feedsim: {caught.value}\n"
 
 
-@pytest.mark.parametrize("bad", [{"threads": -1}, {"max_memory": 0}, {"set": {"world.users": object()}}])
-def test_bad_arguments_are_refused(bad):
-    with pytest.raises((ValueError, TypeError)):
+@pytest.mark.parametrize(
+    "flag,value", [("threads", -1), ("threads", 5000), ("max-memory", 0), ("max-memory", 1 << 41)]
+)
+def test_out_of_range_numbers_are_refused_with_the_flags_bounds(cli, flag, value):
+    with pytest.raises(ValueError) as caught:
+        feedsim.run(QUICKSTART, progress=False, **{flag.replace("-", "_"): value})
+    message = str(caught.value)
+    assert message.startswith(f"{flag.replace('-', '_')}={value} is out of range: valid values are ")
+    if value >= 0:  # the CLI's parser reads no minus sign as a number
+        proc = cli("run", QUICKSTART, f"--{flag}", value)
+        assert proc.returncode == 2
+        assert message.split(": ", 1)[1] in proc.stderr
+
+
+@pytest.mark.parametrize("bad", [{"threads": 2.5}, {"threads": True}, {"set": {"world.users": object()}}])
+def test_arguments_of_the_wrong_type_are_refused(bad):
+    with pytest.raises(TypeError):
         feedsim.run(QUICKSTART, progress=False, **bad)
