@@ -1,7 +1,7 @@
 //! The native half of the `feedsim` Python package (`feedsim._feedsim`).
 //!
 //! A thin layer over the feedsim library: every step is a call the CLI makes too
-//! (`scenario::load_file`, `cli::check_fits`, `engine::run`, `compare::run_replicates`,
+//! (`scenario::load_file`, `app::check_fits`, `engine::run`, `study::compare::run_replicates`,
 //! `RunOutput::write_to`, ...), so a run from Python is the CLI's run. Outputs cross into
 //! Python as the bytes of the files the CLI writes (JSON and CSV); `feedsim/__init__.py`
 //! turns them into dicts and DataFrames, so the tables have exactly the files' columns.
@@ -16,11 +16,12 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::Duration;
 
-use feedsim::cli::{check_fits, error_chain, max_memory_flag, replicates_flag, threads_flag};
-use feedsim::compare::{Comparison, Replicate, ReplicateStore};
+use feedsim::app::{check_fits, error_chain, max_memory_flag, replicates_flag, threads_flag};
+use feedsim::io::replicates::ReplicateStore;
+use feedsim::study::compare::{Comparison, Replicate};
 use feedsim::engine::{self, RunOptions};
-use feedsim::plan::MemoryPlan;
-use feedsim::report::RunOutput;
+use feedsim::engine::plan::MemoryPlan;
+use feedsim::observe::output::RunOutput;
 use feedsim::scenario::{self, Scenario};
 use pyo3::create_exception;
 use pyo3::exceptions::{PyOSError, PyRuntimeError, PyValueError};
@@ -138,13 +139,13 @@ struct NativeRun {
 impl NativeRun {
     /// The bytes of `summary.json`.
     fn summary_json<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
-        let bytes = feedsim::report::json_bytes(&self.out.summary).map_err(|e| io_error("summary.json", &e))?;
+        let bytes = feedsim::io::json_bytes(&self.out.summary).map_err(|e| io_error("summary.json", &e))?;
         Ok(PyBytes::new(py, &bytes))
     }
 
     /// The bytes of `perf.json` (wall-clock figures: these differ between runs).
     fn perf_json<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
-        let bytes = feedsim::report::json_bytes(&self.out.perf).map_err(|e| io_error("perf.json", &e))?;
+        let bytes = feedsim::io::json_bytes(&self.out.perf).map_err(|e| io_error("perf.json", &e))?;
         Ok(PyBytes::new(py, &bytes))
     }
 
@@ -187,12 +188,12 @@ impl NativeRun {
 
 /// Claims an output folder as the CLI does; a folder the user can fix is a
 /// `FileExistsError`-like `OSError` with the CLI's message.
-fn claim(dir: &Path, force: bool) -> PyResult<feedsim::outdir::OutDir> {
-    feedsim::outdir::claim(dir, force).map_err(|e| PyOSError::new_err(error_chain(&e)))
+fn claim(dir: &Path, force: bool) -> PyResult<feedsim::io::outdir::OutDir> {
+    feedsim::io::outdir::claim(dir, force).map_err(|e| PyOSError::new_err(error_chain(&e)))
 }
 
 fn write_report(dir: &Path) -> PyResult<PathBuf> {
-    feedsim::report::html::write_report(dir).map_err(|e| PyRuntimeError::new_err(error_chain(e.as_ref())))
+    feedsim::io::html::write_report(dir).map_err(|e| PyRuntimeError::new_err(error_chain(e.as_ref())))
 }
 
 /// Runs every variant of a scenario, as `feedsim run` does. `progress(done, total,
@@ -223,7 +224,7 @@ fn run<'py>(
                 done.store(ticks[..vi].iter().sum::<u64>() + u64::from(ticks_done), Ordering::Relaxed);
             };
             let should_stop = || stop.load(Ordering::SeqCst);
-            engine::run(&s, &RunOptions { threads, on_tick: &on_tick, should_stop: &should_stop })
+            engine::run(&s, RunOptions { on_tick: &on_tick, should_stop: &should_stop, ..RunOptions::new(threads) })
         },
         |_| {
             let vi = variant.load(Ordering::Relaxed);
@@ -247,7 +248,7 @@ struct NativeComparison {
 impl NativeComparison {
     /// The bytes of `comparison.json`.
     fn comparison_json<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
-        let bytes = feedsim::report::json_bytes(&self.cmp).map_err(|e| io_error("comparison.json", &e))?;
+        let bytes = feedsim::io::json_bytes(&self.cmp).map_err(|e| io_error("comparison.json", &e))?;
         Ok(PyBytes::new(py, &bytes))
     }
 
@@ -270,12 +271,12 @@ impl NativeComparison {
             for r in &self.replicates {
                 store.save(r).map_err(|e| io_error(&context, &e))?;
             }
-            let json = feedsim::report::json_bytes(&self.cmp).map_err(|e| io_error(&context, &e))?;
+            let json = feedsim::io::json_bytes(&self.cmp).map_err(|e| io_error(&context, &e))?;
             let csv = self.cmp.to_csv().map_err(|e| io_error(&context, &e))?;
             let mut written = Vec::new();
             for (name, bytes) in [("comparison.json", json), ("comparison.csv", csv)] {
                 let path = dir.join(name);
-                feedsim::report::write_atomic(&path, &bytes).map_err(|e| io_error(&context, &e))?;
+                feedsim::io::write_atomic(&path, &bytes).map_err(|e| io_error(&context, &e))?;
                 written.push(path);
             }
             if report {
@@ -322,14 +323,14 @@ fn compare<'py>(
                 finished.fetch_add(1, Ordering::Relaxed);
             };
             pool.install(|| {
-                feedsim::compare::run_replicates(&s, replicates, fixed_world, Vec::new(), &should_stop, &on_done)
+                feedsim::study::compare::run_replicates(&s, replicates, fixed_world, Vec::new(), &should_stop, &on_done)
             })
         },
         |_| reporter.report(finished.load(Ordering::Relaxed), replicates as u64, 0, &s.name),
     )?;
     // Only a stop leaves a slot empty, and a stop returned above with its exception.
     let runs: Vec<Replicate> = runs.into_iter().map(|r| r.expect("never stopped")).collect();
-    let cmp = feedsim::compare::summarise_replicates(&s, &runs, fixed_world);
+    let cmp = feedsim::study::compare::summarise_replicates(&s, &runs, fixed_world);
     Ok(NativeComparison { scenario: s, fixed_world, replicates: runs, cmp })
 }
 
@@ -355,7 +356,7 @@ fn validate(path: PathBuf, overrides: Vec<String>) -> PyResult<String> {
 fn memory_plan(path: PathBuf, overrides: Vec<String>) -> PyResult<String> {
     let s = load(&path, &overrides)?;
     let mut v = serde_json::to_value(MemoryPlan::of(&s)).map_err(|e| PyRuntimeError::new_err(e.to_string()))?;
-    v["available_bytes"] = feedsim::plan::available_bytes().into();
+    v["available_bytes"] = feedsim::engine::plan::available_bytes().into();
     Ok(v.to_string())
 }
 
