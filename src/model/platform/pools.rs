@@ -188,15 +188,28 @@ impl Pools {
             }
             raw.push((n as u32, w, reach, remaining));
         }
-        // Pacing against expected demand, then the alias tables.
-        let mut lists: Vec<(Vec<u32>, Vec<f64>)> = vec![(Vec::new(), Vec::new()); topics * rings];
+        pools.pools = pools.paced_tables(notes, raw, &pool_total, demand);
+        pools
+    }
+
+    /// Pacing against expected demand, then the alias tables: a note whose stage quota
+    /// would be overrun by the draws expected this tick has its weight scaled down to the
+    /// impressions it has left. `raw` holds (note, weight, rings reached, impressions left).
+    fn paced_tables(
+        &self,
+        notes: &Notes,
+        raw: Vec<(u32, f64, usize, Option<f64>)>,
+        pool_total: &[f64],
+        demand: &[f64],
+    ) -> Vec<AliasTable> {
+        let mut lists: Vec<(Vec<u32>, Vec<f64>)> = vec![(Vec::new(), Vec::new()); self.topics * self.rings];
         for (n, w, reach, remaining) in raw {
             let topic = notes.topic[n as usize] as usize;
             let mut w = w;
             if let Some(left) = remaining {
                 let expected: f64 = (0..reach)
                     .map(|r| {
-                        let i = pools.index(topic, r);
+                        let i = self.index(topic, r);
                         if pool_total[i] > 0.0 { demand[i] * w / pool_total[i] } else { 0.0 }
                     })
                     .sum();
@@ -205,13 +218,12 @@ impl Pools {
                 }
             }
             for r in 0..reach {
-                let (notes, weights) = &mut lists[pools.index(topic, r)];
+                let (notes, weights) = &mut lists[self.index(topic, r)];
                 notes.push(n);
                 weights.push(w);
             }
         }
-        pools.pools = lists.iter().map(|(notes, weights)| AliasTable::new(notes, weights)).collect();
-        pools
+        lists.iter().map(|(notes, weights)| AliasTable::new(notes, weights)).collect()
     }
 
     /// Draws a note from the (topic, ring) pool with `u` uniform in [0, 1).
