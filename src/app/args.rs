@@ -37,6 +37,9 @@ Examples:
       a grid of compares: sweep.csv and sweep.json
   feedsim decompose scenarios/quickstart.toml --factor feed.audience=crowd_rings,traffic_pools
       effects, interactions and shares of the all-B − all-A difference (repeat --factor)
+  feedsim calibrate scenarios/calibrate_example.toml --targets scenarios/calibrate_example_targets.toml \
+      --param feed.follower_weight=0:1 --param response.outside_option=2:5 --replicates 4 --budget 48
+      fit keys to observed figures: best values, fit table, posterior intervals
   feedsim check
       rerun results/baselines/*.json; exit 1 with a table when a metric moved";
 
@@ -139,6 +142,18 @@ applied like --set; every cell of replicate r shares its world and seed. Writes 
 (metric,term,estimate,ci_low,ci_high,contribution,share) and decomposition.json."
     )]
     Decompose(decompose::DecomposeArgs),
+    /// Fit scenario keys to observed figures: a sequential ABC search over the box with
+    /// replicates on common seeds; best values, fit and each value's posterior interval:
+    /// calibration.json, calibration.csv.
+    #[command(after_help = "Example: feedsim calibrate scenarios/calibrate_example.toml \
+--targets scenarios/calibrate_example_targets.toml --param feed.follower_weight=0:1 \
+--param response.outside_option=2:5 --replicates 4 --budget 48 --report\n\
+TARGETS.toml holds [[target]] tables: metric (a summary.json key), value, source, and optionally \
+variant (omitted: every variant), weight and se (the figure's standard error when it is an average). \
+The distance is in units of the replicates' noise; a parameter whose 95 % posterior interval covers \
+more than half its range is reported as not identified. --budget counts evaluations (each \
+--replicates runs); at least 10 per parameter. Ctrl-C keeps what was evaluated; --resume goes on.")]
+    Calibrate(calibrate::CalibrateArgs),
     /// Rerun the baselines in results/baselines and fail when a metric moved beyond its
     /// tolerance (exit 1), or rewrite them with --update.
     Check(check::CheckArgs),

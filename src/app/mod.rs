@@ -5,6 +5,7 @@
 
 mod args;
 pub mod bench;
+pub mod calibrate;
 pub mod check;
 mod compare;
 pub mod decompose;
@@ -44,6 +45,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Validate(args) => validate::cmd_validate(args),
         Command::Report(args) => cmd_report(&args.dir),
         Command::Sweep(args) => sweep::cmd(args),
+        Command::Calibrate(args) => calibrate::cmd(args),
         Command::Decompose(args) => decompose::cmd(args),
         Command::Check(args) => {
             // `check`'s flags are declared in check.rs; bounded here like everyone else's.

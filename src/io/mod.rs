@@ -2,6 +2,7 @@
 //! baselines, checkpoints, output folders, the HTML report and its SVG charts.
 
 pub mod baselines;
+pub mod calibration;
 pub mod checkpoint;
 pub mod comparison;
 pub mod decomposition;

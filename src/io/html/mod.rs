@@ -23,6 +23,7 @@
 //! holds the page around them and the helpers they share. Metric labels come from
 //! [`crate::observe::registry`], escaping from [`super::markup`].
 
+mod calibrate;
 mod compare;
 mod decompose;
 mod run;
@@ -43,8 +44,9 @@ pub use sweep::SWEEP_METRICS;
 pub enum ReportError {
     /// The folder holds none of the files a report reads.
     #[error(
-        "`{0}` holds no summary.json, comparison.json, sweep.json or decomposition.json: give a \
-         folder written by `feedsim run`, `compare`, `sweep` or `decompose`"
+        "`{0}` holds no summary.json, comparison.json, sweep.json, decomposition.json or \
+         calibration.json: give a folder written by `feedsim run`, `compare`, `sweep`, `decompose` or \
+         `calibrate`"
     )]
     Empty(PathBuf),
     /// A file could not be read or parsed.
@@ -98,7 +100,12 @@ figcaption{font-size:14px;color:#555}h2{border-bottom:1px solid #ddd;padding-bot
 /// The page for a folder: every section whose files are present.
 pub fn render(dir: &Path) -> Result<String, ReportError> {
     let has = |f: &str| dir.join(f).is_file();
-    if !has("summary.json") && !has("comparison.json") && !has("sweep.json") && !has("decomposition.json") {
+    if !has("summary.json")
+        && !has("comparison.json")
+        && !has("sweep.json")
+        && !has("decomposition.json")
+        && !has("calibration.json")
+    {
         return Err(ReportError::Empty(dir.to_path_buf()));
     }
     let mut body = String::new();
@@ -113,6 +120,9 @@ pub fn render(dir: &Path) -> Result<String, ReportError> {
     }
     if has("decomposition.json") {
         decompose::section(dir, &mut body)?;
+    }
+    if has("calibration.json") {
+        calibrate::section(dir, &mut body)?;
     }
     let title =
         format!("feedsim report: {}", dir.file_name().map_or(String::new(), |n| n.to_string_lossy().into_owned()));
