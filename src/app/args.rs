@@ -37,7 +37,7 @@ Examples:
       a grid of compares: sweep.csv and sweep.json
   feedsim decompose scenarios/quickstart.toml --factor feed.audience=crowd_rings,traffic_pools
       effects, interactions and shares of the all-B − all-A difference (repeat --factor)
-  feedsim calibrate scenarios/calibrate_example.toml --targets scenarios/calibrate_example_targets.toml \
+  feedsim calibrate scenarios/calibrate_example.toml --targets scenarios/targets/calibrate_example.toml \
       --param feed.follower_weight=0:1 --param response.outside_option=2:5 --replicates 4 --budget 48
       fit keys to observed figures: best values, fit table, posterior intervals
   feedsim check
@@ -146,7 +146,7 @@ applied like --set; every cell of replicate r shares its world and seed. Writes 
     /// replicates on common seeds; best values, fit and each value's posterior interval:
     /// calibration.json, calibration.csv.
     #[command(after_help = "Example: feedsim calibrate scenarios/calibrate_example.toml \
---targets scenarios/calibrate_example_targets.toml --param feed.follower_weight=0:1 \
+--targets scenarios/targets/calibrate_example.toml --param feed.follower_weight=0:1 \
 --param response.outside_option=2:5 --replicates 4 --budget 48 --report\n\
 TARGETS.toml holds [[target]] tables: metric (a summary.json key), value, source, and optionally \
 variant (omitted: every variant), weight and se (the figure's standard error when it is an average). \
