@@ -11,7 +11,6 @@ use rayon::prelude::*;
 
 use crate::io::calibration::resumable_history;
 use crate::study::calibrate::*;
-use crate::study::compare::Estimate;
 
 /// `--budget`: evaluations, 1 to [`MAX_BUDGET`] (the method's minimum is checked
 /// against the number of parameters).
@@ -61,22 +60,7 @@ fn usage(m: impl Into<String>) -> anyhow::Error {
 /// Runs `feedsim calibrate`.
 pub fn cmd(args: CalibrateArgs) -> anyhow::Result<std::process::ExitCode> {
     use anyhow::Context;
-    let params = args.params.iter().map(|p| parse_param(p)).collect::<Result<Vec<_>, _>>().map_err(usage)?;
-    if let Some((_, dup)) = params.iter().enumerate().find(|(i, p)| params[..*i].iter().any(|q| q.key == p.key)) {
-        return Err(usage(format!("--param {}: the key is given twice; give each key once", dup.key)));
-    }
-    if params.len() > MAX_PARAMS {
-        return Err(usage(format!("{} --param: at most {MAX_PARAMS} keys are fitted at once", params.len())));
-    }
-    for p in &params {
-        if let Some(set) = args.scenario.set.iter().find(|s| s.split_once('=').is_some_and(|(k, _)| k.trim() == p.key))
-        {
-            return Err(usage(format!(
-                "--param {}: --set {set} gives the same key, and would win; a key is either fitted or set",
-                p.key
-            )));
-        }
-    }
+    let params = parse_box(&args)?;
     let d = params.len();
     let sizes = round_sizes(args.budget, d).ok_or_else(|| {
         usage(format!(
@@ -123,18 +107,7 @@ pub fn cmd(args: CalibrateArgs) -> anyhow::Result<std::process::ExitCode> {
     } else {
         names.iter().filter(|n| targets.iter().any(|t| t.variant.as_ref() == Some(n))).cloned().collect()
     };
-    // Every corner of the box is loaded first, so a key that does not exist or a range
-    // end the scenario refuses is reported before anything runs.
-    let mut planned = 0u64;
-    let mut first = None;
-    for corner in 0..(1usize << d) {
-        let values: Vec<f64> =
-            params.iter().enumerate().map(|(j, p)| if corner >> j & 1 == 1 { p.hi } else { p.lo }).collect();
-        let s = load_at(path, &overrides, &params, &values, &keep).map_err(|e| usage(crate::app::error_chain(&e)))?;
-        planned = planned.max(crate::engine::plan::MemoryPlan::of(&s).total_bytes);
-        first.get_or_insert(s);
-    }
-    let first = first.expect("at least one corner");
+    let (first, planned) = load_corners(path, &overrides, &params, &keep)?;
     let terms: Vec<Term> = targets
         .iter()
         .enumerate()
@@ -146,29 +119,7 @@ pub fn cmd(args: CalibrateArgs) -> anyhow::Result<std::process::ExitCode> {
             })
         })
         .collect();
-    // The metric names a run writes, from one tick of one replicate (cheap next to the
-    // budget), so an unknown metric is refused before the calibration starts.
-    let mut probe = first.clone();
-    for v in &mut probe.variants {
-        v.params.ticks = 1;
-    }
-    let out = crate::engine::run(&probe, crate::engine::RunOptions::new(args.exec.threads))?;
-    for term in &terms {
-        let v = out.variants.iter().find(|v| v.name == term.variant).expect("probe runs every kept variant");
-        if !v.metrics.contains_key(&term.metric) {
-            let t = &targets[term.target];
-            let hint =
-                closest(&term.metric, v.metrics.keys()).map_or(String::new(), |b| format!("did you mean `{b}`? "));
-            return Err(usage(format!(
-                "{targets_file}:{}: `metric` = \"{}\": summary.json of variant `{}` has no such metric; {hint}its \
-                 metrics are {}",
-                t.line,
-                term.metric,
-                term.variant,
-                v.metrics.keys().cloned().collect::<Vec<_>>().join(", ")
-            )));
-        }
-    }
+    check_metrics(&first, (&targets, &targets_file), &terms, args.exec.threads)?;
     crate::app::check_concurrent_fit(
         &first.source,
         planned,
@@ -275,29 +226,9 @@ pub fn cmd(args: CalibrateArgs) -> anyhow::Result<std::process::ExitCode> {
                     g.1.get_or_insert_with(|| usage(format!("the point {values:?} does not load")));
                     return;
                 };
-                let runs = crate::study::compare::run_replicates(
-                    &s,
-                    args.replicates,
-                    false,
-                    Vec::new(),
-                    &should_stop,
-                    &|_| bar.inc(1),
-                );
-                let Some(runs) = runs.into_iter().collect::<Option<Vec<_>>>() else { return };
-                let cmp = crate::study::compare::summarise_replicates(&s, &runs, false);
-                let simulated = terms
-                    .iter()
-                    .map(|t| {
-                        let e: Estimate = cmp.estimate(&t.variant, &t.metric).unwrap_or(Estimate {
-                            n: 0,
-                            mean: f64::NAN,
-                            sd: f64::NAN,
-                            ci_low: f64::NAN,
-                            ci_high: f64::NAN,
-                        });
-                        Simulated { mean: e.mean, sd: e.sd, ci_low: e.ci_low, ci_high: e.ci_high }
-                    })
-                    .collect();
+                let Some(simulated) = evaluate(&s, args.replicates, &terms, &should_stop, &|| bar.inc(1)) else {
+                    return;
+                };
                 let point = params.iter().zip(&values).map(|(r, v)| (r.key.clone(), *v)).collect();
                 let p = PointDoc { index: *index, round, point, distance: f64::NAN, weight: f64::NAN, simulated };
                 let mut g = shared.lock().expect("not poisoned");
@@ -348,6 +279,81 @@ pub fn cmd(args: CalibrateArgs) -> anyhow::Result<std::process::ExitCode> {
         println!("wrote {}", written.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "));
     }
     Ok(std::process::ExitCode::SUCCESS)
+}
+
+/// Loads every corner of the box first, so a key that does not exist or a range end the
+/// scenario refuses is reported before anything runs. Returns the first corner's scenario
+/// and the largest memory plan of them.
+fn load_corners(
+    path: &Path,
+    overrides: &[String],
+    params: &[ParamRange],
+    keep: &[String],
+) -> anyhow::Result<(crate::scenario::Scenario, u64)> {
+    let mut planned = 0u64;
+    let mut first = None;
+    for corner in 0..(1usize << params.len()) {
+        let values: Vec<f64> =
+            params.iter().enumerate().map(|(j, p)| if corner >> j & 1 == 1 { p.hi } else { p.lo }).collect();
+        let s = load_at(path, overrides, params, &values, keep).map_err(|e| usage(crate::app::error_chain(&e)))?;
+        planned = planned.max(crate::engine::plan::MemoryPlan::of(&s).total_bytes);
+        first.get_or_insert(s);
+    }
+    Ok((first.expect("at least one corner"), planned))
+}
+
+/// The `--param` box: each key once, at most [`MAX_PARAMS`], none also `--set`.
+fn parse_box(args: &CalibrateArgs) -> anyhow::Result<Vec<ParamRange>> {
+    let params = args.params.iter().map(|p| parse_param(p)).collect::<Result<Vec<_>, _>>().map_err(usage)?;
+    if let Some((_, dup)) = params.iter().enumerate().find(|(i, p)| params[..*i].iter().any(|q| q.key == p.key)) {
+        return Err(usage(format!("--param {}: the key is given twice; give each key once", dup.key)));
+    }
+    if params.len() > MAX_PARAMS {
+        return Err(usage(format!("{} --param: at most {MAX_PARAMS} keys are fitted at once", params.len())));
+    }
+    for p in &params {
+        if let Some(set) = args.scenario.set.iter().find(|s| s.split_once('=').is_some_and(|(k, _)| k.trim() == p.key))
+        {
+            return Err(usage(format!(
+                "--param {}: --set {set} gives the same key, and would win; a key is either fitted or set",
+                p.key
+            )));
+        }
+    }
+    Ok(params)
+}
+
+/// Refuses a target metric that summary.json does not have: the metric names a run
+/// writes, from one tick of one replicate (cheap next to the budget), so an unknown
+/// metric is refused before the calibration starts.
+fn check_metrics(
+    first: &crate::scenario::Scenario,
+    (targets, targets_file): (&[Target], &str),
+    terms: &[Term],
+    threads: usize,
+) -> anyhow::Result<()> {
+    let mut probe = first.clone();
+    for v in &mut probe.variants {
+        v.params.ticks = 1;
+    }
+    let out = crate::engine::run(&probe, crate::engine::RunOptions::new(threads))?;
+    for term in terms {
+        let v = out.variants.iter().find(|v| v.name == term.variant).expect("probe runs every kept variant");
+        if !v.metrics.contains_key(&term.metric) {
+            let t = &targets[term.target];
+            let hint =
+                closest(&term.metric, v.metrics.keys()).map_or(String::new(), |b| format!("did you mean `{b}`? "));
+            return Err(usage(format!(
+                "{targets_file}:{}: `metric` = \"{}\": summary.json of variant `{}` has no such metric; {hint}its \
+                 metrics are {}",
+                t.line,
+                term.metric,
+                term.variant,
+                v.metrics.keys().cloned().collect::<Vec<_>>().join(", ")
+            )));
+        }
+    }
+    Ok(())
 }
 
 fn print_summary(doc: &CalibrationDoc) {

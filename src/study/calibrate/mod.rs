@@ -90,6 +90,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::scenario::Scenario;
+use crate::study::compare::Estimate;
 use crate::study::sweep::ParamDoc;
 
 /// Most parameters one calibration fits.
@@ -457,6 +458,32 @@ pub(crate) fn load_at(
         s.variants.retain(|v| keep.contains(&v.name));
     }
     Ok(s)
+}
+
+/// One evaluation: `replicates` replicates of `s` on the current pool (replicate r with
+/// seed + r, as at every point), summarised per term. `None` when stopped before all
+/// replicates finished.
+pub fn evaluate(
+    s: &Scenario,
+    replicates: usize,
+    terms: &[Term],
+    should_stop: &(dyn Fn() -> bool + Sync),
+    on_replicate: &(dyn Fn() + Sync),
+) -> Option<Vec<Simulated>> {
+    let runs =
+        crate::study::compare::run_replicates(s, replicates, false, Vec::new(), should_stop, &|_| on_replicate());
+    let runs = runs.into_iter().collect::<Option<Vec<_>>>()?;
+    let cmp = crate::study::compare::summarise_replicates(s, &runs, false);
+    let missing = Estimate { n: 0, mean: f64::NAN, sd: f64::NAN, ci_low: f64::NAN, ci_high: f64::NAN };
+    Some(
+        terms
+            .iter()
+            .map(|t| {
+                let e = cmp.estimate(&t.variant, &t.metric).unwrap_or(missing);
+                Simulated { mean: e.mean, sd: e.sd, ci_low: e.ci_low, ci_high: e.ci_high }
+            })
+            .collect(),
+    )
 }
 
 #[cfg(test)]
