@@ -1,6 +1,6 @@
 //! `feedsim decompose`: a full factorial over two-level factors, run as one paired
 //! compare, written as decomposition.json and decomposition.csv. (The factorial
-//! arithmetic on synthetic data is unit-tested in src/decompose.rs.)
+//! arithmetic on synthetic data is unit-tested in src/study/decompose.rs.)
 
 mod common;
 

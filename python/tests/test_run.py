@@ -9,7 +9,7 @@ import feedsim
 from conftest import QUICKSTART, SMALL, cli_args
 
 # Files of a run folder that carry no wall-clock value (perf.json does: see
-# src/report/mod.rs and tests/determinism.rs).
+# src/io/run_folder.rs and tests/determinism.rs).
 DETERMINISTIC = ["summary.json", "timeseries.csv", "creators.csv", "lorenz.csv"]
 
 
