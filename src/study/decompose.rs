@@ -36,6 +36,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use toml::{Table, Value};
 
+use crate::observe::registry::key;
 use crate::observe::stats::mean_interval;
 use crate::scenario::{self, Scenario, ScenarioError};
 use crate::study::compare::Replicate;
@@ -45,10 +46,10 @@ pub const MAX_FACTORS: usize = 6;
 
 /// Metrics the report charts and the command prints, when present.
 pub const DECOMPOSE_METRICS: [&str; 6] = [
-    "creator_impressions_gini",
-    "top1pct_share",
-    "follower_elasticity",
-    "interest_rank_corr",
+    key::GINI,
+    key::TOP1PCT_SHARE,
+    key::FOLLOWER_ELASTICITY,
+    key::INTEREST_LEARNED,
     "tier_share.waist_10k_100k",
     "conversions",
 ];
