@@ -38,44 +38,23 @@ impl CalibrationDoc {
 
 /// The evaluations of an interrupted calibration in `dir` that this invocation can keep.
 pub fn resumable_history(dir: &Path, now: &CalibrationDoc) -> Result<Vec<PointDoc>, String> {
-    let path = dir.join("calibration.json");
-    let text = std::fs::read(&path).map_err(|e| {
-        format!("--resume: cannot read {}: {e} (is this the folder of an interrupted calibration?)", path.display())
-    })?;
-    let before: CalibrationDoc = serde_json::from_slice(&text)
-        .map_err(|e| format!("--resume: {} is not a calibration.json feedsim wrote: {e}", path.display()))?;
-    let differs = |what: &str, was: String, is: String| {
-        Err(format!(
-            "--resume: {} was written with {what} {was}, this command has {is}; rerun the original command",
-            path.display()
-        ))
+    let (path, before): (_, CalibrationDoc) = super::resume::read_doc(dir, "calibration.json", "calibration")?;
+    let show = |d: &CalibrationDoc| {
+        d.params.iter().map(|p| format!("{}={}:{}", p.key, p.lo, p.hi)).collect::<Vec<_>>().join(" ")
     };
-    if before.scenario != now.scenario {
-        return differs("scenario", before.scenario, now.scenario.clone());
-    }
-    if before.seed != now.seed {
-        return differs("seed", before.seed.to_string(), now.seed.to_string());
-    }
-    if before.replicates != now.replicates {
-        return differs("--replicates", before.replicates.to_string(), now.replicates.to_string());
-    }
-    if before.budget != now.budget {
-        return differs("--budget", before.budget.to_string(), now.budget.to_string());
-    }
-    if before.overrides != now.overrides {
-        return differs("--set", format!("{:?}", before.overrides), format!("{:?}", now.overrides));
-    }
-    if before.params != now.params {
-        let show = |d: &CalibrationDoc| {
-            d.params.iter().map(|p| format!("{}={}:{}", p.key, p.lo, p.hi)).collect::<Vec<_>>().join(" ")
-        };
-        return differs("--param", show(&before), show(now));
-    }
-    if before.targets != now.targets {
-        return differs("targets", "other targets".into(), "these".into());
-    }
-    if before.feedsim_version != now.feedsim_version {
-        return differs("feedsim", before.feedsim_version, now.feedsim_version.clone());
-    }
+    let targets = if before.targets == now.targets { "these" } else { "other targets" };
+    super::resume::same_settings(
+        &path,
+        &[
+            ("scenario", before.scenario.clone(), now.scenario.clone()),
+            ("seed", before.seed.to_string(), now.seed.to_string()),
+            ("--replicates", before.replicates.to_string(), now.replicates.to_string()),
+            ("--budget", before.budget.to_string(), now.budget.to_string()),
+            ("--set", format!("{:?}", before.overrides), format!("{:?}", now.overrides)),
+            ("--param", show(&before), show(now)),
+            ("targets", targets.into(), "these".into()),
+            ("feedsim", before.feedsim_version.clone(), now.feedsim_version.clone()),
+        ],
+    )?;
     Ok(before.history)
 }

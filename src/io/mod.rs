@@ -10,6 +10,7 @@ pub mod html;
 pub mod markup;
 pub mod outdir;
 pub mod replicates;
+pub mod resume;
 pub mod run_folder;
 pub mod svg;
 pub mod sweep;

@@ -32,39 +32,21 @@ impl SweepDoc {
 /// sweep.json must come from the same scenario, seed, replicates, overrides, parameters
 /// and feedsim version, and hold a prefix of the grid.
 pub fn resumable_points(dir: &Path, now: &SweepDoc, grid: &[Vec<String>]) -> Result<Vec<SweepPointDoc>, String> {
-    let path = dir.join("sweep.json");
-    let text = std::fs::read(&path).map_err(|e| {
-        format!("--resume: cannot read {}: {e} (is this the folder of an interrupted sweep?)", path.display())
-    })?;
-    let before: SweepDoc = serde_json::from_slice(&text)
-        .map_err(|e| format!("--resume: {} is not a sweep.json feedsim wrote: {e}", path.display()))?;
-    let differs = |what: &str, was: String, is: String| {
-        Err(format!(
-            "--resume: {} was written with {what} {was}, this command has {is}; rerun the original command",
-            path.display()
-        ))
+    let (path, before): (_, SweepDoc) = super::resume::read_doc(dir, "sweep.json", "sweep")?;
+    let keys = |d: &SweepDoc| {
+        format!("{:?}", d.params.iter().map(|p| format!("{}={}", p.key, p.values.join(","))).collect::<Vec<_>>())
     };
-    if before.scenario != now.scenario {
-        return differs("scenario", before.scenario, now.scenario.clone());
-    }
-    if before.seed != now.seed {
-        return differs("seed", before.seed.to_string(), now.seed.to_string());
-    }
-    if before.replicates != now.replicates {
-        return differs("--replicates", before.replicates.to_string(), now.replicates.to_string());
-    }
-    if before.overrides != now.overrides {
-        return differs("--set", format!("{:?}", before.overrides), format!("{:?}", now.overrides));
-    }
-    if before.params != now.params {
-        let keys = |d: &SweepDoc| {
-            format!("{:?}", d.params.iter().map(|p| format!("{}={}", p.key, p.values.join(","))).collect::<Vec<_>>())
-        };
-        return differs("--param", keys(&before), keys(now));
-    }
-    if before.feedsim_version != now.feedsim_version {
-        return differs("feedsim", before.feedsim_version, now.feedsim_version.clone());
-    }
+    super::resume::same_settings(
+        &path,
+        &[
+            ("scenario", before.scenario.clone(), now.scenario.clone()),
+            ("seed", before.seed.to_string(), now.seed.to_string()),
+            ("--replicates", before.replicates.to_string(), now.replicates.to_string()),
+            ("--set", format!("{:?}", before.overrides), format!("{:?}", now.overrides)),
+            ("--param", keys(&before), keys(now)),
+            ("feedsim", before.feedsim_version.clone(), now.feedsim_version.clone()),
+        ],
+    )?;
     if before.points.len() > grid.len() || before.points.iter().zip(grid).any(|(p, g)| &p.values != g) {
         return Err(format!("--resume: the points in {} are not this grid's first points", path.display()));
     }
