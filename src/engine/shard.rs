@@ -201,16 +201,18 @@ fn add(acc: &mut [u64], x: &[u64]) {
 }
 
 /// The order-free fields of an outcome as one vector (draws, reads, channels, promoted,
-/// out of ring, journey entries, conversions, focal impressions).
+/// out of ring, journey entries, conversions, focal impressions and reads).
 fn integer_fields(o: &ChunkOutcome) -> Vec<u64> {
     let mut v: Vec<u64> = o.draws.iter().map(|&d| u64::from(d)).collect();
     v.push(o.reads);
+    v.push(o.decisions);
     v.extend(o.channel);
     v.push(o.promoted);
     v.push(o.out_of_ring);
     v.extend(&o.entered);
     v.extend(&o.conversions);
     v.extend(&o.focal_impressions);
+    v.extend(&o.focal_reads);
     v
 }
 
@@ -221,12 +223,13 @@ fn set_integer_fields(o: &mut ChunkOutcome, v: &[u64]) {
         *d = u32::try_from(next()).expect("draws per pool and tick fit in u32");
     }
     o.reads = next();
+    o.decisions = next();
     for c in &mut o.channel {
         *c = next();
     }
     o.promoted = next();
     o.out_of_ring = next();
-    for x in o.entered.iter_mut().chain(&mut o.conversions).chain(&mut o.focal_impressions) {
+    for x in o.entered.iter_mut().chain(&mut o.conversions).chain(&mut o.focal_impressions).chain(&mut o.focal_reads) {
         *x = next();
     }
 }

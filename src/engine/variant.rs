@@ -293,6 +293,8 @@ impl<'w> VariantRun<'w> {
             out_of_ring_impressions: acted.merged.out_of_ring,
             funnel_entered: acted.merged.entered,
             focal_impressions: acted.merged.focal_impressions,
+            decisions: acted.merged.decisions,
+            focal_reads: acted.merged.focal_reads,
         };
         let cx = TickContext {
             notes: &self.state.notes,

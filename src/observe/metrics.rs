@@ -70,7 +70,11 @@ pub struct VariantTotals<'a> {
 /// - `ring_mean_age.<ring>`: mean note age (ticks since posting) of impressions in each
 ///   true crowd ring; an anti-funnel reaches the core young and the general crowd late (S6).
 /// - `head_stability.top_kept`: mean share of the top-`head_institutions` institutions (by
-///   window reach) still in the top in the next window (S4).
+///   window reach) still in the top in the next window (S4), from the first window on.
+/// - `head_stability.top_kept_chance`: the same statistic's expectation when each window's
+///   reach is re-ranked at random among the institutions, `head / institutions` (two
+///   random k-subsets of N share k²/N members on average); `head_stability.top_kept_beyond_chance`
+///   is `top_kept` minus it, the head's stability beyond chance (C2).
 /// - `head_stability.kendall_tau`: mean Kendall tau-b of institutions' window reach
 ///   between consecutive windows.
 /// - `volatility.head_cv` and `volatility.rest_cv`: mean coefficient of variation of
@@ -165,6 +169,10 @@ fn in_platform_units((users, per_user): (u64, f64), m: &mut MetricMap) {
 /// - `funnel.<focal>.<stage>`: users who reached each 5A stage (S7);
 /// - `conversions.<focal>` and `conversions_per_1000_impressions.<focal>` (per 1,000
 ///   impressions of the institution's notes);
+/// - `decisions`, and all focal institutions' conversions per 1,000 of their notes'
+///   impressions (`conversions_per_1000_focal_impressions`), of their notes' reads
+///   (`conversions_per_1000_focal_reads`) and of users' decisions
+///   (`conversions_per_1000_decisions`);
 /// - `segment_conversions.<focal>`: conversions in `metrics.segment`, when set;
 /// - `target_share.<focal>`: share of the impressions of the institution's own notes that
 ///   reach its target users, the core and high-potential crowds of each note's topic
@@ -178,7 +186,10 @@ fn channels_and_journeys(v: &VariantTotals, total: f64, m: &mut MetricMap) {
     let focal = v.focal.len();
     let mut entered = vec![0u64; focal * journey::STAGES];
     let mut focal_imps = vec![0u64; focal];
+    let mut focal_reads = vec![0u64; focal];
+    let mut decisions = 0u64;
     for r in v.ticks {
+        decisions += r.decisions;
         for (a, x) in channels.iter_mut().zip(r.channel_impressions) {
             *a += x;
         }
@@ -190,7 +201,11 @@ fn channels_and_journeys(v: &VariantTotals, total: f64, m: &mut MetricMap) {
         for (a, x) in focal_imps.iter_mut().zip(&r.focal_impressions) {
             *a += x;
         }
+        for (a, x) in focal_reads.iter_mut().zip(&r.focal_reads) {
+            *a += x;
+        }
     }
+    m.insert("decisions".into(), decisions as f64);
     for (name, x) in CHANNELS.iter().zip(channels) {
         m.insert(format!("impressions_by_channel.{name}"), x as f64);
         m.insert(format!("channel_share.{name}"), share(x as f64, total));
@@ -220,10 +235,16 @@ fn channels_and_journeys(v: &VariantTotals, total: f64, m: &mut MetricMap) {
         }
     }
     m.insert("conversions".into(), all_conversions as f64);
+    // Conversions per unit of attention, three ways (C4): per impression of a focal
+    // note, per read of one, and per decision users made (a decision is a K-cover slate
+    // on the grid but one video full-screen, so per impression and per decision differ).
+    let all_focal_reads: u64 = focal_reads.iter().sum();
     m.insert(
         "conversions_per_1000_focal_impressions".into(),
         1000.0 * share(all_conversions as f64, all_focal_imps as f64),
     );
+    m.insert("conversions_per_1000_focal_reads".into(), 1000.0 * share(all_conversions as f64, all_focal_reads as f64));
+    m.insert("conversions_per_1000_decisions".into(), 1000.0 * share(all_conversions as f64, decisions as f64));
     for c in v.campaigns {
         if let Some(f) = v.focal.iter().position(|n| n == &c.group) {
             let any = SegmentFilter::default();
@@ -269,7 +290,11 @@ fn head_stability(per_tick: &[Vec<u64>], spec: &MetricsSpec, m: &mut MetricMap) 
         })
         .collect();
     let taus: Vec<f64> = pairs.iter().filter_map(|(a, b)| stats::kendall_tau_b(a, b)).collect();
-    m.insert(key::HEAD_TOP_KEPT.into(), share(kept.iter().sum(), kept.len() as f64));
+    let top_kept = share(kept.iter().sum(), kept.len() as f64);
+    let null = share(head as f64, institutions as f64);
+    m.insert(key::HEAD_TOP_KEPT.into(), top_kept);
+    m.insert("head_stability.top_kept_chance".into(), null);
+    m.insert("head_stability.top_kept_beyond_chance".into(), top_kept - null);
     m.insert("head_stability.kendall_tau".into(), share(taus.iter().sum(), taus.len() as f64));
     let totals: Vec<f64> = (0..institutions).map(|i| windows.iter().map(|w| w[i]).sum()).collect();
     let head_set = top(&totals);

@@ -14,6 +14,8 @@ pub struct TickRecord {
     pub impressions: u64,
     /// Reads (clicks or completed watches) this tick.
     pub reads: u64,
+    /// Decisions users made this tick (feed slates, searches, follow-feed looks).
+    pub decisions: u64,
     /// Engagement acts this tick.
     pub engagements: u64,
     /// Notes posted this tick.
@@ -48,6 +50,8 @@ pub struct TickRecord {
     pub funnel_entered: Vec<u64>,
     /// Impressions this tick of each focal institution's notes.
     pub focal_impressions: Vec<u64>,
+    /// Reads this tick of each focal institution's notes.
+    pub focal_reads: Vec<u64>,
 }
 
 /// Wall-clock seconds spent in each phase of the tick, summed over ticks. Reported in

@@ -316,6 +316,7 @@ static PARAMS: &[Rule<Params>] = &[
     range("response.outside_option", -50.0, 50.0, |p| p.response.outside_option),
     range("response.row_penalty", -50.0, 50.0, |p| p.response.row_penalty),
     range("response.fatigue", -50.0, 50.0, |p| p.response.fatigue),
+    range("response.decisions_scale", 0.01, 100.0, |p| p.response.decisions_scale),
     each("response", |p, key| {
         const ACTS: [&str; 6] = ["completion", "like", "collect", "comment", "share", "follow"];
         let r = &p.response;

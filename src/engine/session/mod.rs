@@ -123,6 +123,8 @@ pub struct ChunkOutcome {
     pub draws: Vec<u32>,
     pub read_interest: f64,
     pub reads: u64,
+    /// Decisions users made (feed slates, searches, follow-feed looks).
+    pub decisions: u64,
     pub channel: [u64; 4],
     pub promoted: u64,
     pub out_of_ring: u64,
@@ -132,6 +134,8 @@ pub struct ChunkOutcome {
     pub conversions: Vec<u64>,
     /// Impressions of each focal institution's notes.
     pub focal_impressions: Vec<u64>,
+    /// Reads of each focal institution's notes.
+    pub focal_reads: Vec<u64>,
     /// (friend, note) share deliveries for next tick.
     pub shares: Vec<(u32, u32)>,
     pub reviews: Vec<ReviewPost>,
@@ -145,19 +149,25 @@ impl ChunkOutcome {
             entered: vec![0; focal * journey::STAGES],
             conversions: vec![0; focal * Segment::COUNT],
             focal_impressions: vec![0; focal],
+            focal_reads: vec![0; focal],
             ..Default::default()
         }
     }
 
-    /// Adds another outcome's order-free counts: channels, promoted and out-of-ring
-    /// impressions, journey entries and focal impressions.
+    /// Adds another outcome's order-free counts: channels, decisions, promoted and
+    /// out-of-ring impressions, journey entries and focal impressions and reads.
     pub fn add_counts(&mut self, o: &ChunkOutcome) {
         for (a, b) in self.channel.iter_mut().zip(o.channel) {
             *a += b;
         }
+        self.decisions += o.decisions;
         self.promoted += o.promoted;
         self.out_of_ring += o.out_of_ring;
-        for (acc, x) in [(&mut self.entered, &o.entered), (&mut self.focal_impressions, &o.focal_impressions)] {
+        for (acc, x) in [
+            (&mut self.entered, &o.entered),
+            (&mut self.focal_impressions, &o.focal_impressions),
+            (&mut self.focal_reads, &o.focal_reads),
+        ] {
             for (a, b) in acc.iter_mut().zip(x) {
                 *a += b;
             }
@@ -227,11 +237,12 @@ impl<F: FeedPolicy> TickView<'_, F> {
         for &n in inbox {
             self.show(a, &[n], SHARE, false, out);
         }
-        let mean = f64::from(users.activity[a.u]);
+        let mean = f64::from(users.activity[a.u]) * p.response.decisions_scale;
         let steps = if mean > 0.0 { Poisson::new(mean).map_or(0.0, |d| d.sample(&mut a.rng)) as u32 } else { 0 };
         if steps == 0 {
             return;
         }
+        out.decisions += u64::from(steps);
         let total = topic_weights(a.est, f.interest_sharpness, weights);
         let k = self.feed.slate_size();
         let mut slate = [0u32; MAX_SLATE as usize];

@@ -118,6 +118,7 @@ impl<F: FeedPolicy> TickView<'_, F> {
             return;
         }
         let f = fi as usize;
+        out.focal_reads[f] += 1;
         let kind = p.kinds.get(self.notes.kind[n]);
         let exposure = Exposure {
             interest: f64::from(view.interest),

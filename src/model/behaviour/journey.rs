@@ -4,12 +4,16 @@
 //! - an impression of the institution's note makes an unaware user aware with chance
 //!   `aware_per_impression`;
 //! - a read moves an unaware or aware user to appeal with chance
-//!   `appeal_per_read × quality`;
+//!   `appeal_per_read × quality × interest`;
 //! - a read moves a user from appeal to ask (the user starts searching, S7, S9) with
 //!   chance `ask_per_read × usefulness × interest`;
 //! - a read moves a user from ask to act (a conversion: opening an account, buying a
-//!   fund, booking a deposit) with chance `act_per_read × credibility × usefulness`:
-//!   the key moment the seed names is carried by credible, useful content;
+//!   fund, booking a deposit) with chance `act_per_read × credibility × usefulness ×
+//!   interest`: the key moment the seed names is carried by credible, useful content,
+//!   and by readers who care about its topic, the note's core crowd (S6, S8);
+//!
+//! `interest` is the reader's true interest in the note's topic, so every stage after
+//! awareness favours the core crowd: content stimulates *that* crowd to act (S6).
 //! - the caller decides advocacy after an act (prizes change its chance).
 
 use rand_pcg::Pcg64Mcg;
@@ -63,9 +67,9 @@ pub fn on_impression(stage: &mut u8, j: &JourneySpec, rng: &mut Pcg64Mcg) -> Opt
 #[inline]
 pub fn on_read(stage: &mut u8, j: &JourneySpec, e: &Exposure, rng: &mut Pcg64Mcg) -> Option<u8> {
     let (next, chance) = match *stage {
-        UNAWARE | AWARE => (APPEAL, j.appeal_per_read * e.quality),
+        UNAWARE | AWARE => (APPEAL, j.appeal_per_read * e.quality * e.interest),
         APPEAL => (ASK, j.ask_per_read * e.usefulness * e.interest),
-        ASK => (ACT, j.act_per_read * e.credibility * e.usefulness),
+        ASK => (ACT, j.act_per_read * e.credibility * e.usefulness * e.interest),
         _ => return None,
     };
     if unit(rng) < chance {
@@ -81,23 +85,34 @@ mod tests {
     use super::*;
     use crate::rng::{Purpose, stream};
 
-    fn share_acting(credibility: f64) -> f64 {
+    /// Share of `n` reads from stage `from` that move the reader on.
+    fn share_moving(from: u8, interest: f64, credibility: f64) -> f64 {
         let j = JourneySpec::default();
         let mut rng = stream(1, 0, 0, Purpose::Variant);
-        let e = Exposure { interest: 0.8, quality: 0.7, usefulness: 0.9, credibility };
+        let e = Exposure { interest, quality: 0.7, usefulness: 0.9, credibility };
         let n = 20_000;
-        let acted = (0..n)
+        let moved = (0..n)
             .filter(|_| {
-                let mut s = ASK;
-                on_read(&mut s, &j, &e, &mut rng) == Some(ACT)
+                let mut s = from;
+                on_read(&mut s, &j, &e, &mut rng).is_some()
             })
             .count();
-        acted as f64 / n as f64
+        moved as f64 / n as f64
     }
 
     #[test]
     fn credible_content_converts_more_at_the_key_moment() {
-        assert!(share_acting(0.9) > 1.5 * share_acting(0.3));
+        assert!(share_moving(ASK, 0.8, 0.9) > 1.5 * share_moving(ASK, 0.8, 0.3));
+    }
+
+    #[test]
+    fn the_core_crowd_moves_on_at_every_stage_after_awareness() {
+        // Interest 0.9 (core crowd) against 0.3 (general crowd): three times the chance
+        // at appeal, ask and act alike (S6: content stimulates the core crowd to act).
+        for from in [AWARE, APPEAL, ASK] {
+            let (core, general) = (share_moving(from, 0.9, 0.8), share_moving(from, 0.3, 0.8));
+            assert!(core > 2.4 * general && core < 3.6 * general, "stage {from}: {core} vs {general}");
+        }
     }
 
     #[test]

@@ -66,6 +66,14 @@ impl SimUnits {
     pub fn smoothed_rate(&self, ces: f64, impressions: u64) -> f64 {
         ces / (impressions as f64 + self.rate_prior)
     }
+
+    /// The prior's share of a note's evidence, `prior / (prior + impressions)`: 1 for a
+    /// note nobody has seen, ½ once its impressions equal the prior's pseudo-impressions.
+    #[inline]
+    pub fn prior_share(&self, impressions: u64) -> f64 {
+        let evidence = impressions as f64 + self.rate_prior;
+        if evidence > 0.0 { self.rate_prior / evidence } else { 1.0 }
+    }
 }
 
 /// The mean engagement score per impression over notes' tallies (1 when nothing was
@@ -139,5 +147,22 @@ impl Estimates {
             }
         }
         if n == 0 { 0.0 } else { err / n as f64 }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SimUnits;
+
+    #[test]
+    fn the_prior_fades_as_impressions_accumulate() {
+        let units = SimUnits { stage_quotas: Vec::new(), rate_prior: 20.0 };
+        assert_eq!(units.prior_share(0), 1.0);
+        assert_eq!(units.prior_share(20), 0.5);
+        assert_eq!(units.prior_share(180), 0.1);
+        assert!((1..1000).all(|n| units.prior_share(n) < units.prior_share(n - 1)));
+        // Without a prior there is nothing to fade: evidence counts from the start.
+        let none = SimUnits { stage_quotas: Vec::new(), rate_prior: 0.0 };
+        assert_eq!((none.prior_share(0), none.prior_share(5)), (1.0, 0.0));
     }
 }

@@ -1,16 +1,22 @@
 //! Candidate pools: per tick, for each topic and audience ring, the notes a slate slot
 //! may draw, as alias tables (one O(1) draw per slot).
 //!
-//! A note's weight is
-//! `boost[stage] · exp(quality_weight · rate + feedback_weight · feedback − ln 2 · age / half_life)
-//!  · (1 + followers)^follower_weight · (1 + CES)^popularity_weight`,
+//! A note's weight is `boost[stage] · exp(log_w)` with
+//!
+//! ```text
+//! log_w = quality_weight · rate + feedback_weight · feedback − ln 2 · age / half_life
+//!       + λ · (follower_weight · ln(1 + followers) + popularity_weight · ln(1 + CES))
+//! ```
+//!
 //! where `rate` is the note's smoothed engagement score per impression and `feedback` its
 //! smoothed share of positive signals per observed feed slot, each relative to the mean of
-//! active notes. The log of that weight is also the note's part of the ranking score
-//! ([`Pools::score`]). Weights are then
-//! paced: a note whose stage has a quota gets at most its remaining quota in expected
-//! impressions this tick, using the expected number of draws from each pool. Pacing is
-//! what keeps a test exposure small (S6) inside a one-day tick.
+//! active notes, and `λ = m / (m + impressions)` is the prior's share, `m` the rate prior's
+//! pseudo-impressions: followers and popularity stand in for evidence a new note lacks and
+//! fade as its own engagement accumulates. The log of that weight is also the note's part
+//! of the ranking score ([`Pools::score`]). Weights are then paced: a note whose stage has
+//! a quota gets at most its remaining quota in expected impressions this tick, using the
+//! expected number of draws from each pool. Pacing is what keeps a test exposure small
+//! (S6) inside a one-day tick.
 
 use crate::model::content::{Notes, RINGS};
 use crate::scenario::{Audience, EngagementWeights, FeedSpec};
@@ -169,10 +175,16 @@ impl Pools {
             let rate = units.smoothed_rate(ces, imps) / mean_rate;
             let feedback = units.smoothed_rate(f64::from(t.positives), u64::from(t.observed)) / mean_feedback;
             let age = f64::from(tick - notes.born[n]);
+            // The author's followers and the note's raw popularity are priors on its
+            // quality: they carry weight while the note has little evidence of its own
+            // and fade as its impressions accumulate, at the same pace as the rate's
+            // prior (`rate_prior` pseudo-impressions against `imps` observed ones).
+            let prior_share = units.prior_share(imps);
+            let prior = feed.follower_weight * (1.0 + followers[notes.author[n] as usize]).ln()
+                + feed.popularity_weight * (1.0 + ces).ln();
             let log_w = feed.quality_weight * rate + feed.feedback_weight * feedback
                 - std::f64::consts::LN_2 * age / feed.freshness_half_life
-                + feed.follower_weight * (1.0 + followers[notes.author[n] as usize]).ln()
-                + feed.popularity_weight * (1.0 + ces).ln();
+                + prior_share * prior;
             let w = feed.stage_boost[stage] * log_w.exp();
             pools.scores[n - pools.first] = w.ln() as f32;
             if !(w > 0.0 && w.is_finite()) {

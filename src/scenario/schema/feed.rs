@@ -71,6 +71,8 @@ pub struct FeedSpec {
     pub quality_weight: f64,
     /// Pseudo-impressions (platform impressions) that shrink a young note's engagement
     /// rate towards zero: a note's observed rate counts half once it has had this many.
+    /// The follower and popularity terms are priors of the same weight: their share of
+    /// the score is `prior / (prior + impressions)`, so they fade as evidence accumulates.
     #[serde(default = "default_rate_prior")]
     pub rate_prior_impressions: f64,
     /// Ticks for a note's weight to halve with age.

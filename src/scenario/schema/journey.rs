@@ -10,11 +10,11 @@ pub struct JourneySpec {
     pub focal: Vec<String>,
     /// Chance an impression of a focal note makes an unaware user aware.
     pub aware_per_impression: f64,
-    /// Chance a read moves a user to appeal, times the note's quality.
+    /// Chance a read moves a user to appeal, times the note's quality × the reader's interest.
     pub appeal_per_read: f64,
     /// Chance a read moves a user from appeal to ask, times usefulness × interest.
     pub ask_per_read: f64,
-    /// Chance a read moves a user from ask to act, times credibility × usefulness.
+    /// Chance a read moves a user from ask to act, times credibility × usefulness × interest.
     pub act_per_read: f64,
     /// Chance a user who acts advocates: posts a review and shares it with friends.
     pub advocate_rate: f64,

@@ -31,6 +31,11 @@ pub struct ResponseModel {
     /// Utility per unit of ln(1 + visible likes) when counts are shown (social influence).
     #[serde(default = "default_social_influence")]
     pub social_influence: f64,
+    /// Multiplier on every user's mean decisions per tick (their activity, drawn with
+    /// the world). 1 keeps the world's activity; a comparison of a K-cover slate with a
+    /// one-item feed at equal impressions gives the one-item variant K (C5).
+    #[serde(default = "one")]
+    pub decisions_scale: f64,
     /// Log-odds of watching a full-screen item to completion.
     pub completion: ActLogit,
     /// Like given a read.
@@ -57,6 +62,7 @@ impl Default for ResponseModel {
             row_penalty: 0.3,
             fatigue: 0.02,
             social_influence: default_social_influence(),
+            decisions_scale: one(),
             completion: act(-2.5, 3.0, 2.0),
             like: act(-3.0, 2.0, 2.5),
             collect: act(-4.0, 2.0, 2.5),
@@ -65,6 +71,10 @@ impl Default for ResponseModel {
             follow: act(-6.5, 2.0, 2.5),
         }
     }
+}
+
+fn one() -> f64 {
+    1.0 // assumption: activity as the world draws it; other values are experimental controls
 }
 
 fn default_social_influence() -> f64 {
