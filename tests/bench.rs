@@ -26,6 +26,13 @@ fn bench_writes_its_figures() {
     assert!(json["impressions_per_second"].as_f64().unwrap() > 0.0);
     assert!(json["peak_rss_bytes"].as_u64().unwrap() > 0);
     assert!(json["bytes_per_user"].as_f64().unwrap() > 0.0);
+    // The reference kernel timed beside the model, and the model's speed against it.
+    let reference = json["reference_impressions_per_second"].as_f64().unwrap();
+    let ratio = json["ratio_to_reference"].as_f64().unwrap();
+    assert!(reference > 0.0, "{json}");
+    let ips = json["impressions_per_second"].as_f64().unwrap();
+    assert!((ratio - ips / reference).abs() <= 1e-9 * ratio.abs().max(1.0), "{json}");
+    assert!(table.contains("reference kernel"), "{table}");
     assert!(json["wall_seconds"].as_f64().unwrap() > 0.0);
     assert!(json["cpu_seconds"].as_f64().unwrap() > 0.0);
     for phase in ["post", "distribute", "choose_engage", "review", "account"] {

@@ -11,6 +11,11 @@
 //! the fixed overhead at small sizes); wall time per tick by phase (each phase summed
 //! over variants, divided by the ticks run, i.e. the mean cost of one variant's tick);
 //! and the memory `validate` plans for the same run, to check the plan against the peak.
+//!
+//! Beside the run it times a bare reference kernel ([`reference`]) in the same process,
+//! so `ratio_to_reference` compares the model with a bare loop on the same machine.
+
+pub mod reference;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -108,11 +113,17 @@ pub struct BenchReport {
     pub phase_seconds: PhaseSeconds,
     /// Seconds per phase per tick (mean over variants' ticks).
     pub phase_seconds_per_tick: PhasePerTick,
+    /// Impressions per second of the bare reference kernel ([`reference`]: a 4-item logit
+    /// feed, 1 M users, 100 k items, one thread), timed in the same process.
+    pub reference_impressions_per_second: f64,
+    /// `impressions_per_second / reference_impressions_per_second`: the full model's
+    /// speed as a share of the bare loop's on this machine.
+    pub ratio_to_reference: f64,
 }
 
 impl BenchReport {
     /// The figures of a finished run.
-    pub fn of(out: &RunOutput, planned_bytes: u64, cpu_seconds: f64) -> BenchReport {
+    pub fn of(out: &RunOutput, planned_bytes: u64, cpu_seconds: f64, reference: &reference::KernelRun) -> BenchReport {
         let perf = &out.perf;
         let ticks_run: u32 = out.variants.iter().map(|v| v.ticks.len() as u32).sum();
         let per = |x: f64| if ticks_run > 0 { x / f64::from(ticks_run) } else { 0.0 };
@@ -147,6 +158,12 @@ impl BenchReport {
                 choose_engage: per(ph.choose_engage),
                 review: per(ph.review),
                 account: per(ph.account),
+            },
+            reference_impressions_per_second: reference.impressions_per_second(),
+            ratio_to_reference: if reference.impressions_per_second() > 0.0 {
+                perf.impressions_per_second / reference.impressions_per_second()
+            } else {
+                0.0
             },
         }
     }
@@ -204,6 +221,15 @@ impl BenchReport {
             plan::human_bytes(self.planned_bytes),
             self.peak_rss_bytes as f64 / self.planned_bytes.max(1) as f64
         );
+        let _ = writeln!(
+            s,
+            "reference kernel (4-item logit feed, {} M users, {} k items, 1 thread): {:.2} M impressions/s; \
+             the model runs at {:.3} × it",
+            reference::USERS / 1_000_000,
+            reference::ITEMS / 1_000,
+            self.reference_impressions_per_second / 1e6,
+            self.ratio_to_reference
+        );
         s
     }
 }
@@ -236,8 +262,12 @@ pub fn cmd(args: BenchArgs) -> anyhow::Result<ExitCode> {
     let ticks: Vec<u64> = s.variants.iter().map(|v| u64::from(v.params.ticks)).collect();
     let on_tick = |vi: usize, done: u32| bar.set_position(ticks[..vi].iter().sum::<u64>() + u64::from(done));
     let out = engine::run(&s, RunOptions { on_tick: &on_tick, ..RunOptions::new(args.threads) })?;
+    // CPU seconds are the model run's: read before the reference kernel runs.
+    let cpu = cpu_seconds().unwrap_or(0.0);
+    bar.set_message("reference kernel");
+    let kernel = reference::run(reference::USERS, reference::ITEMS, s.seed);
     bar.finish_and_clear();
-    let bench = BenchReport::of(&out, planned, cpu_seconds().unwrap_or(0.0));
+    let bench = BenchReport::of(&out, planned, cpu, &kernel);
     std::fs::create_dir_all(&args.out).with_context(|| format!("cannot create `{}`", args.out.display()))?;
     let path = args.out.join("bench.json");
     crate::io::write_atomic(&path, &crate::io::json_bytes(&bench)?)
