@@ -11,9 +11,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::behaviour::journey::NOT_FOCAL;
 use crate::model::content::{Notes, RINGS, Tally};
+use crate::model::platform::Staging;
 use crate::model::platform::rings::SAMPLE_USERS;
 use crate::model::world::{FollowerTier, Segment, Users, World};
-use crate::observe::output::{CreatorRow, VariantOutput};
+use crate::observe::output::{CreatorRow, NoteRow, VariantOutput};
 use crate::observe::record::{PhaseSeconds, TickRecord};
 use crate::observe::{concentration, metrics, stats};
 use crate::scenario::{ContentKind, Params};
@@ -192,9 +193,40 @@ impl Accumulators {
             metrics,
             ticks: self.records,
             creators: rows,
+            notes: Vec::new(),
             phase_seconds: self.phase_seconds,
         }
     }
+}
+
+/// One row per note of a variant (`notes.csv`), from the notes' final counters and
+/// stages: counters only grow and an inactive note gets no impressions, so the final
+/// tallies are the run's totals.
+pub fn note_rows(name: &str, notes: &Notes, staging: &Staging, params: &Params) -> Vec<NoteRow> {
+    (0..notes.len())
+        .map(|n| {
+            let t = notes.counters[n].tally();
+            NoteRow {
+                variant: name.to_string(),
+                note: n as u32,
+                author: notes.author[n],
+                topic: params.topics[notes.topic[n] as usize].name.clone(),
+                kind: notes.kind[n],
+                born: notes.born[n],
+                quality: notes.quality[n],
+                appeal: notes.appeal[n],
+                impressions: t.total_impressions(),
+                reads: t.reads,
+                likes: t.likes,
+                collects: t.collects,
+                comments: t.comments,
+                shares: t.shares,
+                follows: t.follows,
+                stage: staging.stage.get(n).copied().unwrap_or(0),
+                stalled: staging.stalled.get(n).copied().unwrap_or(false),
+            }
+        })
+        .collect()
 }
 
 /// Users between two sampled users of [`interest_rank_corr`] (a quarter of the ring

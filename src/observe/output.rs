@@ -35,6 +35,47 @@ pub struct CreatorRow {
     pub engagements: u64,
 }
 
+/// One note's totals in one variant (a row of `notes.csv`): who posted it, what it is,
+/// and what the variant's users did with it. Reviews posted by advocates are notes too.
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+pub struct NoteRow {
+    /// Variant name.
+    pub variant: String,
+    /// Note id (posting order; the same note has the same id in every variant, reviews
+    /// aside, which depend on the variant's conversions).
+    pub note: u32,
+    /// Author creator id (as in `creators.csv`).
+    pub author: u32,
+    /// Topic name.
+    pub topic: String,
+    /// Content kind.
+    pub kind: crate::scenario::ContentKind,
+    /// Tick the note was posted.
+    pub born: u32,
+    /// Latent quality in [0, 1].
+    pub quality: f32,
+    /// Cover appeal in [0, 1].
+    pub appeal: f32,
+    /// Impressions, all rings and channels.
+    pub impressions: u64,
+    /// Reads (two-column clicks, single-column completions).
+    pub reads: u32,
+    /// Likes.
+    pub likes: u32,
+    /// Collects.
+    pub collects: u32,
+    /// Comments.
+    pub comments: u32,
+    /// Shares.
+    pub shares: u32,
+    /// Follows of the author from this note.
+    pub follows: u32,
+    /// The highest distribution stage the note reached (0 = the first).
+    pub stage: u8,
+    /// Whether a review stalled it (it got no more feed traffic after).
+    pub stalled: bool,
+}
+
 /// A finished variant.
 #[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct VariantOutput {
@@ -46,6 +87,9 @@ pub struct VariantOutput {
     pub ticks: Vec<TickRecord>,
     /// Per-creator rows.
     pub creators: Vec<CreatorRow>,
+    /// Per-note rows.
+    #[serde(default)]
+    pub notes: Vec<NoteRow>,
     /// Wall-clock seconds per tick phase (perf only).
     pub phase_seconds: PhaseSeconds,
 }
