@@ -211,8 +211,12 @@ fn planned_notes(s: &Scenario) -> (f64, f64) {
         .fold(0.0, f64::max);
     let campaign_rate =
         s.variants.iter().map(|v| v.params.campaigns.iter().map(|c| c.posts_per_tick).sum::<f64>()).fold(0.0, f64::max);
-    let notes = (posts_per_tick * f64::from(p.ticks) + campaign_notes).ceil();
-    let active_notes = (posts_per_tick + campaign_rate) * f64::from(p.world.note_lifetime_ticks.min(p.ticks));
+    // A catalogue's items are all planned as active at once (they are posted early and
+    // an experiment keeps them for the whole run).
+    let catalogue = p.catalogue.len() as f64;
+    let notes = (posts_per_tick * f64::from(p.ticks) + campaign_notes).ceil() + catalogue;
+    let active_notes =
+        (posts_per_tick + campaign_rate) * f64::from(p.world.note_lifetime_ticks.min(p.ticks)) + catalogue;
     (notes, active_notes)
 }
 

@@ -14,6 +14,7 @@
 //! base's tables that is deep-merged over it, so any key can differ between variants
 //! while the world (users, creators, content) stays the same.
 
+mod catalogue_file;
 mod error;
 mod explain;
 mod load;

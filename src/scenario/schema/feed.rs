@@ -73,7 +73,7 @@ pub struct FeedSpec {
     /// rate towards zero: a note's observed rate counts half once it has had this many.
     #[serde(default = "default_rate_prior")]
     pub rate_prior_impressions: f64,
-    /// Ticks for a note's weight to halve with age.
+    /// Ticks for a note's weight to halve with age; `inf` for notes that never fade.
     pub freshness_half_life: f64,
     /// Chance a slot's topic is drawn uniformly rather than from the user's estimate.
     pub exploration: f64,

@@ -5,6 +5,7 @@
 //! source article, `assumption:` with a reason otherwise.
 
 mod campaigns;
+mod catalogue;
 mod channels;
 mod content;
 mod creators;
@@ -14,6 +15,7 @@ mod response;
 mod world;
 
 pub use campaigns::*;
+pub use catalogue::*;
 pub use channels::*;
 pub use content::*;
 pub use creators::*;
@@ -49,6 +51,9 @@ pub struct Params {
     pub topics: Vec<TopicSpec>,
     /// Creator groups: institutions, KOLs and posting users.
     pub creators: Vec<CreatorGroup>,
+    /// A fixed catalogue of items (none by default).
+    #[serde(default, skip_serializing_if = "CatalogueSpec::is_empty")]
+    pub catalogue: CatalogueSpec,
     /// How users respond to what they are shown; shared by every feed.
     #[serde(default)]
     pub response: ResponseModel,
@@ -108,6 +113,11 @@ impl Params {
     /// The seed of the world (users, creators, graphs) and of creators' posting.
     pub fn world_seed(&self) -> u64 {
         self.world.seed.unwrap_or(self.seed)
+    }
+
+    /// The seed of the catalogue's drawn items (`catalogue.count`).
+    pub fn catalogue_seed(&self) -> u64 {
+        self.catalogue.seed.unwrap_or_else(|| self.world_seed())
     }
 
     /// Real platform users each simulated user stands for (S1 scale factor): the factor
