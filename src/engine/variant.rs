@@ -532,15 +532,14 @@ impl<'w> VariantRun<'w> {
             [0, 1].map(|s| self.state.staging.entered.iter().filter(|e| e[s] != Staging::NEVER).count() as u64);
         let notes_posted = self.state.notes.len() as u64;
         let notes = accounting::note_rows(name, &self.state.notes, &self.state.staging, self.params);
-        let mut out = self.state.measured.into_output(
+        self.state.measured.into_output(
             name,
             (self.world, self.params),
             notes_posted,
             reached_stage,
             &followers_end,
-        );
-        out.notes = notes;
-        out
+            notes,
+        )
     }
 }
 

@@ -157,6 +157,7 @@ impl Accumulators {
         notes_posted: u64,
         reached_stage: [u64; 2],
         followers_end: &[f64],
+        notes: Vec<NoteRow>,
     ) -> VariantOutput {
         let creators = &world.creators;
         let rows: Vec<CreatorRow> = (0..creators.count)
@@ -176,6 +177,7 @@ impl Accumulators {
         let metrics = metrics::variant_metrics(&metrics::VariantTotals {
             ticks: &self.records,
             creators: &rows,
+            notes: &notes,
             notes_posted,
             reached_stage,
             ring_age_sum: self.ring_age_sum,
@@ -193,7 +195,7 @@ impl Accumulators {
             metrics,
             ticks: self.records,
             creators: rows,
-            notes: Vec::new(),
+            notes,
             phase_seconds: self.phase_seconds,
         }
     }

@@ -37,7 +37,7 @@ pub struct CreatorRow {
 
 /// One note's totals in one variant (a row of `notes.csv`): who posted it, what it is,
 /// and what the variant's users did with it. Reviews posted by advocates are notes too.
-#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct NoteRow {
     /// Variant name.
     pub variant: String,
@@ -74,6 +74,22 @@ pub struct NoteRow {
     pub stage: u8,
     /// Whether a review stalled it (it got no more feed traffic after).
     pub stalled: bool,
+}
+
+impl NoteRow {
+    /// The note's count that `metrics.success` names.
+    pub fn success(&self, what: crate::scenario::Success) -> u64 {
+        use crate::scenario::Success as S;
+        match what {
+            S::Impressions => self.impressions,
+            S::Reads => u64::from(self.reads),
+            S::Likes => u64::from(self.likes),
+            S::Collects => u64::from(self.collects),
+            S::Comments => u64::from(self.comments),
+            S::Shares => u64::from(self.shares),
+            S::Follows => u64::from(self.follows),
+        }
+    }
 }
 
 /// A finished variant.

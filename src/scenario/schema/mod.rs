@@ -94,18 +94,73 @@ pub struct Params {
 #[serde(deny_unknown_fields)]
 pub struct MetricsSpec {
     /// Ticks per window for head-stability measures (rank changes between windows).
+    #[serde(default = "default_window_ticks")]
     pub window_ticks: u32,
     /// Institutions counted as the head when measuring stability (S4 speaks of the top 10).
+    #[serde(default = "default_head_institutions")]
     pub head_institutions: u32,
     /// A segment whose conversions are reported apart (`segment_conversions.<focal>`).
     #[serde(default)]
     pub segment: Option<SegmentFilter>,
+    /// What counts as an item's success. When set, the `success.*` metrics give the
+    /// concentration of that count over the notes that exist (not over creators, so
+    /// accounts that never post do not count), and `compare` keeps per-item rows per
+    /// replicate and, on fixed items, the items' unpredictability. Absent (the default):
+    /// only the creator-impression metrics, as before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub success: Option<Success>,
+}
+
+/// An item's count that measures its success (`metrics.success`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Success {
+    /// Times shown.
+    Impressions,
+    /// Reads (two-column clicks, single-column completions).
+    Reads,
+    /// Likes.
+    Likes,
+    /// Collects.
+    Collects,
+    /// Comments.
+    Comments,
+    /// Shares.
+    Shares,
+    /// Follows of the author from the item.
+    Follows,
+}
+
+impl Success {
+    /// The name files use.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Success::Impressions => "impressions",
+            Success::Reads => "reads",
+            Success::Likes => "likes",
+            Success::Collects => "collects",
+            Success::Comments => "comments",
+            Success::Shares => "shares",
+            Success::Follows => "follows",
+        }
+    }
+}
+
+fn default_window_ticks() -> u32 {
+    7 // assumption: weekly windows
+}
+fn default_head_institutions() -> u32 {
+    10 // seed: S4 (the industry's top-10 institutions)
 }
 
 impl Default for MetricsSpec {
     fn default() -> Self {
-        // assumption: weekly windows; seed: S4 (the industry's top-10 institutions)
-        Self { window_ticks: 7, head_institutions: 10, segment: None }
+        Self {
+            window_ticks: default_window_ticks(),
+            head_institutions: default_head_institutions(),
+            segment: None,
+            success: None,
+        }
     }
 }
 

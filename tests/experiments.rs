@@ -1,0 +1,107 @@
+//! Controlled experiments: success measured over items (`metrics.success`), per-item
+//! rows per replicate, and `compare --fixed-items` (same catalogue, people redrawn).
+
+mod common;
+
+use assert_cmd::Command;
+use feedsim::observe::concentration::gini;
+use feedsim::scenario::load_str;
+use feedsim::study::compare::{run_replicates, summarise_replicates, with_fixed_items};
+
+const MUSIC_LAB: &str = include_str!("../scenarios/music_lab.toml");
+
+#[test]
+fn success_metrics_are_computed_over_the_items_that_exist() {
+    let out = common::run_on(&common::load("music_lab.toml", &[]), 1);
+    for v in &out.variants {
+        let likes: Vec<f64> = v.notes.iter().map(|n| f64::from(n.likes)).collect();
+        assert_eq!(v.metrics["success.items"], 48.0);
+        assert_eq!(v.metrics["success.total"], likes.iter().sum::<f64>());
+        assert!((v.metrics["success.gini"] - gini(&likes)).abs() < 1e-12);
+        assert!(v.metrics["success.total"] > 0.0 && v.metrics["success.gini"] > 0.0);
+    }
+    // Reads instead of likes: another count, another Gini.
+    let reads = common::run_on(&common::load("music_lab.toml", &["metrics.success=\"reads\""]), 1);
+    let v = &reads.variants[0];
+    assert_eq!(v.metrics["success.total"], v.notes.iter().map(|n| f64::from(n.reads)).sum::<f64>());
+    assert_ne!(v.metrics["success.gini"], out.variants[0].metrics["success.gini"]);
+}
+
+#[test]
+fn without_metrics_success_there_are_no_success_metrics() {
+    let out = common::run_on(&common::load("quickstart.toml", &["world.users=2000", "ticks=3"]), 1);
+    assert!(out.variants.iter().all(|v| !v.metrics.keys().any(|k| k.starts_with("success."))));
+}
+
+#[test]
+fn a_bad_success_measure_names_the_key_and_the_valid_values() {
+    let e = load_str(&MUSIC_LAB.replace("success = \"likes\"", "success = \"downloads\""), "<t>", &[])
+        .map(|_| ())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("downloads") && e.contains("impressions") && e.contains("follows"), "{e}");
+}
+
+#[test]
+fn fixed_items_keep_the_catalogue_and_redraw_the_people() {
+    let s = with_fixed_items(&common::load("music_lab.toml", &["world.users=800", "ticks=4"])).unwrap();
+    let runs: Vec<_> =
+        run_replicates(&s, 3, false, Vec::new(), &|| false, &|_| ()).into_iter().map(|r| r.unwrap()).collect();
+    let items = |r: usize| runs[r].notes[0].iter().map(|n| (n.quality, n.appeal)).collect::<Vec<_>>();
+    assert_eq!(items(0), items(1));
+    assert_eq!(items(0), items(2));
+    // The people are redrawn: the items' likes differ between worlds.
+    let likes = |r: usize| runs[r].notes[0].iter().map(|n| n.likes).collect::<Vec<_>>();
+    assert_ne!(likes(0), likes(1));
+    let cmp = summarise_replicates(&s, &runs, false);
+    assert!(cmp.fixed_items);
+    let u = cmp.item_unpredictability["ranked_with_counts"];
+    assert_eq!(u.n, 48);
+    assert!(u.mean > 0.0 && u.ci_low <= u.mean && u.mean <= u.ci_high);
+}
+
+#[test]
+fn independent_replicates_draw_other_items_and_report_no_item_unpredictability() {
+    let s = common::load("music_lab.toml", &["world.users=800", "ticks=3"]);
+    let runs: Vec<_> =
+        run_replicates(&s, 2, false, Vec::new(), &|| false, &|_| ()).into_iter().map(|r| r.unwrap()).collect();
+    assert_ne!(runs[0].notes[0][0].quality, runs[1].notes[0][0].quality);
+    assert!(summarise_replicates(&s, &runs, false).item_unpredictability.is_empty());
+}
+
+#[test]
+fn fixed_items_are_refused_where_worlds_would_hold_other_notes() {
+    let e = with_fixed_items(&common::load("quickstart.toml", &[])).unwrap_err();
+    assert!(e.contains("[catalogue]") && e.contains("--fixed-world"), "{e}");
+    let text = MUSIC_LAB.replace("posts_per_tick = 0.0 ", "posts_per_tick = 0.1 ");
+    let posting = load_str(&text, "<t>", &[]).unwrap();
+    let e = with_fixed_items(&posting).unwrap_err();
+    assert!(e.contains("creators[`bands`]") && e.contains("posts_per_tick = 0"), "{e}");
+}
+
+#[test]
+fn compare_fixed_items_writes_per_item_rows_per_replicate() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("cmp");
+    let assert = Command::cargo_bin("feedsim")
+        .unwrap()
+        .args(["compare", common::scenario_path("music_lab.toml").to_str().unwrap(), "--replicates", "2"])
+        .args(["--fixed-items", "--threads", "1", "--set", "ticks=3", "--out", out.to_str().unwrap()])
+        .assert()
+        .success();
+    let stdout = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
+    assert!(stdout.contains("unpredictability of items' success shares (ranked_with_counts)"), "{stdout}");
+    let items = std::fs::read_to_string(out.join("items.csv")).unwrap();
+    assert!(items.starts_with("replicate,seed,variant,note,author,"));
+    assert_eq!(items.lines().count(), 1 + 48 * 2 * 2, "items × variants × replicates");
+    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("comparison.json")).unwrap()).unwrap();
+    assert_eq!(json["fixed_items"], true);
+    assert!(json["item_unpredictability"]["random_without_counts"]["mean"].as_f64().unwrap() > 0.0);
+    // --fixed-world already fixes the items: the two flags do not combine.
+    Command::cargo_bin("feedsim")
+        .unwrap()
+        .args(["compare", common::scenario_path("music_lab.toml").to_str().unwrap(), "--fixed-items"])
+        .args(["--fixed-world", "--out", dir.path().join("x").to_str().unwrap()])
+        .assert()
+        .code(2);
+}
