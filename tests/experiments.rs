@@ -93,7 +93,7 @@ fn compare_fixed_items_writes_per_item_rows_per_replicate() {
     assert!(stdout.contains("unpredictability of items' success shares (ranked_with_counts)"), "{stdout}");
     let items = std::fs::read_to_string(out.join("items.csv")).unwrap();
     assert!(items.starts_with("replicate,seed,variant,note,author,"));
-    assert_eq!(items.lines().count(), 1 + 48 * 2 * 2, "items × variants × replicates");
+    assert_eq!(items.lines().count(), 1 + 48 * 4 * 2, "items × variants × replicates");
     let json: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("comparison.json")).unwrap()).unwrap();
     assert_eq!(json["fixed_items"], true);
     assert!(json["item_unpredictability"]["random_without_counts"]["mean"].as_f64().unwrap() > 0.0);
@@ -104,4 +104,43 @@ fn compare_fixed_items_writes_per_item_rows_per_replicate() {
         .args(["--fixed-world", "--out", dir.path().join("x").to_str().unwrap()])
         .assert()
         .code(2);
+}
+
+#[test]
+fn validate_warns_about_a_control_that_still_uses_engagement_and_neutral_silences_it() {
+    let validate = |path: &std::path::Path, sets: &[&str]| {
+        let mut cmd = Command::cargo_bin("feedsim").unwrap();
+        cmd.args(["validate", path.to_str().unwrap()]);
+        for s in sets {
+            cmd.args(["--set", s]);
+        }
+        String::from_utf8(cmd.assert().success().get_output().stdout.clone()).unwrap()
+    };
+    let out = validate(&common::scenario_path("neutral_market.toml"), &[]);
+    assert!(out.contains("warning: variant `neutral`") && out.contains("feed.neutral = true"), "{out}");
+    assert!(!out.contains("variant `ranked_with_counts` looks"), "{out}");
+    let out = validate(&common::scenario_path("neutral_market.toml"), &["feed.neutral=true"]);
+    assert!(!out.contains("warning"), "{out}");
+    assert!(!validate(&common::scenario_path("music_lab.toml"), &[]).contains("warning"));
+}
+
+#[test]
+fn the_neutral_recommender_resolves_to_no_engagement_terms() {
+    let s = common::load("music_lab.toml", &[]);
+    let control = &s.variants.iter().find(|v| v.name == "random_without_counts").unwrap().params;
+    assert!(feedsim::scenario::engagement_signals(control).is_empty());
+    let f = &control.feed;
+    assert_eq!((f.quality_weight, f.popularity_weight, f.feedback_weight, f.follower_weight), (0.0, 0.0, 0.0, 0.0));
+    let ranked = &s.variants[0].params;
+    assert!(!feedsim::scenario::engagement_signals(ranked).is_empty());
+    // Neutral slates are drawn without regard to quality: with a strong quality weight
+    // the ranked market gives the best item a larger share of impressions.
+    let out = common::run_on(&s, 1);
+    let best_share = |name: &str| {
+        let v = out.variants.iter().find(|v| v.name == name).unwrap();
+        let best = v.notes.iter().max_by(|a, b| a.quality.total_cmp(&b.quality)).unwrap();
+        best.impressions as f64 / v.notes.iter().map(|n| n.impressions as f64).sum::<f64>()
+    };
+    assert!(best_share("ranked_without_counts") > 2.0 * best_share("random_without_counts"));
+    assert!(best_share("random_without_counts") < 2.0 / 48.0, "about a 1/48 share under neutral slates");
 }

@@ -70,8 +70,9 @@ pub fn load_str(text: &str, source: &str, overrides: &[String]) -> Result<Scenar
         for o in &overrides {
             set_path(&mut merged, &o.path, o.value.clone(), source).map_err(|m| o.error(m))?;
         }
-        let params = Params::deserialize(Value::Table(merged))
+        let mut params = Params::deserialize(Value::Table(merged))
             .map_err(|e| locator.blame_variant(&doc, i, &name, &variant, &e))?;
+        super::neutral::apply_neutral(&mut params);
         specs.push(VariantSpec { name, params });
     }
     let scenario = Scenario {

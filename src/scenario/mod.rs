@@ -20,12 +20,14 @@ mod explain;
 mod load;
 mod locate;
 mod merge;
+mod neutral;
 mod overrides;
 mod schema;
 mod validate;
 
 pub use error::ScenarioError;
 pub use load::{load_file, load_str};
+pub use neutral::{control_warnings, engagement_signals};
 pub use schema::*;
 pub use validate::{MAX_CANDIDATES, MAX_SLATE, MAX_TOPICS};
 

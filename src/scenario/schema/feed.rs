@@ -92,6 +92,12 @@ pub struct FeedSpec {
     /// `response.social_influence`).
     #[serde(default = "yes")]
     pub show_counts: bool,
+    /// The neutral recommender: every engagement signal in distribution off (quality,
+    /// feedback, popularity and follower weights 0, random slate order, one open stage on
+    /// traffic pools, no reviews; see `scenario/neutral.rs`), applied when the scenario
+    /// loads. Default false (assumption: the platform distributes by engagement, S5).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub neutral: bool,
 }
 
 fn yes() -> bool {
