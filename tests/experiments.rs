@@ -144,3 +144,36 @@ fn the_neutral_recommender_resolves_to_no_engagement_terms() {
     assert!(best_share("ranked_without_counts") > 2.0 * best_share("random_without_counts"));
     assert!(best_share("random_without_counts") < 2.0 / 48.0, "about a 1/48 share under neutral slates");
 }
+
+#[test]
+fn once_per_item_memory_lets_each_user_read_an_item_at_most_once() {
+    let users = 2000u32;
+    let max_reads = |sets: &[&str]| {
+        let out = common::run_on(&common::load("music_lab.toml", sets), 2);
+        out.variants.iter().flat_map(|v| v.notes.iter().map(|n| n.reads)).max().unwrap()
+    };
+    assert!(max_reads(&[]) > users, "without memory a popular item is read more often than there are users");
+    assert!(max_reads(&["response.once_per_item=true"]) <= users);
+    // Deterministic on any thread count, as everything else.
+    let s = common::load("music_lab.toml", &["response.once_per_item=true", "ticks=4"]);
+    assert_eq!(common::run_on(&s, 1).notes_csv().unwrap(), common::run_on(&s, 2).notes_csv().unwrap());
+}
+
+#[test]
+fn the_count_shown_and_its_form_change_the_market_and_bad_values_are_refused() {
+    let likes = |sets: &[&str]| {
+        let out = common::run_on(&common::load("music_lab.toml", sets), 1);
+        out.variants[0].notes.iter().map(|n| n.likes).collect::<Vec<_>>()
+    };
+    let base = likes(&["ticks=4"]);
+    assert_ne!(base, likes(&["ticks=4", "feed.count_shown=\"impressions\""]));
+    assert_ne!(base, likes(&["ticks=4", "response.social_signal=\"share\""]));
+    for (set, valid) in [
+        ("feed.count_shown=\"plays\"", "impressions"),
+        ("response.social_signal=\"sqrt\"", "linear"),
+        ("response.social_influence=100", "-50 to 50"),
+    ] {
+        let e = load_str(MUSIC_LAB, "<t>", &[set.to_string()]).map(|_| ()).unwrap_err().to_string();
+        assert!(e.contains(valid), "{set}: {e}");
+    }
+}

@@ -18,7 +18,7 @@ use crate::observe::accounting::{self, Accumulators, TickContext};
 use crate::observe::output::VariantOutput;
 use crate::observe::record::{PhaseClock, TickRecord};
 use crate::rng::{Purpose, stream};
-use crate::scenario::{Layout, Params};
+use crate::scenario::{ItemCount, Layout, Params, SocialSignal};
 
 /// Users per parallel work item. Results do not depend on it (each user has its own
 /// random stream); it only sets scheduling granularity, and the unit in which users are
@@ -72,6 +72,10 @@ pub struct VariantState {
     /// Creators each user started following during the run, oldest first (follows in
     /// the world's initial follow graph are not repeated here).
     followed: Vec<Vec<u32>>,
+    /// Notes each user has read, sorted: one list per user under
+    /// `response.once_per_item`, none otherwise.
+    #[serde(default)]
+    read: Vec<Vec<u32>>,
     /// Shares made last tick, delivered this tick.
     pending_shares: Vec<(u32, u32)>,
     /// Reviews advocates wrote last tick, posted this tick.
@@ -95,6 +99,8 @@ impl VariantState {
             journey: vec![0; users.count * focal],
             ask_topic: users.primary.clone(),
             followed: vec![Vec::new(); users.count],
+            // Memory only where a variant keeps it (a list header per user otherwise).
+            read: if params.response.once_per_item { vec![Vec::new(); users.count] } else { Vec::new() },
             pending_shares: Vec::new(),
             pending_reviews: Vec::new(),
             measured: Accumulators::new(world.creators.count, focal),
@@ -113,6 +119,7 @@ impl VariantState {
             && self.ask_topic.len() == world.users.count
             && self.journey.len() == world.users.count * params.journey.focal.len()
             && self.estimates.values.len() == world.users.count * world.users.topics
+            && self.read.len() == if params.response.once_per_item { world.users.count } else { 0 }
             && self.ticks_done <= params.ticks
     }
 }
@@ -444,7 +451,7 @@ impl<'w> VariantRun<'w> {
         };
         let columns =
             (&mut self.state.estimates.values[..], &mut self.state.journey[..], &mut self.state.ask_topic[..]);
-        let rows = user_rows(columns, &mut self.state.followed, (t, focal), &self.shard.users);
+        let rows = user_rows(columns, (&mut self.state.followed, &mut self.state.read), (t, focal), &self.shard.users);
         rows.into_par_iter()
             .map(|r| {
                 let mut out = ChunkOutcome::new(pools.len(), focal);
@@ -464,11 +471,17 @@ impl<'w> VariantRun<'w> {
             visible: vec![0.0f32; notes.len()],
             rank_score: vec![0.0f32; notes.len()],
         };
+        // The sum of the shown counts, for the `share` form of the social signal.
+        let shown_total: f64 = if p.feed.show_counts && p.response.social_signal == SocialSignal::Share {
+            active.clone().map(|n| notes.counters[n].tally().count(p.feed.count_shown) as f64).sum()
+        } else {
+            0.0
+        };
         for n in active {
             snap.latest_note[notes.author[n] as usize] = n as u32;
             let tally = notes.counters[n].tally();
             if p.feed.show_counts {
-                snap.visible[n] = (1.0 + tally.likes as f32).ln();
+                snap.visible[n] = social_signal(&tally, p, shown_total);
             }
             snap.rank_score[n] =
                 self.units.smoothed_rate(tally.engagement_score(&p.engagement_weights), tally.total_impressions())
@@ -543,6 +556,28 @@ impl<'w> VariantRun<'w> {
     }
 }
 
+/// A note's social signal as covers show it: its shown count (`feed.count_shown`) in
+/// the form `response.social_signal` gives (`shown_total`: the sum of the shown counts
+/// of the active notes, for `share`).
+fn social_signal(tally: &crate::model::content::Tally, p: &Params, shown_total: f64) -> f32 {
+    if p.feed.count_shown == ItemCount::Likes && p.response.social_signal == SocialSignal::Log {
+        // The original form, computed as it always was (results stay bit-identical).
+        return (1.0 + tally.likes as f32).ln();
+    }
+    let c = tally.count(p.feed.count_shown) as f64;
+    match p.response.social_signal {
+        SocialSignal::Log => (1.0 + c).ln() as f32,
+        SocialSignal::Linear => c as f32,
+        SocialSignal::Share => {
+            if shown_total > 0.0 {
+                (c / shown_total) as f32
+            } else {
+                0.0
+            }
+        }
+    }
+}
+
 /// The per-note snapshots of [`VariantRun::snapshot`].
 struct NoteSnapshot {
     latest_note: Vec<u32>,
@@ -555,7 +590,7 @@ struct NoteSnapshot {
 /// one task, so no two tasks share a row.
 fn user_rows<'a>(
     (mut est, mut journey, mut ask): (&'a mut [f32], &'a mut [u8], &'a mut [u8]),
-    mut follows: &'a mut [Vec<u32>],
+    (mut follows, mut read): (&'a mut [Vec<u32>], &'a mut [Vec<u32>]),
     (t, focal): (usize, usize),
     shard_users: &std::ops::Range<usize>,
 ) -> Vec<UserRows<'a>> {
@@ -568,9 +603,12 @@ fn user_rows<'a>(
         let (j, j_rest) = std::mem::take(&mut journey).split_at_mut(len * focal);
         let (a, a_rest) = std::mem::take(&mut ask).split_at_mut(len);
         let (f, f_rest) = std::mem::take(&mut follows).split_at_mut(len);
-        (est, journey, ask, follows) = (e_rest, j_rest, a_rest, f_rest);
+        // Read lists exist for every user or for none.
+        let read_len = if read.is_empty() { 0 } else { len };
+        let (r, r_rest) = std::mem::take(&mut read).split_at_mut(read_len);
+        (est, journey, ask, follows, read) = (e_rest, j_rest, a_rest, f_rest, r_rest);
         if shard_users.contains(&first) {
-            rows.push(UserRows { first, est: e, journey: j, ask_topic: a, follows: f });
+            rows.push(UserRows { first, est: e, journey: j, ask_topic: a, follows: f, read: r });
         }
         first += len;
     }
@@ -600,5 +638,32 @@ struct Acted {
 fn add_into(acc: &mut [u64], x: &[u64]) {
     for (a, b) in acc.iter_mut().zip(x) {
         *a += b;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::content::Tally;
+
+    fn params(sets: &[&str]) -> Params {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/music_lab.toml");
+        let sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
+        crate::scenario::load_file(std::path::Path::new(path), &sets).unwrap().variants[0].params.clone()
+    }
+
+    #[test]
+    fn the_social_signal_takes_the_shown_count_in_the_chosen_form() {
+        let t = Tally { impressions: [100, 0, 0], reads: 20, likes: 7, ..Tally::default() };
+        assert_eq!(social_signal(&t, &params(&[]), 0.0), 8f32.ln());
+        let p = params(&["response.social_signal=\"linear\""]);
+        assert_eq!(social_signal(&t, &p, 0.0), 7.0);
+        let p = params(&["response.social_signal=\"linear\"", "feed.count_shown=\"reads\""]);
+        assert_eq!(social_signal(&t, &p, 0.0), 20.0);
+        let p = params(&["response.social_signal=\"share\"", "feed.count_shown=\"impressions\""]);
+        assert_eq!(social_signal(&t, &p, 400.0), 0.25);
+        assert_eq!(social_signal(&t, &p, 0.0), 0.0, "no counts yet: no share");
+        let p = params(&["feed.count_shown=\"impressions\""]);
+        assert!((social_signal(&t, &p, 0.0) - 101f32.ln()).abs() < 1e-6);
     }
 }

@@ -79,6 +79,19 @@ impl Tally {
             + w.share * f64::from(self.shares)
             + w.follow * f64::from(self.follows)
     }
+    /// One of the counts, as `metrics.success` and `feed.count_shown` name them.
+    pub fn count(&self, what: crate::scenario::ItemCount) -> u64 {
+        use crate::scenario::ItemCount as C;
+        match what {
+            C::Impressions => self.total_impressions(),
+            C::Reads => u64::from(self.reads),
+            C::Likes => u64::from(self.likes),
+            C::Collects => u64::from(self.collects),
+            C::Comments => u64::from(self.comments),
+            C::Shares => u64::from(self.shares),
+            C::Follows => u64::from(self.follows),
+        }
+    }
     /// Engagement acts (likes, collects, comments, shares, follows).
     pub fn engagements(&self) -> u64 {
         [self.likes, self.collects, self.comments, self.shares, self.follows].iter().map(|&x| u64::from(x)).sum()

@@ -144,7 +144,7 @@ pub fn variant_metrics(v: &VariantTotals) -> MetricMap {
 /// - `success.items`: notes; `success.total`: their summed success count;
 /// - `success.gini`, `success.hhi`, `success.top10_share`, `success.top1pct_share`: as the
 ///   creator metrics, over the notes' success counts.
-pub fn item_success(notes: &[NoteRow], what: crate::scenario::Success, m: &mut MetricMap) {
+pub fn item_success(notes: &[NoteRow], what: crate::scenario::ItemCount, m: &mut MetricMap) {
     let x: Vec<f64> = notes.iter().map(|n| n.success(what) as f64).collect();
     m.insert("success.items".into(), x.len() as f64);
     m.insert("success.total".into(), x.iter().sum());

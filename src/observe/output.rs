@@ -78,8 +78,8 @@ pub struct NoteRow {
 
 impl NoteRow {
     /// The note's count that `metrics.success` names.
-    pub fn success(&self, what: crate::scenario::Success) -> u64 {
-        use crate::scenario::Success as S;
+    pub fn success(&self, what: crate::scenario::ItemCount) -> u64 {
+        use crate::scenario::ItemCount as S;
         match what {
             S::Impressions => self.impressions,
             S::Reads => u64::from(self.reads),

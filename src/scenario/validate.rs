@@ -344,6 +344,7 @@ static PARAMS: &[Rule<Params>] = &[
     range("response.outside_option", -50.0, 50.0, |p| p.response.outside_option),
     range("response.row_penalty", -50.0, 50.0, |p| p.response.row_penalty),
     range("response.fatigue", -50.0, 50.0, |p| p.response.fatigue),
+    range("response.social_influence", -50.0, 50.0, |p| p.response.social_influence),
     each("response", |p, key| {
         const ACTS: [&str; 6] = ["completion", "like", "collect", "comment", "share", "follow"];
         let r = &p.response;

@@ -17,7 +17,7 @@ use crate::engine::{RunOptions, Threads, run};
 use crate::observe::metrics::MetricMap;
 use crate::observe::output::NoteRow;
 use crate::observe::stats::{Interval, mean_interval, paired_difference};
-use crate::scenario::{Scenario, Success};
+use crate::scenario::{ItemCount, Scenario};
 
 /// A metric's mean with its 95 % interval over replicates.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq)]
@@ -147,7 +147,7 @@ pub fn per_item_unpredictability(shares: &[Vec<f64>]) -> Vec<f64> {
 }
 
 /// Each item's share of the total success count (all zeros when nothing succeeded).
-pub fn success_shares(notes: &[NoteRow], what: Success) -> Vec<f64> {
+pub fn success_shares(notes: &[NoteRow], what: ItemCount) -> Vec<f64> {
     let x: Vec<f64> = notes.iter().map(|n| n.success(what) as f64).collect();
     let total: f64 = x.iter().sum();
     x.iter().map(|v| if total > 0.0 { v / total } else { 0.0 }).collect()
@@ -158,7 +158,7 @@ pub fn success_shares(notes: &[NoteRow], what: Success) -> Vec<f64> {
 /// worlds, are the units: the pairs of worlds share worlds). `None` when the replicates
 /// do not list the same number of items (they are then not the same items) or there are
 /// fewer than two of either.
-pub fn item_unpredictability(runs: &[&[NoteRow]], what: Success) -> Option<Estimate> {
+pub fn item_unpredictability(runs: &[&[NoteRow]], what: ItemCount) -> Option<Estimate> {
     let n = runs.first()?.len();
     if runs.iter().any(|r| r.len() != n) {
         return None;

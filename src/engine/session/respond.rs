@@ -33,6 +33,7 @@ impl<F: FeedPolicy> TickView<'_, F> {
                 appeal: self.notes.appeal[n],
                 quality: self.notes.quality[n],
                 social: self.visible[n],
+                read_before: a.read.as_ref().is_some_and(|r| r.binary_search(&(n as u32)).is_ok()),
             };
             self.notes.counters[n].impressions[ring_of(truth[topic], core, hp)].fetch_add(1, Relaxed);
             out.channel[channel] += 1;
@@ -89,6 +90,11 @@ impl<F: FeedPolicy> TickView<'_, F> {
         a.consumed += 1;
         let c = &self.notes.counters[n];
         c.reads.fetch_add(1, Relaxed);
+        if let Some(read) = a.read.as_mut()
+            && let Err(at) = read.binary_search(&note)
+        {
+            read.insert(at, note);
+        }
         out.read_interest += f64::from(view.interest);
         out.reads += 1;
         let mut acts = engage(&p.response, view, &mut a.rng);

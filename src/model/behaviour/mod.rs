@@ -20,8 +20,12 @@ pub struct CoverView {
     pub appeal: f32,
     /// The note's quality (felt once watching or reading).
     pub quality: f32,
-    /// ln(1 + visible likes) when the feed shows counts, else 0 (social influence).
+    /// The social signal when the feed shows counts (by default ln(1 + visible likes)),
+    /// else 0 (social influence).
     pub social: f32,
+    /// Whether the user read the note before, under once-per-item memory
+    /// (`response.once_per_item`): it is then never chosen or watched through again.
+    pub read_before: bool,
 }
 
 /// Engagement acts after a read or a completed watch.
@@ -71,6 +75,10 @@ pub fn choose_cover(r: &ResponseModel, slate: &[CoverView], consumed: u32, rng: 
     let fatigue = r.fatigue * f64::from(consumed);
     logit_choice(
         slate.iter().enumerate().map(|(i, c)| {
+            if c.read_before {
+                // Weight 0 in the logit: shown, but not chosen again.
+                return f64::NEG_INFINITY;
+            }
             // Two columns: covers i and i+1 share a row.
             r.cover_appeal_weight * f64::from(c.appeal)
                 + r.cover_interest_weight * f64::from(c.interest)
@@ -88,6 +96,9 @@ pub fn choose_cover(r: &ResponseModel, slate: &[CoverView], consumed: u32, rng: 
 /// the tick's fatigue.
 #[inline]
 pub fn watches_through(r: &ResponseModel, c: &CoverView, consumed: u32, rng: &mut Pcg64Mcg) -> bool {
+    if c.read_before {
+        return false;
+    }
     let a = &r.completion;
     let p = sigmoid(
         a.intercept
@@ -101,7 +112,7 @@ pub fn watches_through(r: &ResponseModel, c: &CoverView, consumed: u32, rng: &mu
 
 /// Multinomial logit over items with the given utilities plus an outside option (choose
 /// none). `u` is uniform in [0, 1). Returns the chosen index or `None`. At most 16 items
-/// are considered. Utilities are evaluated once; exponentials use the inlined
+/// are considered; an item of utility −∞ has weight 0 (it is never chosen). Utilities are evaluated once; exponentials use the inlined
 /// [`crate::fastmath::exp`].
 #[inline]
 pub fn logit_choice(utilities: impl Iterator<Item = f64> + Clone, outside: f64, u: f64) -> Option<usize> {
@@ -116,7 +127,7 @@ pub fn logit_choice(utilities: impl Iterator<Item = f64> + Clone, outside: f64, 
     }
     let mut total = crate::fastmath::exp(outside - max);
     for w in &mut weights[..k] {
-        *w = crate::fastmath::exp(*w - max);
+        *w = if *w == f64::NEG_INFINITY { 0.0 } else { crate::fastmath::exp(*w - max) };
         total += *w;
     }
     let mut x = u * total;
@@ -152,6 +163,15 @@ mod tests {
             let got = f64::from(counts[i]) / n as f64;
             assert!((got - expected).abs() < 0.005, "item {i}: {got} vs {expected}");
         }
+    }
+
+    #[test]
+    fn an_item_of_minus_infinite_utility_is_never_chosen() {
+        let mut rng = stream(4, 0, 0, Purpose::Variant);
+        for _ in 0..10_000 {
+            assert_ne!(logit_choice([f64::NEG_INFINITY, 0.0].into_iter(), -1.0, unit(&mut rng)), Some(0));
+        }
+        assert_eq!(logit_choice([f64::NEG_INFINITY].into_iter(), 0.0, 0.99), None);
     }
 
     #[test]

@@ -92,6 +92,10 @@ pub struct FeedSpec {
     /// `response.social_influence`).
     #[serde(default = "yes")]
     pub show_counts: bool,
+    /// Which count covers show when `show_counts` is on: `likes` (the default),
+    /// `impressions`, `reads`, `collects`, `comments`, `shares` or `follows`.
+    #[serde(default = "likes", skip_serializing_if = "is_likes")]
+    pub count_shown: super::ItemCount,
     /// The neutral recommender: every engagement signal in distribution off (quality,
     /// feedback, popularity and follower weights 0, random slate order, one open stage on
     /// traffic pools, no reviews; see `scenario/neutral.rs`), applied when the scenario
@@ -102,6 +106,14 @@ pub struct FeedSpec {
 
 fn yes() -> bool {
     true
+}
+
+fn likes() -> super::ItemCount {
+    super::ItemCount::Likes // assumption: Xiaohongshu covers show likes (S5)
+}
+
+fn is_likes(c: &super::ItemCount) -> bool {
+    *c == super::ItemCount::Likes
 }
 
 /// assumption: 20 simulated impressions at the quickstart's 20 k users standing for 300 M

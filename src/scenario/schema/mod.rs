@@ -108,13 +108,14 @@ pub struct MetricsSpec {
     /// replicate and, on fixed items, the items' unpredictability. Absent (the default):
     /// only the creator-impression metrics, as before.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub success: Option<Success>,
+    pub success: Option<ItemCount>,
 }
 
-/// An item's count that measures its success (`metrics.success`).
+/// One of an item's counts: what measures its success (`metrics.success`), and what
+/// covers show (`feed.count_shown`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Success {
+pub enum ItemCount {
     /// Times shown.
     Impressions,
     /// Reads (two-column clicks, single-column completions).
@@ -131,17 +132,17 @@ pub enum Success {
     Follows,
 }
 
-impl Success {
+impl ItemCount {
     /// The name files use.
     pub fn as_str(self) -> &'static str {
         match self {
-            Success::Impressions => "impressions",
-            Success::Reads => "reads",
-            Success::Likes => "likes",
-            Success::Collects => "collects",
-            Success::Comments => "comments",
-            Success::Shares => "shares",
-            Success::Follows => "follows",
+            ItemCount::Impressions => "impressions",
+            ItemCount::Reads => "reads",
+            ItemCount::Likes => "likes",
+            ItemCount::Collects => "collects",
+            ItemCount::Comments => "comments",
+            ItemCount::Shares => "shares",
+            ItemCount::Follows => "follows",
         }
     }
 }
