@@ -177,3 +177,39 @@ fn the_count_shown_and_its_form_change_the_market_and_bad_values_are_refused() {
         assert!(e.contains(valid), "{set}: {e}");
     }
 }
+
+#[test]
+fn a_catalogue_page_shows_most_of_the_48_items_on_a_grid_and_on_a_list() {
+    let control_impressions = |sets: &[&str]| {
+        let out = common::run_on(&common::load("music_lab.toml", sets), 1);
+        let control = out.variants.iter().find(|v| v.name == "random_without_counts").unwrap();
+        control.notes.iter().map(|n| n.impressions).collect::<Vec<_>>()
+    };
+    let twelve: u64 = control_impressions(&["ticks=2"]).iter().sum();
+    for layout in [&["feed.layout=\"grid\"", "feed.columns=4"][..], &["feed.layout=\"list\""][..]] {
+        let mut sets = vec!["ticks=2", "feed.slate_size=48", "feed.candidates=64"];
+        sets.extend_from_slice(layout);
+        let imps = control_impressions(&sets);
+        // Pages of 48 (retrieval draws 64 candidates, keeping distinct ones) show more
+        // than three times what pages of 12 show, and under the neutral recommender
+        // every item about equally often.
+        assert!(imps.iter().sum::<u64>() > 3 * twelve, "{layout:?}");
+        let (min, max) = (*imps.iter().min().unwrap(), *imps.iter().max().unwrap());
+        assert!(min as f64 > 0.95 * max as f64, "{layout:?}: {min} .. {max}");
+    }
+}
+
+#[test]
+fn grid_columns_and_page_sizes_are_validated() {
+    for (sets, valid) in [
+        (&["feed.columns=3"][..], "applies to layout = \"grid\" only"),
+        (&["feed.layout=\"grid\"", "feed.columns=0"][..], "1 to 16"),
+        (&["feed.slate_size=65"][..], "1 to 64"),
+        (&["feed.candidates=129"][..], "to 128"),
+        (&["feed.layout=\"pages\""][..], "grid"),
+    ] {
+        let sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
+        let e = load_str(MUSIC_LAB, "<t>", &sets).map(|_| ()).unwrap_err().to_string();
+        assert!(e.contains(valid), "{sets:?}: {e}");
+    }
+}

@@ -377,8 +377,13 @@ impl<'w> VariantRun<'w> {
         );
         let before_users = self.shard.before(&self.state.notes, active.clone(), &self.state.follows_gained);
         let outcomes = match p.feed.layout {
-            Layout::TwoColumn => {
-                let feed = TwoColumnFeed { slate_size: p.feed.slate_size as usize };
+            Layout::TwoColumn | Layout::Grid | Layout::List => {
+                let columns = match p.feed.layout {
+                    Layout::TwoColumn => 2,
+                    Layout::List => 1,
+                    _ => p.feed.columns as usize,
+                };
+                let feed = TwoColumnFeed { slate_size: p.feed.slate_size as usize, columns };
                 self.users_act(&feed, &dist.pools, &search, &dist.cutoffs, active.clone(), tick)
             }
             Layout::SingleColumn => {

@@ -13,7 +13,7 @@ use serde_json::Value as Json;
 
 use super::Scenario;
 use super::schema::{
-    ActLogit, Audience, CampaignSpec, CatalogueItem, ContentKind, CreatorGroup, KindParams, Params, TopicSpec,
+    ActLogit, Audience, CampaignSpec, CatalogueItem, ContentKind, CreatorGroup, KindParams, Layout, Params, TopicSpec,
     TrendSpec,
 };
 
@@ -31,10 +31,11 @@ pub struct Violation {
     pub message: String,
 }
 
-/// Largest slate the engine supports (slates live in fixed arrays on the stack).
-pub const MAX_SLATE: u32 = 12;
+/// Largest slate the engine supports (slates live in fixed arrays on the stack): a
+/// catalogue page.
+pub const MAX_SLATE: u32 = 64;
 /// Most candidates a ranking stage retrieves per decision.
-pub const MAX_CANDIDATES: u32 = 32;
+pub const MAX_CANDIDATES: u32 = 128;
 /// Largest number of topics (topic ids are bytes and per-user rows stay small).
 pub const MAX_TOPICS: usize = 64;
 
@@ -373,6 +374,16 @@ static PARAMS: &[Rule<Params>] = &[
             .filter(|&c| c < k || c > MAX_CANDIDATES)
             .map(|c| format!("= {c} is out of range: valid values are feed.slate_size ({k}) to {MAX_CANDIDATES}"))
     }),
+    range("feed.columns", 1.0, 16.0, |p| f64::from(p.feed.columns)),
+    explained("feed.columns", |p| {
+        (p.feed.layout != Layout::Grid && p.feed.columns != 2).then(|| {
+            format!(
+                "= {} applies to layout = \"grid\" only (two_column has 2 columns, list 1, single_column one item)",
+                p.feed.columns
+            )
+        })
+    }),
+    range("response.column_penalty", -50.0, 50.0, |p| p.response.column_penalty),
     range("feed.ranking_temperature", 0.0, 100.0, |p| p.feed.ranking_temperature),
     range("feed.feedback_weight", -100.0, 100.0, |p| p.feed.feedback_weight),
     explained("feed.stage_boost", |p| {

@@ -8,6 +8,12 @@ use serde::{Deserialize, Serialize};
 pub enum Layout {
     /// A slate of covers; the user chooses one or none (S5).
     TwoColumn,
+    /// A grid of covers in `feed.columns` columns (a catalogue page); the choice and what
+    /// the recommender observes are the two-column feed's.
+    Grid,
+    /// A ranked list: one column of `slate_size` covers in the slate's order, attention
+    /// falling by `response.row_penalty` per rank.
+    List,
     /// One full-screen item at a time; the user watches or swipes (S5).
     SingleColumn,
 }
@@ -92,6 +98,9 @@ pub struct FeedSpec {
     /// `response.social_influence`).
     #[serde(default = "yes")]
     pub show_counts: bool,
+    /// Covers per row of a `grid` layout (1 to 16; default 2, the two-column feed's).
+    #[serde(default = "two", skip_serializing_if = "is_two")]
+    pub columns: u32,
     /// Which count covers show when `show_counts` is on: `likes` (the default),
     /// `impressions`, `reads`, `collects`, `comments`, `shares` or `follows`.
     #[serde(default = "likes", skip_serializing_if = "is_likes")]
@@ -106,6 +115,14 @@ pub struct FeedSpec {
 
 fn yes() -> bool {
     true
+}
+
+fn two() -> u32 {
+    2 // seed: S5 (two columns of covers)
+}
+
+fn is_two(c: &u32) -> bool {
+    *c == 2
 }
 
 fn likes() -> super::ItemCount {

@@ -31,6 +31,10 @@ pub struct ResponseModel {
     /// Utility per unit of the social signal when counts are shown (social influence).
     #[serde(default = "default_social_influence")]
     pub social_influence: f64,
+    /// Utility lost per column to the right in a grid (position attention across a row).
+    /// Default 0 (assumption: both columns of a phone screen are seen alike).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub column_penalty: f64,
     /// The social signal's form, of the count covers show (`feed.count_shown`): `log`,
     /// ln(1 + count) (the default); `linear`, the count; `share`, the count over the sum
     /// of the counts of all active notes (the market share the item shows).
@@ -68,6 +72,7 @@ impl Default for ResponseModel {
             row_penalty: 0.3,
             fatigue: 0.02,
             social_influence: default_social_influence(),
+            column_penalty: 0.0,
             social_signal: SocialSignal::Log,
             once_per_item: false,
             completion: act(-2.5, 3.0, 2.0),
@@ -126,4 +131,8 @@ impl SocialSignal {
     pub fn is_log(&self) -> bool {
         *self == SocialSignal::Log
     }
+}
+
+fn is_zero(x: &f64) -> bool {
+    *x == 0.0
 }
