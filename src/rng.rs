@@ -28,6 +28,8 @@ pub enum Purpose {
     Campaign = 7,
     /// A catalogue item drawn from a group's distribution (`catalogue.count`).
     Catalogue = 8,
+    /// The order users arrive in, one tick of sequential arrival.
+    Arrival = 9,
 }
 
 /// SplitMix64 finaliser: a bijective avalanche on 64 bits.

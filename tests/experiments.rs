@@ -215,3 +215,26 @@ fn grid_columns_and_page_sizes_are_validated() {
         assert!(e.contains(valid), "{sets:?}: {e}");
     }
 }
+
+#[test]
+fn sequential_arrival_lets_each_user_see_the_counts_left_by_those_before() {
+    // One tick on neutral pages with counts shown: under synchronous ticks every user
+    // sees the tick's starting counts (all 0), so the pull of counts cannot act; under
+    // sequential arrival later users see earlier users' likes.
+    let likes = |sets: &[&str], threads: usize| {
+        let mut all = vec!["ticks=1", "feed.neutral=true", "feed.show_counts=true"];
+        all.extend_from_slice(sets);
+        let out = common::run_on(&common::load("music_lab.toml", &all), threads);
+        let v = &out.variants[0];
+        (v.notes.iter().map(|n| n.likes).collect::<Vec<_>>(), v.metrics["success.gini"])
+    };
+    let sync_off = likes(&["response.social_influence=0"], 1);
+    assert_eq!(sync_off, likes(&["response.social_influence=3"], 1), "synchronous: no count to see in tick 0");
+    let seq_off = likes(&["arrival=\"sequential\"", "response.social_influence=0"], 1);
+    let seq_on = likes(&["arrival=\"sequential\"", "response.social_influence=3"], 1);
+    assert!(seq_on.1 > seq_off.1 + 0.1, "a herd forms within the tick: {} vs {}", seq_on.1, seq_off.1);
+    // Deterministic on any thread count.
+    assert_eq!(seq_on, likes(&["arrival=\"sequential\"", "response.social_influence=3"], 2));
+    let e = load_str(MUSIC_LAB, "<t>", &["arrival=\"queued\"".into()]).map(|_| ()).unwrap_err().to_string();
+    assert!(e.contains("sequential") && e.contains("synchronous"), "{e}");
+}

@@ -18,7 +18,7 @@ use crate::observe::accounting::{self, Accumulators, TickContext};
 use crate::observe::output::VariantOutput;
 use crate::observe::record::{PhaseClock, TickRecord};
 use crate::rng::{Purpose, stream};
-use crate::scenario::{ItemCount, Layout, Params, SocialSignal};
+use crate::scenario::{Arrival, ItemCount, Layout, Params, SocialSignal};
 
 /// Users per parallel work item. Results do not depend on it (each user has its own
 /// random stream); it only sets scheduling granularity, and the unit in which users are
@@ -431,8 +431,11 @@ impl<'w> VariantRun<'w> {
         let t = world.users.topics;
         let focal = p.journey.focal.len();
         let snap = self.snapshot(active.clone());
-        let campaigns = self.campaign_ticks(active, tick);
+        let campaigns = self.campaign_ticks(active.clone(), tick);
         let trend_boost = self.trend_boost(tick);
+        if p.arrival == Arrival::Sequential {
+            return self.users_arrive(feed, (pools, search, cutoffs), snap, (&campaigns, &trend_boost), active, tick);
+        }
         let notes = &self.state.notes;
         let view = TickView {
             world,
@@ -466,33 +469,70 @@ impl<'w> VariantRun<'w> {
             .collect()
     }
 
+    /// Phase 3 under sequential arrival: users act one after another, in a random order
+    /// drawn for the tick, and the counts shown on covers and the ranking score are
+    /// retaken after each user, so each sees what those before left. The pools and the
+    /// search index stay the tick's (the recommender rebuilds them once a tick). One
+    /// outcome, in arrival order; the same on any thread count (it uses one).
+    fn users_arrive<F: FeedPolicy>(
+        &mut self,
+        feed: &F,
+        (pools, search, cutoffs): (&Pools, &SearchIndex, &[[f32; 2]]),
+        mut snap: NoteSnapshot,
+        (campaigns, trend_boost): (&[CampaignTick], &[f32]),
+        active: std::ops::Range<usize>,
+        tick: u32,
+    ) -> Vec<ChunkOutcome> {
+        let (world, p) = (self.world, self.params);
+        let (t, focal) = (world.users.topics, p.journey.focal.len());
+        let n = world.users.count;
+        let mut order: Vec<usize> = (0..n).collect();
+        let mut rng = stream(p.seed, tick, 0, Purpose::Arrival);
+        for i in (1..n).rev() {
+            order.swap(i, (crate::rng::unit(&mut rng) * (i + 1) as f64) as usize % (i + 1));
+        }
+        let mut out = ChunkOutcome::new(pools.len(), focal);
+        let has_read = !self.state.read.is_empty();
+        for u in order {
+            let s = &mut self.state;
+            let view = TickView {
+                world,
+                params: p,
+                feed,
+                tick,
+                pools,
+                search,
+                cutoffs,
+                notes: &s.notes,
+                stage: &s.staging.stage,
+                follows_gained: &s.follows_gained,
+                inbox_start: &self.inbox_start,
+                inbox_notes: &self.inbox_notes,
+                latest_note: &snap.latest_note,
+                visible: &snap.visible,
+                rank_score: &snap.rank_score,
+                focal_of: &self.focal_of,
+                campaigns,
+                trend_boost,
+            };
+            let rows = UserRows {
+                first: u,
+                est: &mut s.estimates.values[u * t..(u + 1) * t],
+                journey: &mut s.journey[u * focal..(u + 1) * focal],
+                ask_topic: &mut s.ask_topic[u..u + 1],
+                follows: &mut s.followed[u..u + 1],
+                read: if has_read { &mut s.read[u..u + 1] } else { &mut [] },
+            };
+            view.run_chunk(rows, &mut out);
+            snap = take_snapshot(p, &self.units, &s.notes, world.creators.count, active.clone());
+        }
+        vec![out]
+    }
+
     /// What the users read of the notes this tick, fixed before any of them acts: the
     /// newest note per creator, the visible count signal and the ranking score.
     fn snapshot(&self, active: std::ops::Range<usize>) -> NoteSnapshot {
-        let p = self.params;
-        let notes = &self.state.notes;
-        let mut snap = NoteSnapshot {
-            latest_note: vec![NO_NOTE; self.world.creators.count],
-            visible: vec![0.0f32; notes.len()],
-            rank_score: vec![0.0f32; notes.len()],
-        };
-        // The sum of the shown counts, for the `share` form of the social signal.
-        let shown_total: f64 = if p.feed.show_counts && p.response.social_signal == SocialSignal::Share {
-            active.clone().map(|n| notes.counters[n].tally().count(p.feed.count_shown) as f64).sum()
-        } else {
-            0.0
-        };
-        for n in active {
-            snap.latest_note[notes.author[n] as usize] = n as u32;
-            let tally = notes.counters[n].tally();
-            if p.feed.show_counts {
-                snap.visible[n] = social_signal(&tally, p, shown_total);
-            }
-            snap.rank_score[n] =
-                self.units.smoothed_rate(tally.engagement_score(&p.engagement_weights), tally.total_impressions())
-                    as f32;
-        }
-        snap
+        take_snapshot(self.params, &self.units, &self.state.notes, self.world.creators.count, active)
     }
 
     /// Each campaign as this tick sees it: running or not, its active notes, the chance
@@ -559,6 +599,38 @@ impl<'w> VariantRun<'w> {
             notes,
         )
     }
+}
+
+/// The snapshot of [`VariantRun::snapshot`] from its parts (also retaken after each user
+/// under sequential arrival).
+fn take_snapshot(
+    p: &Params,
+    units: &SimUnits,
+    notes: &Notes,
+    creators: usize,
+    active: std::ops::Range<usize>,
+) -> NoteSnapshot {
+    let mut snap = NoteSnapshot {
+        latest_note: vec![NO_NOTE; creators],
+        visible: vec![0.0f32; notes.len()],
+        rank_score: vec![0.0f32; notes.len()],
+    };
+    // The sum of the shown counts, for the `share` form of the social signal.
+    let shown_total: f64 = if p.feed.show_counts && p.response.social_signal == SocialSignal::Share {
+        active.clone().map(|n| notes.counters[n].tally().count(p.feed.count_shown) as f64).sum()
+    } else {
+        0.0
+    };
+    for n in active {
+        snap.latest_note[notes.author[n] as usize] = n as u32;
+        let tally = notes.counters[n].tally();
+        if p.feed.show_counts {
+            snap.visible[n] = social_signal(&tally, p, shown_total);
+        }
+        snap.rank_score[n] =
+            units.smoothed_rate(tally.engagement_score(&p.engagement_weights), tally.total_impressions()) as f32;
+    }
+    snap
 }
 
 /// A note's social signal as covers show it: its shown count (`feed.count_shown`) in

@@ -39,6 +39,11 @@ pub struct Params {
     pub seed: u64,
     /// Number of ticks to simulate; one tick is one simulated day.
     pub ticks: u32,
+    /// How users act within a tick: `synchronous` (the default: all at once against the
+    /// tick's snapshot) or `sequential` (one after another in a random order drawn per
+    /// tick, each seeing the counts left by those before).
+    #[serde(default, skip_serializing_if = "Arrival::is_synchronous")]
+    pub arrival: Arrival,
     /// World size and user behaviour rates.
     pub world: WorldSpec,
     /// Demographic shares of the user population.
@@ -87,6 +92,27 @@ pub struct Params {
     /// day such as deposit rates).
     #[serde(default)]
     pub trends: Vec<TrendSpec>,
+}
+
+/// How users act within a tick (`arrival`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Arrival {
+    /// Every user acts against the counts at the tick's start (in parallel).
+    #[default]
+    Synchronous,
+    /// Users act one after another (a random order per tick, drawn from the variant's
+    /// seed), each seeing the counts and the ranking left by those before: the
+    /// multi-world experiments' participants arriving one at a time. Runs on one thread
+    /// and one rank.
+    Sequential,
+}
+
+impl Arrival {
+    /// Whether it is the default.
+    pub fn is_synchronous(&self) -> bool {
+        *self == Arrival::Synchronous
+    }
 }
 
 /// Metric settings.
