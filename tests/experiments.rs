@@ -228,8 +228,9 @@ fn sequential_arrival_lets_each_user_see_the_counts_left_by_those_before() {
         let v = &out.variants[0];
         (v.notes.iter().map(|n| n.likes).collect::<Vec<_>>(), v.metrics["success.gini"])
     };
-    let sync_off = likes(&["response.social_influence=0"], 1);
-    assert_eq!(sync_off, likes(&["response.social_influence=3"], 1), "synchronous: no count to see in tick 0");
+    let sync_off = likes(&["arrival=\"synchronous\"", "response.social_influence=0"], 1);
+    let sync_on = likes(&["arrival=\"synchronous\"", "response.social_influence=3"], 1);
+    assert_eq!(sync_off, sync_on, "synchronous: no count to see in tick 0");
     let seq_off = likes(&["arrival=\"sequential\"", "response.social_influence=0"], 1);
     let seq_on = likes(&["arrival=\"sequential\"", "response.social_influence=3"], 1);
     assert!(seq_on.1 > seq_off.1 + 0.1, "a herd forms within the tick: {} vs {}", seq_on.1, seq_off.1);

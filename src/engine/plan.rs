@@ -102,6 +102,9 @@ const POOL_BYTES: f64 = 36.0;
 const CREATOR_BYTES: f64 = 64.0;
 /// Bytes per creator and variant (the `creators.csv` rows kept until written).
 const CREATOR_ROW_BYTES: f64 = 100.0;
+/// Bytes per note and variant of the `notes.csv` rows kept until written (a `NoteRow`,
+/// collected into an exact-size vector).
+const NOTE_ROW_BYTES: f64 = 56.0;
 /// Bytes per user of a variant's state besides the estimates and the journey: the ask
 /// topic (u8), the share inbox's row offset (u32) and the header of the user's list of
 /// creators followed during the run (a `Vec<u32>`, 24 B).
@@ -174,6 +177,7 @@ impl MemoryPlan {
             + notes * per_note
             + active_notes * POOL_BYTES
             + creator_bytes
+            + notes * NOTE_ROW_BYTES * variants
             + shares;
         let total = BASE_BYTES + build.max(run);
         MemoryPlan {

@@ -589,7 +589,7 @@ impl<'w> VariantRun<'w> {
         let reached_stage: [u64; 2] =
             [0, 1].map(|s| self.state.staging.entered.iter().filter(|e| e[s] != Staging::NEVER).count() as u64);
         let notes_posted = self.state.notes.len() as u64;
-        let notes = accounting::note_rows(name, &self.state.notes, &self.state.staging, self.params);
+        let notes = accounting::note_rows(&self.state.notes, &self.state.staging);
         self.state.measured.into_output(
             name,
             (self.world, self.params),

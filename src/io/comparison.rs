@@ -57,10 +57,14 @@ pub fn items_csv(scenario: &Scenario, runs: &[Replicate]) -> std::io::Result<Vec
     let mut header = vec!["replicate", "seed"];
     header.extend(crate::io::run_folder::NOTE_COLUMNS);
     w.write_record(&header)?;
+    let topics: Vec<String> = scenario.world_params().topics.iter().map(|t| t.name.clone()).collect();
     for r in runs {
         let lead = (r.index, scenario.seed.wrapping_add(r.index as u64));
-        for n in r.notes.iter().flatten() {
-            w.serialize((lead.0, lead.1, n)).map_err(|e| std::io::Error::other(e.to_string()))?;
+        for (v, rows) in scenario.variants.iter().zip(&r.notes) {
+            for n in rows {
+                let row = crate::observe::output::NoteCsvRow::of(&v.name, &topics, n);
+                w.serialize((lead.0, lead.1, row)).map_err(|e| std::io::Error::other(e.to_string()))?;
+            }
         }
     }
     w.into_inner().map_err(|e| std::io::Error::other(e.to_string()))

@@ -13,7 +13,7 @@
 use std::path::{Path, PathBuf};
 
 use super::{json_bytes, write_atomic};
-use crate::observe::output::RunOutput;
+use crate::observe::output::{NoteCsvRow, RunOutput};
 use crate::observe::registry::TickRows;
 
 /// The header of `notes.csv` (written even when no variant has a note).
@@ -101,7 +101,7 @@ impl RunOutput {
         w.write_record(NOTE_COLUMNS)?;
         for v in &self.variants {
             for n in &v.notes {
-                w.serialize(n).map_err(|e| std::io::Error::other(e.to_string()))?;
+                w.serialize(NoteCsvRow::of(&v.name, &v.topics, n)).map_err(|e| std::io::Error::other(e.to_string()))?;
             }
         }
         w.into_inner().map_err(|e| std::io::Error::other(e.to_string()))
@@ -122,16 +122,17 @@ impl RunOutput {
 #[cfg(test)]
 mod tests {
     use super::NOTE_COLUMNS;
-    use crate::observe::output::NoteRow;
+    use crate::observe::output::{NoteCsvRow, NoteRow};
 
     #[test]
     fn notes_csv_header_names_the_row_fields_in_order() {
         let row = NoteRow {
-            variant: "v".into(),
             note: 3,
             author: 1,
-            topic: "food".into(),
+            topic: 1,
             kind: crate::scenario::ContentKind::Lifestyle,
+            stage: 1,
+            stalled: false,
             born: 0,
             quality: 0.5,
             appeal: 0.25,
@@ -142,11 +143,11 @@ mod tests {
             comments: 0,
             shares: 0,
             follows: 0,
-            stage: 1,
-            stalled: false,
         };
+        assert_eq!(std::mem::size_of::<NoteRow>(), 56, "the memory plan counts 56 B per row");
+        let topics = ["beauty".to_string(), "food".to_string()];
         let mut w = csv::Writer::from_writer(Vec::new());
-        w.serialize(&row).unwrap();
+        w.serialize(NoteCsvRow::of("v", &topics, &row)).unwrap();
         let text = String::from_utf8(w.into_inner().unwrap()).unwrap();
         assert_eq!(text.lines().next().unwrap(), NOTE_COLUMNS.join(","));
         assert_eq!(text.lines().nth(1).unwrap(), "v,3,1,food,lifestyle,0,0.5,0.25,10,2,1,0,0,0,0,1,false");

@@ -196,6 +196,7 @@ impl Accumulators {
             ticks: self.records,
             creators: rows,
             notes,
+            topics: params.topics.iter().map(|t| t.name.clone()).collect(),
             phase_seconds: self.phase_seconds,
         }
     }
@@ -204,15 +205,14 @@ impl Accumulators {
 /// One row per note of a variant (`notes.csv`), from the notes' final counters and
 /// stages: counters only grow and an inactive note gets no impressions, so the final
 /// tallies are the run's totals.
-pub fn note_rows(name: &str, notes: &Notes, staging: &Staging, params: &Params) -> Vec<NoteRow> {
+pub fn note_rows(notes: &Notes, staging: &Staging) -> Vec<NoteRow> {
     (0..notes.len())
         .map(|n| {
             let t = notes.counters[n].tally();
             NoteRow {
-                variant: name.to_string(),
                 note: n as u32,
                 author: notes.author[n],
-                topic: params.topics[notes.topic[n] as usize].name.clone(),
+                topic: notes.topic[n],
                 kind: notes.kind[n],
                 born: notes.born[n],
                 quality: notes.quality[n],
