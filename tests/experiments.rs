@@ -239,3 +239,12 @@ fn sequential_arrival_lets_each_user_see_the_counts_left_by_those_before() {
     let e = load_str(MUSIC_LAB, "<t>", &["arrival=\"queued\"".into()]).map(|_| ()).unwrap_err().to_string();
     assert!(e.contains("sequential") && e.contains("synchronous"), "{e}");
 }
+
+#[test]
+fn the_memory_plan_counts_once_per_item_memory() {
+    let plan = |sets: &[&str]| feedsim::engine::plan::MemoryPlan::of(&common::load("music_lab.toml", sets));
+    let with = plan(&["response.once_per_item=true"]);
+    let without = plan(&["response.once_per_item=false"]);
+    // Ten ticks of three decisions: up to 30 notes read per user, 8 B each, and a header.
+    assert_eq!(with.bytes_per_user - without.bytes_per_user, 24 + 8 * 30);
+}

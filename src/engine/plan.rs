@@ -131,6 +131,21 @@ const SHARE_INTEREST: f64 = 1.0;
 /// at 1 M users, about 1.5 % of reads).
 const FOLLOW_INTEREST: f64 = 0.5;
 
+/// Bytes per user of once-per-item memory (`response.once_per_item`), for the variant that
+/// keeps most: a list header (24 B) and 4 B per note read, doubled for a pushed vector's
+/// capacity; a user reads at most one note per decision (about 0.9 measured) and each
+/// note once.
+fn read_memory_bytes(s: &Scenario, notes: f64) -> f64 {
+    s.variants
+        .iter()
+        .filter(|v| v.params.response.once_per_item)
+        .map(|v| {
+            let reads = (v.params.world.steps_per_tick * f64::from(v.params.ticks)).min(notes);
+            24.0 + 8.0 * reads
+        })
+        .fold(0.0, f64::max)
+}
+
 /// Scratch of the standard library's stable sort (driftsort) over `len` elements of 8 B:
 /// `max(len / 2, min(len, 8 MB / 8))` elements.
 fn sort_scratch_bytes(len: f64) -> f64 {
@@ -168,8 +183,13 @@ impl MemoryPlan {
         // during the run.
         let follows =
             (1.0 - (-follows_per_user).exp()) * FOLLOW_BLOCK_BYTES + (follows_per_user - 4.0).max(0.0) * FOLLOW_BYTES;
-        let per_user =
-            columns + 4.0 * topics as f64 + 2.0 * ROW_BYTES + p.journey.focal.len() as f64 + USER_STATE_BYTES + follows;
+        let per_user = columns
+            + 4.0 * topics as f64
+            + 2.0 * ROW_BYTES
+            + p.journey.focal.len() as f64
+            + USER_STATE_BYTES
+            + follows
+            + read_memory_bytes(s, notes);
         let per_note = Notes::BYTES_PER_NOTE as f64 + NOTE_STATE_BYTES + NOTE_SNAPSHOT_BYTES + NOTE_SLACK_BYTES;
         let shares = deliveries * DELIVERY_BYTES + sort_scratch_bytes(deliveries);
         let run = users * per_user
