@@ -167,7 +167,7 @@ fn choice(c: &mut Criterion) {
     let mut g = short(c, "choice");
     g.throughput(Throughput::Elements(N));
     g.bench_function("two_column_logit_5", |b| {
-        let feed = TwoColumnFeed { slate_size: 5 };
+        let feed = TwoColumnFeed { slate_size: 5, columns: 2 };
         let mut rng = stream(5, 0, 0, Purpose::Session);
         b.iter(|| {
             let mut chosen = 0usize;

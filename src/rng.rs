@@ -26,6 +26,10 @@ pub enum Purpose {
     Variant = 6,
     /// A campaign's extra posts in one tick.
     Campaign = 7,
+    /// A catalogue item drawn from a group's distribution (`catalogue.count`).
+    Catalogue = 8,
+    /// The order users arrive in, one tick of sequential arrival.
+    Arrival = 9,
 }
 
 /// SplitMix64 finaliser: a bijective avalanche on 64 bits.

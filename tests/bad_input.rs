@@ -104,15 +104,15 @@ fn wrong_type() {
 
 #[test]
 fn value_out_of_range() {
-    let (text, line) = replace_line("slate_size = 5 ", "slate_size = 50");
+    let (text, line) = replace_line("slate_size = 5 ", "slate_size = 70");
     let b = Broken::new(&text);
     let stderr = b.run(&[]);
     assert_has(
         &stderr,
         &[
             &format!("feedsim: {}:{line}: `feed.slate_size`", b.path()),
-            "= 50 is out of range",
-            "valid values are 1 to 12",
+            "= 70 is out of range",
+            "valid values are 1 to 64",
         ],
     );
 }
@@ -236,14 +236,14 @@ fn set_value_of_wrong_type() {
 #[test]
 fn set_value_out_of_range_has_no_line() {
     let b = Broken::new(QUICKSTART);
-    let stderr = b.run(&["--set", "feed.slate_size=30"]);
+    let stderr = b.run(&["--set", "feed.slate_size=80"]);
     // The value comes from the command line, not from a line of the file.
     assert_has(
         &stderr,
         &[
             &format!("feedsim: {}: `feed.slate_size`", b.path()),
-            "= 30 is out of range: valid values are 1 to 12",
-            "(set by --set feed.slate_size=30)",
+            "= 80 is out of range: valid values are 1 to 64",
+            "(set by --set feed.slate_size=80)",
         ],
     );
     assert!(!stderr.contains(":0:"), "no line 0:\n{stderr}");

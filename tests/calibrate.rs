@@ -238,8 +238,8 @@ fn bad_input_is_refused_before_anything_runs_naming_file_line_and_key() {
     assert!(e.contains("must be below"), "{e}");
     let e = run(good, &["feed.folower_weight=0:1"], "10");
     assert!(e.contains("feed.folower_weight") && e.contains("follower_weight"), "{e}");
-    let e = run(good, &["feed.slate_size=1:20"], "10");
-    assert!(e.contains("feed.slate_size") && e.contains("1 to 12"), "{e}");
+    let e = run(good, &["feed.slate_size=1:70"], "10");
+    assert!(e.contains("feed.slate_size") && e.contains("1 to 64"), "{e}");
     let e = run(good, &["feed.follower_weight=0:1", "response.outside_option=2:5"], "19");
     assert!(e.contains("--budget 19") && e.contains("at least 10 evaluations per parameter (20 for 2"), "{e}");
     // Nothing was written, and what the folder held is still there.

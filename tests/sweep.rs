@@ -53,8 +53,8 @@ fn sweep_refuses_bad_parameters_before_running() {
     assert!(err(&["--param", "feed.follower_weight"]).contains("KEY=LIST"));
     assert!(err(&["--param", "feed.follower_weight=1:0:1"]).contains("STOP >= START"));
     // A plain key applies to every variant, and each is validated before anything runs.
-    let e = err(&["--param", "feed.slate_size=1,13"]);
-    assert!(e.contains("feed.slate_size") && e.contains("1 to 12"), "{e}");
+    let e = err(&["--param", "feed.slate_size=1,65"]);
+    assert!(e.contains("feed.slate_size") && e.contains("1 to 64"), "{e}");
     assert!(err(&["--param", "variants.nope.feed.slate_size=1"]).contains("no variant `nope`"));
     assert!(err(&["--param", "feed.nope=1"]).contains("feed.nope"));
 }

@@ -199,6 +199,11 @@ pub struct CompareArgs {
     /// vary only behaviour; also reports how unpredictable creators' final shares are.
     #[arg(long)]
     pub fixed_world: bool,
+    /// Keep the scenario's [catalogue] in every replicate and redraw the users and their
+    /// behaviour (the multi-world design); with `metrics.success`, also reports how
+    /// unpredictable items' final shares of success are.
+    #[arg(long, conflicts_with = "fixed_world")]
+    pub fixed_items: bool,
     /// Also write report.html into the output folder.
     #[arg(long)]
     pub report: bool,

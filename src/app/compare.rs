@@ -13,6 +13,7 @@ use crate::observe::registry::HEADLINE;
 
 pub(super) fn cmd_compare(args: CompareArgs) -> anyhow::Result<ExitCode> {
     let s = load(&args.scenario)?;
+    let s = if args.fixed_items { crate::study::compare::with_fixed_items(&s).map_err(UsageError)? } else { s };
     let plan = MemoryPlan::of(&s);
     // Replicates run concurrently, one world each per worker thread.
     let workers = if args.exec.threads == 0 {
@@ -46,11 +47,26 @@ pub(super) fn cmd_compare(args: CompareArgs) -> anyhow::Result<ExitCode> {
         .with_context(|| format!("cannot write into `{}`", out_dir.display()))?;
     crate::io::write_atomic(&out_dir.join("comparison.csv"), &cmp.to_csv()?)
         .with_context(|| format!("cannot write into `{}`", out_dir.display()))?;
+    let items = runs.iter().any(|r| !r.notes.is_empty());
+    if items {
+        crate::io::write_atomic(&out_dir.join("items.csv"), &crate::io::comparison::items_csv(&s, &runs)?)
+            .with_context(|| format!("cannot write into `{}`", out_dir.display()))?;
+    }
     let report = if args.report { Some(crate::io::html::write_report(&out_dir)?) } else { None };
     if !args.exec.quiet {
         print_comparison(&cmp);
         for (variant, u) in &cmp.unpredictability {
             println!("unpredictability of creators' shares ({variant}): {u:.3e} (mean pairwise gap per creator)");
+        }
+        for (variant, u) in &cmp.item_unpredictability {
+            println!(
+                "unpredictability of items' success shares ({variant}): {:.4e} [{:.4e}, {:.4e}] (mean over {} items \
+                 of the mean pairwise gap)",
+                u.mean, u.ci_low, u.ci_high, u.n
+            );
+        }
+        if items {
+            println!("wrote {}/items.csv (one row per item, variant and replicate)", out_dir.display());
         }
         println!("wrote {}/comparison.json and comparison.csv", out_dir.display());
         if let Some(r) = report {

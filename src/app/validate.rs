@@ -50,6 +50,9 @@ pub(super) fn cmd_validate(args: ValidateArgs) -> anyhow::Result<ExitCode> {
     if let Some(avail) = plan::available_bytes() {
         println!("  available     {}", plan::human_bytes(avail));
     }
+    for w in scenario::control_warnings(&s) {
+        println!("  warning: {w}");
+    }
     check_fits(&s, &plan, args.max_memory)?;
     Ok(ExitCode::SUCCESS)
 }

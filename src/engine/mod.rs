@@ -90,6 +90,17 @@ pub enum EngineError {
         /// The cause.
         source: std::io::Error,
     },
+    /// Sequential arrival asked of a run split over MPI ranks.
+    #[error(
+        "variant `{variant}` has arrival = \"sequential\": users act one after another, which one process \
+         does; run it without MPI ranks (on {ranks} ranks now)"
+    )]
+    SequentialOnRanks {
+        /// The variant.
+        variant: String,
+        /// Ranks the run was started on.
+        ranks: usize,
+    },
     /// The saved state does not belong to this scenario's world.
     #[error("the saved state of variant `{variant}` does not fit this scenario's world")]
     Mismatch {
@@ -154,6 +165,11 @@ pub fn thread_pool(threads: usize) -> Result<rayon::ThreadPool, EngineError> {
 fn drive(scenario: &Scenario, opts: RunOptions, threads: usize) -> Result<RunOutput, EngineError> {
     let RunOptions { on_tick, should_stop, from, checkpoints, comm, .. } = opts;
     let started = Instant::now();
+    if comm.size() > 1
+        && let Some(v) = scenario.variants.iter().find(|v| v.params.arrival == crate::scenario::Arrival::Sequential)
+    {
+        return Err(EngineError::SequentialOnRanks { variant: v.name.clone(), ranks: comm.size() });
+    }
     let world = World::build(scenario.world_params());
     let world_bytes = world.heap_bytes();
     let spent = from.wall_seconds;

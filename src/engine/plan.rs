@@ -102,6 +102,9 @@ const POOL_BYTES: f64 = 36.0;
 const CREATOR_BYTES: f64 = 64.0;
 /// Bytes per creator and variant (the `creators.csv` rows kept until written).
 const CREATOR_ROW_BYTES: f64 = 100.0;
+/// Bytes per note and variant of the `notes.csv` rows kept until written (a `NoteRow`,
+/// collected into an exact-size vector).
+const NOTE_ROW_BYTES: f64 = 56.0;
 /// Bytes per user of a variant's state besides the estimates and the journey: the ask
 /// topic (u8), the share inbox's row offset (u32) and the header of the user's list of
 /// creators followed during the run (a `Vec<u32>`, 24 B).
@@ -127,6 +130,21 @@ const SHARE_INTEREST: f64 = 1.0;
 /// notes. Calibrated: it gives quickstart's measured follows (0.75 per user after 5 ticks
 /// at 1 M users, about 1.5 % of reads).
 const FOLLOW_INTEREST: f64 = 0.5;
+
+/// Bytes per user of once-per-item memory (`response.once_per_item`), for the variant that
+/// keeps most: a list header (24 B) and 4 B per note read, doubled for a pushed vector's
+/// capacity; a user reads at most one note per decision (about 0.9 measured) and each
+/// note once.
+fn read_memory_bytes(s: &Scenario, notes: f64) -> f64 {
+    s.variants
+        .iter()
+        .filter(|v| v.params.response.once_per_item)
+        .map(|v| {
+            let reads = (v.params.world.steps_per_tick * f64::from(v.params.ticks)).min(notes);
+            24.0 + 8.0 * reads
+        })
+        .fold(0.0, f64::max)
+}
 
 /// Scratch of the standard library's stable sort (driftsort) over `len` elements of 8 B:
 /// `max(len / 2, min(len, 8 MB / 8))` elements.
@@ -165,8 +183,13 @@ impl MemoryPlan {
         // during the run.
         let follows =
             (1.0 - (-follows_per_user).exp()) * FOLLOW_BLOCK_BYTES + (follows_per_user - 4.0).max(0.0) * FOLLOW_BYTES;
-        let per_user =
-            columns + 4.0 * topics as f64 + 2.0 * ROW_BYTES + p.journey.focal.len() as f64 + USER_STATE_BYTES + follows;
+        let per_user = columns
+            + 4.0 * topics as f64
+            + 2.0 * ROW_BYTES
+            + p.journey.focal.len() as f64
+            + USER_STATE_BYTES
+            + follows
+            + read_memory_bytes(s, notes);
         let per_note = Notes::BYTES_PER_NOTE as f64 + NOTE_STATE_BYTES + NOTE_SNAPSHOT_BYTES + NOTE_SLACK_BYTES;
         let shares = deliveries * DELIVERY_BYTES + sort_scratch_bytes(deliveries);
         let run = users * per_user
@@ -174,6 +197,7 @@ impl MemoryPlan {
             + notes * per_note
             + active_notes * POOL_BYTES
             + creator_bytes
+            + notes * NOTE_ROW_BYTES * variants
             + shares;
         let total = BASE_BYTES + build.max(run);
         MemoryPlan {
@@ -211,8 +235,12 @@ fn planned_notes(s: &Scenario) -> (f64, f64) {
         .fold(0.0, f64::max);
     let campaign_rate =
         s.variants.iter().map(|v| v.params.campaigns.iter().map(|c| c.posts_per_tick).sum::<f64>()).fold(0.0, f64::max);
-    let notes = (posts_per_tick * f64::from(p.ticks) + campaign_notes).ceil();
-    let active_notes = (posts_per_tick + campaign_rate) * f64::from(p.world.note_lifetime_ticks.min(p.ticks));
+    // A catalogue's items are all planned as active at once (they are posted early and
+    // an experiment keeps them for the whole run).
+    let catalogue = p.catalogue.len() as f64;
+    let notes = (posts_per_tick * f64::from(p.ticks) + campaign_notes).ceil() + catalogue;
+    let active_notes =
+        (posts_per_tick + campaign_rate) * f64::from(p.world.note_lifetime_ticks.min(p.ticks)) + catalogue;
     (notes, active_notes)
 }
 

@@ -18,7 +18,7 @@ use crate::observe::accounting::{self, Accumulators, TickContext};
 use crate::observe::output::VariantOutput;
 use crate::observe::record::{PhaseClock, TickRecord};
 use crate::rng::{Purpose, stream};
-use crate::scenario::{Layout, Params};
+use crate::scenario::{Arrival, ItemCount, Layout, Params, SocialSignal};
 
 /// Users per parallel work item. Results do not depend on it (each user has its own
 /// random stream); it only sets scheduling granularity, and the unit in which users are
@@ -72,6 +72,10 @@ pub struct VariantState {
     /// Creators each user started following during the run, oldest first (follows in
     /// the world's initial follow graph are not repeated here).
     followed: Vec<Vec<u32>>,
+    /// Notes each user has read, sorted: one list per user under
+    /// `response.once_per_item`, none otherwise.
+    #[serde(default)]
+    read: Vec<Vec<u32>>,
     /// Shares made last tick, delivered this tick.
     pending_shares: Vec<(u32, u32)>,
     /// Reviews advocates wrote last tick, posted this tick.
@@ -95,6 +99,8 @@ impl VariantState {
             journey: vec![0; users.count * focal],
             ask_topic: users.primary.clone(),
             followed: vec![Vec::new(); users.count],
+            // Memory only where a variant keeps it (a list header per user otherwise).
+            read: if params.response.once_per_item { vec![Vec::new(); users.count] } else { Vec::new() },
             pending_shares: Vec::new(),
             pending_reviews: Vec::new(),
             measured: Accumulators::new(world.creators.count, focal),
@@ -113,6 +119,7 @@ impl VariantState {
             && self.ask_topic.len() == world.users.count
             && self.journey.len() == world.users.count * params.journey.focal.len()
             && self.estimates.values.len() == world.users.count * world.users.topics
+            && self.read.len() == if params.response.once_per_item { world.users.count } else { 0 }
             && self.ticks_done <= params.ticks
     }
 }
@@ -372,8 +379,13 @@ impl<'w> VariantRun<'w> {
         );
         let before_users = self.shard.before(&self.state.notes, active.clone(), &self.state.follows_gained);
         let outcomes = match p.feed.layout {
-            Layout::TwoColumn => {
-                let feed = TwoColumnFeed { slate_size: p.feed.slate_size as usize };
+            Layout::TwoColumn | Layout::Grid | Layout::List => {
+                let columns = match p.feed.layout {
+                    Layout::TwoColumn => 2,
+                    Layout::List => 1,
+                    _ => p.feed.columns as usize,
+                };
+                let feed = TwoColumnFeed { slate_size: p.feed.slate_size as usize, columns };
                 self.users_act(&feed, &dist.pools, &search, &dist.cutoffs, active.clone(), tick)
             }
             Layout::SingleColumn => {
@@ -421,8 +433,11 @@ impl<'w> VariantRun<'w> {
         let t = world.users.topics;
         let focal = p.journey.focal.len();
         let snap = self.snapshot(active.clone());
-        let campaigns = self.campaign_ticks(active, tick);
+        let campaigns = self.campaign_ticks(active.clone(), tick);
         let trend_boost = self.trend_boost(tick);
+        if p.arrival == Arrival::Sequential {
+            return self.users_arrive(feed, (pools, search, cutoffs), snap, (&campaigns, &trend_boost), active, tick);
+        }
         let notes = &self.state.notes;
         let view = TickView {
             world,
@@ -446,7 +461,7 @@ impl<'w> VariantRun<'w> {
         };
         let columns =
             (&mut self.state.estimates.values[..], &mut self.state.journey[..], &mut self.state.ask_topic[..]);
-        let rows = user_rows(columns, &mut self.state.followed, (t, focal), &self.shard.users);
+        let rows = user_rows(columns, (&mut self.state.followed, &mut self.state.read), (t, focal), &self.shard.users);
         rows.into_par_iter()
             .map(|r| {
                 let mut out = ChunkOutcome::new(pools.len(), focal);
@@ -456,27 +471,70 @@ impl<'w> VariantRun<'w> {
             .collect()
     }
 
+    /// Phase 3 under sequential arrival: users act one after another, in a random order
+    /// drawn for the tick, and the counts shown on covers and the ranking score are
+    /// retaken after each user, so each sees what those before left. The pools and the
+    /// search index stay the tick's (the recommender rebuilds them once a tick). One
+    /// outcome, in arrival order; the same on any thread count (it uses one).
+    fn users_arrive<F: FeedPolicy>(
+        &mut self,
+        feed: &F,
+        (pools, search, cutoffs): (&Pools, &SearchIndex, &[[f32; 2]]),
+        mut snap: NoteSnapshot,
+        (campaigns, trend_boost): (&[CampaignTick], &[f32]),
+        active: std::ops::Range<usize>,
+        tick: u32,
+    ) -> Vec<ChunkOutcome> {
+        let (world, p) = (self.world, self.params);
+        let (t, focal) = (world.users.topics, p.journey.focal.len());
+        let n = world.users.count;
+        let mut order: Vec<usize> = (0..n).collect();
+        let mut rng = stream(p.seed, tick, 0, Purpose::Arrival);
+        for i in (1..n).rev() {
+            order.swap(i, (crate::rng::unit(&mut rng) * (i + 1) as f64) as usize % (i + 1));
+        }
+        let mut out = ChunkOutcome::new(pools.len(), focal);
+        let has_read = !self.state.read.is_empty();
+        for u in order {
+            let s = &mut self.state;
+            let view = TickView {
+                world,
+                params: p,
+                feed,
+                tick,
+                pools,
+                search,
+                cutoffs,
+                notes: &s.notes,
+                stage: &s.staging.stage,
+                follows_gained: &s.follows_gained,
+                inbox_start: &self.inbox_start,
+                inbox_notes: &self.inbox_notes,
+                latest_note: &snap.latest_note,
+                visible: &snap.visible,
+                rank_score: &snap.rank_score,
+                focal_of: &self.focal_of,
+                campaigns,
+                trend_boost,
+            };
+            let rows = UserRows {
+                first: u,
+                est: &mut s.estimates.values[u * t..(u + 1) * t],
+                journey: &mut s.journey[u * focal..(u + 1) * focal],
+                ask_topic: &mut s.ask_topic[u..u + 1],
+                follows: &mut s.followed[u..u + 1],
+                read: if has_read { &mut s.read[u..u + 1] } else { &mut [] },
+            };
+            view.run_chunk(rows, &mut out);
+            snap = take_snapshot(p, &self.units, &s.notes, world.creators.count, active.clone());
+        }
+        vec![out]
+    }
+
     /// What the users read of the notes this tick, fixed before any of them acts: the
     /// newest note per creator, the visible count signal and the ranking score.
     fn snapshot(&self, active: std::ops::Range<usize>) -> NoteSnapshot {
-        let p = self.params;
-        let notes = &self.state.notes;
-        let mut snap = NoteSnapshot {
-            latest_note: vec![NO_NOTE; self.world.creators.count],
-            visible: vec![0.0f32; notes.len()],
-            rank_score: vec![0.0f32; notes.len()],
-        };
-        for n in active {
-            snap.latest_note[notes.author[n] as usize] = n as u32;
-            let tally = notes.counters[n].tally();
-            if p.feed.show_counts {
-                snap.visible[n] = (1.0 + tally.likes as f32).ln();
-            }
-            snap.rank_score[n] =
-                self.units.smoothed_rate(tally.engagement_score(&p.engagement_weights), tally.total_impressions())
-                    as f32;
-        }
-        snap
+        take_snapshot(self.params, &self.units, &self.state.notes, self.world.creators.count, active)
     }
 
     /// Each campaign as this tick sees it: running or not, its active notes, the chance
@@ -533,7 +591,69 @@ impl<'w> VariantRun<'w> {
         let reached_stage: [u64; 2] =
             [0, 1].map(|s| self.state.staging.entered.iter().filter(|e| e[s] != Staging::NEVER).count() as u64);
         let notes_posted = self.state.notes.len() as u64;
-        self.state.measured.into_output(name, (self.world, self.params), notes_posted, reached_stage, &followers_end)
+        let notes = accounting::note_rows(&self.state.notes, &self.state.staging);
+        self.state.measured.into_output(
+            name,
+            (self.world, self.params),
+            notes_posted,
+            reached_stage,
+            &followers_end,
+            notes,
+        )
+    }
+}
+
+/// The snapshot of [`VariantRun::snapshot`] from its parts (also retaken after each user
+/// under sequential arrival).
+fn take_snapshot(
+    p: &Params,
+    units: &SimUnits,
+    notes: &Notes,
+    creators: usize,
+    active: std::ops::Range<usize>,
+) -> NoteSnapshot {
+    let mut snap = NoteSnapshot {
+        latest_note: vec![NO_NOTE; creators],
+        visible: vec![0.0f32; notes.len()],
+        rank_score: vec![0.0f32; notes.len()],
+    };
+    // The sum of the shown counts, for the `share` form of the social signal.
+    let shown_total: f64 = if p.feed.show_counts && p.response.social_signal == SocialSignal::Share {
+        active.clone().map(|n| notes.counters[n].tally().count(p.feed.count_shown) as f64).sum()
+    } else {
+        0.0
+    };
+    for n in active {
+        snap.latest_note[notes.author[n] as usize] = n as u32;
+        let tally = notes.counters[n].tally();
+        if p.feed.show_counts {
+            snap.visible[n] = social_signal(&tally, p, shown_total);
+        }
+        snap.rank_score[n] =
+            units.smoothed_rate(tally.engagement_score(&p.engagement_weights), tally.total_impressions()) as f32;
+    }
+    snap
+}
+
+/// A note's social signal as covers show it: its shown count (`feed.count_shown`) in
+/// the form `response.social_signal` gives (`shown_total`: the sum of the shown counts
+/// of the active notes, for `share`).
+fn social_signal(tally: &crate::model::content::Tally, p: &Params, shown_total: f64) -> f32 {
+    if p.feed.count_shown == ItemCount::Likes && p.response.social_signal == SocialSignal::Log {
+        // The original form, computed as it always was (results stay bit-identical).
+        return (1.0 + tally.likes as f32).ln();
+    }
+    let c = tally.count(p.feed.count_shown) as f64;
+    match p.response.social_signal {
+        SocialSignal::Log => (1.0 + c).ln() as f32,
+        SocialSignal::Linear => c as f32,
+        SocialSignal::Share => {
+            if shown_total > 0.0 {
+                (c / shown_total) as f32
+            } else {
+                0.0
+            }
+        }
     }
 }
 
@@ -549,7 +669,7 @@ struct NoteSnapshot {
 /// one task, so no two tasks share a row.
 fn user_rows<'a>(
     (mut est, mut journey, mut ask): (&'a mut [f32], &'a mut [u8], &'a mut [u8]),
-    mut follows: &'a mut [Vec<u32>],
+    (mut follows, mut read): (&'a mut [Vec<u32>], &'a mut [Vec<u32>]),
     (t, focal): (usize, usize),
     shard_users: &std::ops::Range<usize>,
 ) -> Vec<UserRows<'a>> {
@@ -562,9 +682,12 @@ fn user_rows<'a>(
         let (j, j_rest) = std::mem::take(&mut journey).split_at_mut(len * focal);
         let (a, a_rest) = std::mem::take(&mut ask).split_at_mut(len);
         let (f, f_rest) = std::mem::take(&mut follows).split_at_mut(len);
-        (est, journey, ask, follows) = (e_rest, j_rest, a_rest, f_rest);
+        // Read lists exist for every user or for none.
+        let read_len = if read.is_empty() { 0 } else { len };
+        let (r, r_rest) = std::mem::take(&mut read).split_at_mut(read_len);
+        (est, journey, ask, follows, read) = (e_rest, j_rest, a_rest, f_rest, r_rest);
         if shard_users.contains(&first) {
-            rows.push(UserRows { first, est: e, journey: j, ask_topic: a, follows: f });
+            rows.push(UserRows { first, est: e, journey: j, ask_topic: a, follows: f, read: r });
         }
         first += len;
     }
@@ -594,5 +717,32 @@ struct Acted {
 fn add_into(acc: &mut [u64], x: &[u64]) {
     for (a, b) in acc.iter_mut().zip(x) {
         *a += b;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::content::Tally;
+
+    fn params(sets: &[&str]) -> Params {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/music_lab.toml");
+        let sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
+        crate::scenario::load_file(std::path::Path::new(path), &sets).unwrap().variants[0].params.clone()
+    }
+
+    #[test]
+    fn the_social_signal_takes_the_shown_count_in_the_chosen_form() {
+        let t = Tally { impressions: [100, 0, 0], reads: 20, likes: 7, ..Tally::default() };
+        assert_eq!(social_signal(&t, &params(&[]), 0.0), 8f32.ln());
+        let p = params(&["response.social_signal=\"linear\""]);
+        assert_eq!(social_signal(&t, &p, 0.0), 7.0);
+        let p = params(&["response.social_signal=\"linear\"", "feed.count_shown=\"reads\""]);
+        assert_eq!(social_signal(&t, &p, 0.0), 20.0);
+        let p = params(&["response.social_signal=\"share\"", "feed.count_shown=\"impressions\""]);
+        assert_eq!(social_signal(&t, &p, 400.0), 0.25);
+        assert_eq!(social_signal(&t, &p, 0.0), 0.0, "no counts yet: no share");
+        let p = params(&["feed.count_shown=\"impressions\""]);
+        assert!((social_signal(&t, &p, 0.0) - 101f32.ln()).abs() < 1e-6);
     }
 }

@@ -1,6 +1,7 @@
 //! `comparison.csv` and the estimate rows that `sweep.csv` shares with it.
 
-use crate::study::compare::{Comparison, Difference, VariantEstimates};
+use crate::scenario::Scenario;
+use crate::study::compare::{Comparison, Difference, Replicate, VariantEstimates};
 
 /// The columns of a tidy estimate row, after any leading columns of the caller's.
 pub const ESTIMATE_COLUMNS: [&str; 8] = ["kind", "variant", "metric", "n", "mean", "sd", "ci_low", "ci_high"];
@@ -46,4 +47,25 @@ impl Comparison {
         write_estimate_rows(&mut w, &[], &self.variants, &self.differences)?;
         w.into_inner().map_err(|e| std::io::Error::other(e.to_string()))
     }
+}
+
+/// `items.csv` of a compare: one row per item, variant and replicate, `replicate,seed`
+/// then the columns of `notes.csv` (see [`crate::io::run_folder::NOTE_COLUMNS`]). Written
+/// when the scenario sets `metrics.success` (replicates then keep their note rows).
+pub fn items_csv(scenario: &Scenario, runs: &[Replicate]) -> std::io::Result<Vec<u8>> {
+    let mut w = csv::WriterBuilder::new().has_headers(false).from_writer(Vec::new());
+    let mut header = vec!["replicate", "seed"];
+    header.extend(crate::io::run_folder::NOTE_COLUMNS);
+    w.write_record(&header)?;
+    let topics: Vec<String> = scenario.world_params().topics.iter().map(|t| t.name.clone()).collect();
+    for r in runs {
+        let lead = (r.index, scenario.seed.wrapping_add(r.index as u64));
+        for (v, rows) in scenario.variants.iter().zip(&r.notes) {
+            for n in rows {
+                let row = crate::observe::output::NoteCsvRow::of(&v.name, &topics, n);
+                w.serialize((lead.0, lead.1, row)).map_err(|e| std::io::Error::other(e.to_string()))?;
+            }
+        }
+    }
+    w.into_inner().map_err(|e| std::io::Error::other(e.to_string()))
 }

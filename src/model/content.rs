@@ -79,6 +79,19 @@ impl Tally {
             + w.share * f64::from(self.shares)
             + w.follow * f64::from(self.follows)
     }
+    /// One of the counts, as `metrics.success` and `feed.count_shown` name them.
+    pub fn count(&self, what: crate::scenario::ItemCount) -> u64 {
+        use crate::scenario::ItemCount as C;
+        match what {
+            C::Impressions => self.total_impressions(),
+            C::Reads => u64::from(self.reads),
+            C::Likes => u64::from(self.likes),
+            C::Collects => u64::from(self.collects),
+            C::Comments => u64::from(self.comments),
+            C::Shares => u64::from(self.shares),
+            C::Follows => u64::from(self.follows),
+        }
+    }
     /// Engagement acts (likes, collects, comments, shares, follows).
     pub fn engagements(&self) -> u64 {
         [self.likes, self.collects, self.comments, self.shares, self.follows].iter().map(|&x| u64::from(x)).sum()
@@ -175,9 +188,16 @@ impl Notes {
         self.counters.push(NoteCounters::default());
     }
 
-    /// Appends the notes creators post in `tick`, in creator order, then the extra
-    /// notes of running campaigns in campaign order.
+    /// Appends the notes posted in `tick`: the catalogue's items born then (listed
+    /// items in list order, then at tick 0 the `catalogue.count` drawn ones), the notes
+    /// creators post, in creator order, then the extra notes of running campaigns in
+    /// campaign order.
     pub fn post(&mut self, p: &Params, creators: &Creators, tick: u32) {
+        if !p.catalogue.is_empty() {
+            for note in catalogue_notes(p, creators, tick) {
+                self.push(note);
+            }
+        }
         for c in 0..creators.count {
             let g = &creators.groups[creators.group[c] as usize];
             if g.posts_per_tick <= 0.0 {
@@ -213,6 +233,51 @@ impl Notes {
             }
         }
     }
+}
+
+/// The catalogue's items posted in `tick`. A listed item's author is its group's next
+/// account in turn (the k-th item naming a group goes to account k modulo the group's
+/// size); drawn items go to the group's accounts in turn, each from its own stream
+/// (catalogue seed, item), so the catalogue is the same in every variant and in every
+/// world with the same catalogue seed.
+fn catalogue_notes(p: &Params, creators: &Creators, tick: u32) -> Vec<NewNote> {
+    let accounts = |group: &str| -> Vec<usize> {
+        let gi = creators.groups.iter().position(|g| g.name == group);
+        (0..creators.count).filter(|&c| Some(creators.group[c] as usize) == gi).collect()
+    };
+    let cat = &p.catalogue;
+    let mut out = Vec::new();
+    let mut taken: std::collections::BTreeMap<&str, (Vec<usize>, usize)> = std::collections::BTreeMap::new();
+    for item in &cat.items {
+        let (authors, k) = taken.entry(item.author.as_str()).or_insert_with(|| (accounts(&item.author), 0));
+        let author = authors[*k % authors.len()];
+        *k += 1;
+        if item.born != tick {
+            continue;
+        }
+        let topic = p.topics.iter().position(|t| t.name == item.topic).expect("validated topic");
+        out.push(NewNote {
+            author: author as u32,
+            topic: topic as u8,
+            quality: item.quality as f32,
+            appeal: item.appeal as f32,
+            born: tick,
+            kind: item.kind,
+            credibility: p.kinds.get(item.kind).credibility as f32,
+            campaign: NO_CAMPAIGN,
+        });
+    }
+    if let (Some(group), 0) = (&cat.group, tick) {
+        let authors = accounts(group);
+        for i in 0..cat.count as usize {
+            let c = authors[i % authors.len()];
+            let mut rng = stream(p.catalogue_seed(), 0, i as u64, Purpose::Catalogue);
+            let g = &creators.groups[creators.group[c] as usize];
+            let kind = draw_kind(&g.kinds, &mut rng);
+            out.push(compose(p, creators, c, kind, NO_CAMPAIGN, 0, &mut rng));
+        }
+    }
+    out
 }
 
 /// Draws a content kind from a group's mix (lifestyle when the mix is empty).

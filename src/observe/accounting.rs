@@ -11,9 +11,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::behaviour::journey::NOT_FOCAL;
 use crate::model::content::{Notes, RINGS, Tally};
+use crate::model::platform::Staging;
 use crate::model::platform::rings::SAMPLE_USERS;
 use crate::model::world::{FollowerTier, Segment, Users, World};
-use crate::observe::output::{CreatorRow, VariantOutput};
+use crate::observe::output::{CreatorRow, NoteRow, VariantOutput};
 use crate::observe::record::{PhaseSeconds, TickRecord};
 use crate::observe::{concentration, metrics, stats};
 use crate::scenario::{ContentKind, Params};
@@ -156,6 +157,7 @@ impl Accumulators {
         notes_posted: u64,
         reached_stage: [u64; 2],
         followers_end: &[f64],
+        notes: Vec<NoteRow>,
     ) -> VariantOutput {
         let creators = &world.creators;
         let rows: Vec<CreatorRow> = (0..creators.count)
@@ -175,6 +177,7 @@ impl Accumulators {
         let metrics = metrics::variant_metrics(&metrics::VariantTotals {
             ticks: &self.records,
             creators: &rows,
+            notes: &notes,
             notes_posted,
             reached_stage,
             ring_age_sum: self.ring_age_sum,
@@ -192,9 +195,40 @@ impl Accumulators {
             metrics,
             ticks: self.records,
             creators: rows,
+            notes,
+            topics: params.topics.iter().map(|t| t.name.clone()).collect(),
             phase_seconds: self.phase_seconds,
         }
     }
+}
+
+/// One row per note of a variant (`notes.csv`), from the notes' final counters and
+/// stages: counters only grow and an inactive note gets no impressions, so the final
+/// tallies are the run's totals.
+pub fn note_rows(notes: &Notes, staging: &Staging) -> Vec<NoteRow> {
+    (0..notes.len())
+        .map(|n| {
+            let t = notes.counters[n].tally();
+            NoteRow {
+                note: n as u32,
+                author: notes.author[n],
+                topic: notes.topic[n],
+                kind: notes.kind[n],
+                born: notes.born[n],
+                quality: notes.quality[n],
+                appeal: notes.appeal[n],
+                impressions: t.total_impressions(),
+                reads: t.reads,
+                likes: t.likes,
+                collects: t.collects,
+                comments: t.comments,
+                shares: t.shares,
+                follows: t.follows,
+                stage: staging.stage.get(n).copied().unwrap_or(0),
+                stalled: staging.stalled.get(n).copied().unwrap_or(false),
+            }
+        })
+        .collect()
 }
 
 /// Users between two sampled users of [`interest_rank_corr`] (a quarter of the ring

@@ -11,7 +11,7 @@ use crate::model::behaviour::journey;
 use crate::model::content::RINGS;
 use crate::model::platform::CHANNELS;
 use crate::model::world::FollowerTier;
-use crate::observe::output::CreatorRow;
+use crate::observe::output::{CreatorRow, NoteRow};
 use crate::observe::record::TickRecord;
 use crate::observe::registry::key;
 use crate::observe::{concentration, stats};
@@ -32,6 +32,8 @@ pub struct VariantTotals<'a> {
     pub ticks: &'a [TickRecord],
     /// Per-creator totals.
     pub creators: &'a [CreatorRow],
+    /// Per-note totals.
+    pub notes: &'a [NoteRow],
     /// Notes posted.
     pub notes_posted: u64,
     /// Notes that reached stage 1 and stage 2.
@@ -133,8 +135,27 @@ pub fn variant_metrics(v: &VariantTotals) -> MetricMap {
     head_stability(v.institution_ticks, v.spec, &mut m);
     channels_and_journeys(v, total, &mut m);
     in_platform_units(v.users, &mut m);
+    if let Some(what) = v.spec.success {
+        item_success(v.notes, what, &mut m);
+    }
     m.insert("ticks".into(), ticks.len() as f64);
     m
+}
+
+/// Concentration of success over the items that exist (`metrics.success`): every note of
+/// the variant, reviews included, and nothing else (a creator who never posts is not an
+/// item):
+/// - `success.items`: notes; `success.total`: their summed success count;
+/// - `success.gini`, `success.hhi`, `success.top10_share`, `success.top1pct_share`: as the
+///   creator metrics, over the notes' success counts.
+pub fn item_success(notes: &[NoteRow], what: crate::scenario::ItemCount, m: &mut MetricMap) {
+    let x: Vec<f64> = notes.iter().map(|n| n.success(what) as f64).collect();
+    m.insert("success.items".into(), x.len() as f64);
+    m.insert("success.total".into(), x.iter().sum());
+    m.insert("success.gini".into(), concentration::gini(&x));
+    m.insert("success.hhi".into(), concentration::hhi(&x));
+    m.insert("success.top10_share".into(), concentration::top_k_share(&x, 10));
+    m.insert("success.top1pct_share".into(), concentration::top_fraction_share(&x, 0.01));
 }
 
 /// Counts of simulated users' acts in platform units, and journeys as shares of users:

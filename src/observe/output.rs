@@ -35,6 +35,128 @@ pub struct CreatorRow {
     pub engagements: u64,
 }
 
+/// One note's totals in one variant (a row of `notes.csv`): who posted it, what it is,
+/// and what the variant's users did with it. Reviews posted by advocates are notes too.
+/// Plain numbers (56 B, no strings): a run keeps one per note and variant until it
+/// writes them; the writer adds the variant's and the topic's names.
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+pub struct NoteRow {
+    /// Note id (posting order; the same note has the same id in every variant, reviews
+    /// aside, which depend on the variant's conversions).
+    pub note: u32,
+    /// Author creator id (as in `creators.csv`).
+    pub author: u32,
+    /// Topic id (index into the scenario's topics).
+    pub topic: u8,
+    /// Content kind.
+    pub kind: crate::scenario::ContentKind,
+    /// The highest distribution stage the note reached (0 = the first).
+    pub stage: u8,
+    /// Whether a review stalled it (it got no more feed traffic after).
+    pub stalled: bool,
+    /// Tick the note was posted.
+    pub born: u32,
+    /// Latent quality in [0, 1].
+    pub quality: f32,
+    /// Cover appeal in [0, 1].
+    pub appeal: f32,
+    /// Impressions, all rings and channels.
+    pub impressions: u64,
+    /// Reads (two-column clicks, single-column completions).
+    pub reads: u32,
+    /// Likes.
+    pub likes: u32,
+    /// Collects.
+    pub collects: u32,
+    /// Comments.
+    pub comments: u32,
+    /// Shares.
+    pub shares: u32,
+    /// Follows of the author from this note.
+    pub follows: u32,
+}
+
+/// A row of `notes.csv` as written: a [`NoteRow`] with its variant's and topic's names,
+/// the columns in file order.
+#[derive(Debug, Serialize)]
+pub struct NoteCsvRow<'a> {
+    /// Variant name.
+    pub variant: &'a str,
+    /// Note id.
+    pub note: u32,
+    /// Author creator id.
+    pub author: u32,
+    /// Topic name.
+    pub topic: &'a str,
+    /// Content kind.
+    pub kind: crate::scenario::ContentKind,
+    /// Tick posted.
+    pub born: u32,
+    /// Quality.
+    pub quality: f32,
+    /// Cover appeal.
+    pub appeal: f32,
+    /// Impressions.
+    pub impressions: u64,
+    /// Reads.
+    pub reads: u32,
+    /// Likes.
+    pub likes: u32,
+    /// Collects.
+    pub collects: u32,
+    /// Comments.
+    pub comments: u32,
+    /// Shares.
+    pub shares: u32,
+    /// Follows.
+    pub follows: u32,
+    /// Highest stage reached.
+    pub stage: u8,
+    /// Stalled by a review.
+    pub stalled: bool,
+}
+
+impl<'a> NoteCsvRow<'a> {
+    /// The written row of `n` in `variant`, its topic named from `topics`.
+    pub fn of(variant: &'a str, topics: &'a [String], n: &NoteRow) -> Self {
+        NoteCsvRow {
+            variant,
+            note: n.note,
+            author: n.author,
+            topic: topics.get(n.topic as usize).map_or("", String::as_str),
+            kind: n.kind,
+            born: n.born,
+            quality: n.quality,
+            appeal: n.appeal,
+            impressions: n.impressions,
+            reads: n.reads,
+            likes: n.likes,
+            collects: n.collects,
+            comments: n.comments,
+            shares: n.shares,
+            follows: n.follows,
+            stage: n.stage,
+            stalled: n.stalled,
+        }
+    }
+}
+
+impl NoteRow {
+    /// The note's count that `metrics.success` names.
+    pub fn success(&self, what: crate::scenario::ItemCount) -> u64 {
+        use crate::scenario::ItemCount as S;
+        match what {
+            S::Impressions => self.impressions,
+            S::Reads => u64::from(self.reads),
+            S::Likes => u64::from(self.likes),
+            S::Collects => u64::from(self.collects),
+            S::Comments => u64::from(self.comments),
+            S::Shares => u64::from(self.shares),
+            S::Follows => u64::from(self.follows),
+        }
+    }
+}
+
 /// A finished variant.
 #[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct VariantOutput {
@@ -46,6 +168,12 @@ pub struct VariantOutput {
     pub ticks: Vec<TickRecord>,
     /// Per-creator rows.
     pub creators: Vec<CreatorRow>,
+    /// Per-note rows.
+    #[serde(default)]
+    pub notes: Vec<NoteRow>,
+    /// Topic names, by topic id (for the rows' topics).
+    #[serde(default)]
+    pub topics: Vec<String>,
     /// Wall-clock seconds per tick phase (perf only).
     pub phase_seconds: PhaseSeconds,
 }

@@ -14,6 +14,7 @@ use std::path::Path;
 use serde::Deserialize;
 use toml::{Table, Value};
 
+use super::catalogue_file::inline_catalogue_file;
 use super::error::{ScenarioError, explain_io};
 use super::locate::Locator;
 use super::merge::deep_merge;
@@ -46,6 +47,7 @@ pub fn load_str(text: &str, source: &str, overrides: &[String]) -> Result<Scenar
     if doc.is_empty() {
         return Err(empty());
     }
+    inline_catalogue_file(&mut doc, &locator)?;
     let extended = doc.contains_key("extends");
     if extended {
         check_appended(&locator)?;
@@ -68,8 +70,9 @@ pub fn load_str(text: &str, source: &str, overrides: &[String]) -> Result<Scenar
         for o in &overrides {
             set_path(&mut merged, &o.path, o.value.clone(), source).map_err(|m| o.error(m))?;
         }
-        let params = Params::deserialize(Value::Table(merged))
+        let mut params = Params::deserialize(Value::Table(merged))
             .map_err(|e| locator.blame_variant(&doc, i, &name, &variant, &e))?;
+        super::neutral::apply_neutral(&mut params);
         specs.push(VariantSpec { name, params });
     }
     let scenario = Scenario {
@@ -157,7 +160,9 @@ fn resolve_extends(mut doc: Table, source: &str, depth: usize) -> Result<Table, 
     let shown = path.display().to_string();
     let text =
         std::fs::read_to_string(&path).map_err(|e| invalid(format!("= \"{rel}\": cannot read `{shown}`: {e}")))?;
-    let base: Table = toml::from_str(&text).map_err(|e| Locator { text: &text, source: &shown }.syntax(&e))?;
+    let base_locator = Locator { text: &text, source: &shown };
+    let mut base: Table = toml::from_str(&text).map_err(|e| base_locator.syntax(&e))?;
+    inline_catalogue_file(&mut base, &base_locator)?;
     let mut base = resolve_extends(base, &shown, depth + 1)?;
     // `[[append.creators]]` (and any other array under `append`) adds to the base's array
     // instead of replacing it.

@@ -14,17 +14,20 @@
 //! base's tables that is deep-merged over it, so any key can differ between variants
 //! while the world (users, creators, content) stays the same.
 
+mod catalogue_file;
 mod error;
 mod explain;
 mod load;
 mod locate;
 mod merge;
+mod neutral;
 mod overrides;
 mod schema;
 mod validate;
 
 pub use error::ScenarioError;
 pub use load::{load_file, load_str};
+pub use neutral::{control_warnings, engagement_signals};
 pub use schema::*;
 pub use validate::{MAX_CANDIDATES, MAX_SLATE, MAX_TOPICS};
 

@@ -13,7 +13,8 @@ use serde_json::Value as Json;
 
 use super::Scenario;
 use super::schema::{
-    ActLogit, Audience, CampaignSpec, ContentKind, CreatorGroup, KindParams, Params, TopicSpec, TrendSpec,
+    ActLogit, Audience, CampaignSpec, CatalogueItem, ContentKind, CreatorGroup, KindParams, Layout, Params, TopicSpec,
+    TrendSpec,
 };
 
 /// One failed check.
@@ -30,10 +31,11 @@ pub struct Violation {
     pub message: String,
 }
 
-/// Largest slate the engine supports (slates live in fixed arrays on the stack).
-pub const MAX_SLATE: u32 = 12;
+/// Largest slate the engine supports (slates live in fixed arrays on the stack): a
+/// catalogue page.
+pub const MAX_SLATE: u32 = 64;
 /// Most candidates a ranking stage retrieves per decision.
-pub const MAX_CANDIDATES: u32 = 32;
+pub const MAX_CANDIDATES: u32 = 128;
 /// Largest number of topics (topic ids are bytes and per-user rows stay small).
 pub const MAX_TOPICS: usize = 64;
 
@@ -57,6 +59,7 @@ pub fn validate(s: &Scenario) -> Result<(), Violation> {
             ("crowd", serde_json::to_value(&p.crowd)),
             ("topics", serde_json::to_value(&p.topics)),
             ("creators", serde_json::to_value(&p.creators)),
+            ("catalogue", serde_json::to_value(&p.catalogue)),
             ("seed", serde_json::to_value(p.seed)),
             ("ticks", serde_json::to_value(p.ticks)),
             // Focal institutions get advocate accounts in the world's creator table.
@@ -244,6 +247,14 @@ fn not_a_group(name: &str, p: &Params) -> Option<String> {
     (!groups.contains(&name)).then(|| format!("`{name}` is not a creator group; groups are: {}", groups.join(", ")))
 }
 
+/// The message for a group that has no accounts to author items.
+fn without_accounts(name: &str, p: &Params) -> Option<String> {
+    p.creators
+        .iter()
+        .find(|g| g.name == name && g.count == 0)
+        .map(|_| format!("`{name}` has count = 0: a catalogue's items need a group with at least one account"))
+}
+
 /// The message for a name that is not a topic.
 fn not_a_topic(name: &str, p: &Params) -> Option<String> {
     let topics = topic_names(p);
@@ -305,11 +316,29 @@ static PARAMS: &[Rule<Params>] = &[
         (total == 0 || total > u64::from(u32::MAX / 2))
             .then(|| format!("hold {total} accounts in all: valid is 1 to {}", u32::MAX / 2))
     }),
+    each("catalogue.items", |p, key| for_each(p.params, &p.catalogue.items, |i| format!("{key}[{i}]"), CATALOGUE_ITEM)),
+    holds(
+        "catalogue.file",
+        |p| p.catalogue.file.is_none(),
+        "is read only where a scenario file gives it (the base or a file it extends), not in a \
+         [[variants]] block or a --set: the catalogue is part of the world every variant shares",
+    ),
+    range("catalogue.count", 0.0, 10_000_000.0, |p| f64::from(p.catalogue.count)),
+    explained("catalogue.group", |p| match (&p.catalogue.group, p.catalogue.count) {
+        (None, 0) => None,
+        (None, n) => Some(format!(
+            "is missing: catalogue.count = {n} needs the creator group whose accounts author the items; \
+             groups are: {}",
+            group_names(p).join(", ")
+        )),
+        (Some(g), 0) => Some(format!("= \"{g}\" but catalogue.count = 0: give the number of items (1 or more)")),
+        (Some(g), _) => not_a_group(g, p).or_else(|| without_accounts(g, p)),
+    }),
     holds(
         "creators",
-        |p| p.creators.iter().any(|g| g.count > 0 && g.posts_per_tick != 0.0),
+        |p| !p.catalogue.is_empty() || p.creators.iter().any(|g| g.count > 0 && g.posts_per_tick != 0.0),
         "post no notes: every group has posts_per_tick = 0 (or count = 0), so the feeds would have \
-         nothing to show; give at least one group a posts_per_tick above 0",
+         nothing to show; give at least one group a posts_per_tick above 0, or a [catalogue] of items",
     ),
     range("response.cover_appeal_weight", -50.0, 50.0, |p| p.response.cover_appeal_weight),
     range("response.cover_interest_weight", -50.0, 50.0, |p| p.response.cover_interest_weight),
@@ -317,6 +346,7 @@ static PARAMS: &[Rule<Params>] = &[
     range("response.row_penalty", -50.0, 50.0, |p| p.response.row_penalty),
     range("response.fatigue", -50.0, 50.0, |p| p.response.fatigue),
     range("response.decisions_scale", 0.01, 100.0, |p| p.response.decisions_scale),
+    range("response.social_influence", -50.0, 50.0, |p| p.response.social_influence),
     each("response", |p, key| {
         const ACTS: [&str; 6] = ["completion", "like", "collect", "comment", "share", "follow"];
         let r = &p.response;
@@ -345,6 +375,16 @@ static PARAMS: &[Rule<Params>] = &[
             .filter(|&c| c < k || c > MAX_CANDIDATES)
             .map(|c| format!("= {c} is out of range: valid values are feed.slate_size ({k}) to {MAX_CANDIDATES}"))
     }),
+    range("feed.columns", 1.0, 16.0, |p| f64::from(p.feed.columns)),
+    explained("feed.columns", |p| {
+        (p.feed.layout != Layout::Grid && p.feed.columns != 2).then(|| {
+            format!(
+                "= {} applies to layout = \"grid\" only (two_column has 2 columns, list 1, single_column one item)",
+                p.feed.columns
+            )
+        })
+    }),
+    range("response.column_penalty", -50.0, 50.0, |p| p.response.column_penalty),
     range("feed.ranking_temperature", 0.0, 100.0, |p| p.feed.ranking_temperature),
     range("feed.feedback_weight", -100.0, 100.0, |p| p.feed.feedback_weight),
     explained("feed.stage_boost", |p| {
@@ -377,7 +417,12 @@ static PARAMS: &[Rule<Params>] = &[
     range("feed.follower_weight", 0.0, 3.0, |p| p.feed.follower_weight),
     range("feed.popularity_weight", 0.0, 3.0, |p| p.feed.popularity_weight),
     range("feed.quality_weight", 0.0, 50.0, |p| p.feed.quality_weight),
-    range("feed.freshness_half_life", 0.01, 1e6, |p| p.feed.freshness_half_life),
+    explained("feed.freshness_half_life", |p| {
+        // inf: notes never fade (a fixed catalogue whose items stay as they are).
+        let h = p.feed.freshness_half_life;
+        (h != f64::INFINITY && out_of_range(h, 0.01, 1e6).is_some())
+            .then(|| format!("= {h} is out of range: valid values are 0.01 to 1000000, or inf (notes never fade)"))
+    }),
     range("feed.exploration", 0.0, 1.0, |p| p.feed.exploration),
     range("feed.interest_sharpness", 0.0, 10.0, |p| p.feed.interest_sharpness),
     range("feed.learning_rate", 0.0, 1.0, |p| p.feed.learning_rate),
@@ -475,6 +520,17 @@ static CREATOR: &[Rule<CreatorGroup>] = &[
     range("quality", 0.0, 1.0, |g| g.quality),
     range("quality_sd", 0.0, 1.0, |g| g.quality_sd),
     range("cover_honesty", 0.0, 1.0, |g| g.cover_honesty),
+];
+
+static CATALOGUE_ITEM: &[Rule<CatalogueItem>] = &[
+    explained("author", |c| not_a_group(&c.author, c.params).or_else(|| without_accounts(&c.author, c.params))),
+    explained("topic", |c| not_a_topic(&c.topic, c.params)),
+    range("quality", 0.0, 1.0, |c| c.quality),
+    range("appeal", 0.0, 1.0, |c| c.appeal),
+    explained("born", |c| {
+        (c.born >= c.params.ticks)
+            .then(|| format!("= {} is out of range: valid values are 0 to ticks − 1 ({})", c.born, c.params.ticks - 1))
+    }),
 ];
 
 static ACT: &[Rule<ActLogit>] = &[

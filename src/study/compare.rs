@@ -15,8 +15,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::engine::{RunOptions, Threads, run};
 use crate::observe::metrics::MetricMap;
+use crate::observe::output::NoteRow;
 use crate::observe::stats::{Interval, mean_interval, paired_difference};
-use crate::scenario::Scenario;
+use crate::scenario::{ItemCount, Scenario};
 
 /// A metric's mean with its 95 % interval over replicates.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq)]
@@ -87,6 +88,16 @@ pub struct Comparison {
     /// Per variant, how unpredictable creators' final shares of impressions are across
     /// replicates (only with a fixed world, where creators are the same in every run).
     pub unpredictability: BTreeMap<String, f64>,
+    /// Whether every replicate had the same catalogue, users and behaviour redrawn
+    /// (`--fixed-items`).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub fixed_items: bool,
+    /// Per variant, the unpredictability of items' shares of success (`metrics.success`)
+    /// across replicates, with a 95 % interval over items (see [`item_unpredictability`]);
+    /// only when the items are the same in every replicate (`--fixed-items` or
+    /// `--fixed-world`).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub item_unpredictability: BTreeMap<String, Estimate>,
 }
 
 /// The unpredictability of final shares across independent runs on identical inputs, as
@@ -110,6 +121,89 @@ pub fn unpredictability(shares: &[Vec<f64>]) -> f64 {
     gap / pairs / creators as f64
 }
 
+/// Each item's unpredictability `U_i = mean over replicate pairs r < s of |m_i^r − m_i^s|`
+/// (`m_i^r`: item i's share of the success count in replicate r; items are rows in note
+/// order, the same items in every replicate). Their mean over items is
+/// [`unpredictability`]; their spread gives the interval. Empty with fewer than two
+/// replicates.
+pub fn per_item_unpredictability(shares: &[Vec<f64>]) -> Vec<f64> {
+    let r = shares.len();
+    let items = shares.first().map_or(0, Vec::len);
+    if r < 2 {
+        return Vec::new();
+    }
+    let pairs = (r * (r - 1) / 2) as f64;
+    (0..items)
+        .map(|i| {
+            let mut gap = 0.0;
+            for (a, first) in shares.iter().enumerate() {
+                for second in &shares[a + 1..] {
+                    gap += (first[i] - second[i]).abs();
+                }
+            }
+            gap / pairs
+        })
+        .collect()
+}
+
+/// Each item's share of the total success count (all zeros when nothing succeeded).
+pub fn success_shares(notes: &[NoteRow], what: ItemCount) -> Vec<f64> {
+    let x: Vec<f64> = notes.iter().map(|n| n.success(what) as f64).collect();
+    let total: f64 = x.iter().sum();
+    x.iter().map(|v| if total > 0.0 { v / total } else { 0.0 }).collect()
+}
+
+/// The items' unpredictability for one variant over `runs[replicate]` note rows: the
+/// mean of [`per_item_unpredictability`] with a Student-t interval over items (items, not
+/// worlds, are the units: the pairs of worlds share worlds). `None` when the replicates
+/// do not list the same number of items (they are then not the same items) or there are
+/// fewer than two of either.
+pub fn item_unpredictability(runs: &[&[NoteRow]], what: ItemCount) -> Option<Estimate> {
+    let n = runs.first()?.len();
+    if runs.iter().any(|r| r.len() != n) {
+        return None;
+    }
+    let shares: Vec<Vec<f64>> = runs.iter().map(|r| success_shares(r, what)).collect();
+    mean_interval(&per_item_unpredictability(&shares)).map(Estimate::from)
+}
+
+/// The scenario with its catalogue fixed for every replicate (`compare --fixed-items`):
+/// the drawn items' seed is the world's seed of replicate 0, so each replicate keeps the
+/// items and redraws the users and their behaviour. Refused when the notes would still
+/// differ between replicates (creators that post, campaigns, advocates' reviews), since
+/// items are matched by their order.
+pub fn with_fixed_items(s: &Scenario) -> Result<Scenario, String> {
+    let p = s.world_params();
+    if p.catalogue.is_empty() {
+        return Err("--fixed-items keeps a scenario's [catalogue], and this scenario has none: add a \
+                    [catalogue] (items = [...], file = \"...\" or count = N) or use --fixed-world"
+            .into());
+    }
+    for v in &s.variants {
+        let q = &v.params;
+        if let Some(g) = q.creators.iter().find(|g| g.count > 0 && g.posts_per_tick > 0.0) {
+            return Err(format!(
+                "--fixed-items: creators[`{}`] posts (posts_per_tick = {}), so worlds would hold different notes \
+                 besides the catalogue; give every group posts_per_tick = 0, or use --fixed-world",
+                g.name, g.posts_per_tick
+            ));
+        }
+        if !q.campaigns.is_empty() || !q.journey.focal.is_empty() {
+            return Err(format!(
+                "--fixed-items: variant `{}` has campaigns or focal institutions, whose notes differ between \
+                 worlds; remove [[campaigns]] and journey.focal, or use --fixed-world",
+                v.name
+            ));
+        }
+    }
+    let seed = p.catalogue_seed();
+    let mut fixed = s.clone();
+    for v in &mut fixed.variants {
+        v.params.catalogue.seed = Some(seed);
+    }
+    Ok(fixed)
+}
+
 /// Runs `replicates` replicates on the current rayon pool and summarises them: the two
 /// steps of a comparison, [`run_replicates`] then [`summarise_replicates`], for callers
 /// that neither resume nor stop. `on_replicate` is called as each replicate finishes (in
@@ -130,6 +224,11 @@ pub struct Replicate {
     /// Per variant, each creator's share of impressions (kept only with a fixed world,
     /// where it feeds the unpredictability measure).
     pub shares: Vec<Vec<f64>>,
+    /// Per variant, one row per item (note) with its counts: kept when the scenario sets
+    /// `metrics.success`, for the items' unpredictability and the per-item rows of
+    /// `items.csv`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<Vec<NoteRow>>,
 }
 
 /// Runs the replicates `0..replicates` not already in `done`, in parallel; calls
@@ -182,7 +281,10 @@ pub fn run_replicates(
             } else {
                 Vec::new()
             };
-            let rep = Replicate { index: r, metrics: out.variants.into_iter().map(|v| v.metrics).collect(), shares };
+            let keep_items = s.variants.iter().any(|v| v.params.metrics.success.is_some());
+            let (metrics, notes): (Vec<_>, Vec<_>) = out.variants.into_iter().map(|v| (v.metrics, v.notes)).unzip();
+            let notes = if keep_items { notes } else { Vec::new() };
+            let rep = Replicate { index: r, metrics, shares, notes };
             on_done(&rep);
             Some(rep)
         })
@@ -198,6 +300,18 @@ pub fn summarise_replicates(scenario: &Scenario, runs: &[Replicate], fixed_world
         for (vi, v) in scenario.variants.iter().enumerate() {
             let shares: Vec<Vec<f64>> = runs.iter().map(|r| r.shares[vi].clone()).collect();
             cmp.unpredictability.insert(v.name.clone(), unpredictability(&shares));
+        }
+    }
+    let fixed_items = fixed_world || scenario.world_params().catalogue.seed.is_some();
+    cmp.fixed_items = fixed_items && !fixed_world;
+    for (vi, v) in scenario.variants.iter().enumerate() {
+        let Some(what) = v.params.metrics.success else { continue };
+        if !fixed_items || runs.iter().any(|r| r.notes.len() <= vi) {
+            continue;
+        }
+        let rows: Vec<&[NoteRow]> = runs.iter().map(|r| r.notes[vi].as_slice()).collect();
+        if let Some(u) = item_unpredictability(&rows, what) {
+            cmp.item_unpredictability.insert(v.name.clone(), u);
         }
     }
     cmp
@@ -251,6 +365,8 @@ fn summarise(scenario: &Scenario, runs: &[Vec<MetricMap>]) -> Comparison {
         differences,
         fixed_world: false,
         unpredictability: BTreeMap::new(),
+        fixed_items: false,
+        item_unpredictability: BTreeMap::new(),
     }
 }
 
@@ -274,6 +390,18 @@ mod tests {
     fn identical_runs_are_perfectly_predictable() {
         let run = vec![0.5, 0.3, 0.2];
         assert_eq!(unpredictability(&[run.clone(), run.clone(), run]), 0.0);
+    }
+
+    #[test]
+    fn item_unpredictability_is_the_mean_over_items_of_the_pairwise_gaps() {
+        // Three worlds, two items: item gaps (0.6, 0.6, 0) and (0.6, 0.6, 0): U_i = 0.4.
+        let u = per_item_unpredictability(&[vec![0.8, 0.2], vec![0.2, 0.8], vec![0.2, 0.8]]);
+        assert_eq!(u.len(), 2);
+        assert!(u.iter().all(|x| (x - 0.4).abs() < 1e-12), "{u:?}");
+        let mean = u.iter().sum::<f64>() / 2.0;
+        let all = unpredictability(&[vec![0.8, 0.2], vec![0.2, 0.8], vec![0.2, 0.8]]);
+        assert!((mean - all).abs() < 1e-12, "the mean over items is the scalar measure");
+        assert!(per_item_unpredictability(&[vec![0.5, 0.5]]).is_empty());
     }
 
     #[test]

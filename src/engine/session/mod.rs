@@ -106,6 +106,9 @@ pub struct UserRows<'a> {
     pub ask_topic: &'a mut [u8],
     /// Creators each user started following during the run.
     pub follows: &'a mut [Vec<u32>],
+    /// Notes each user has read, sorted (under `response.once_per_item`; empty, one
+    /// entry per user or none at all, otherwise).
+    pub read: &'a mut [Vec<u32>],
 }
 
 /// A review an advocate will post next tick, with who posted it (to share with friends).
@@ -194,6 +197,8 @@ struct Actor<'r> {
     journey: &'r mut [u8],
     ask_topic: &'r mut u8,
     follows: &'r mut Vec<u32>,
+    /// Notes read before, sorted (`None` without once-per-item memory).
+    read: Option<&'r mut Vec<u32>>,
     consumed: u32,
     rng: Pcg64Mcg,
 }
@@ -207,6 +212,7 @@ impl<F: FeedPolicy> TickView<'_, F> {
         let n = rows.ask_topic.len();
         let (mut est, mut journey) = (rows.est, rows.journey);
         let mut follows = rows.follows.iter_mut();
+        let mut read = rows.read.iter_mut();
         for (i, ask) in rows.ask_topic.iter_mut().enumerate() {
             let (e, rest) = est.split_at_mut(t);
             est = rest;
@@ -220,6 +226,7 @@ impl<F: FeedPolicy> TickView<'_, F> {
                 journey: j,
                 ask_topic: ask,
                 follows: follows.next().expect("rows have equal lengths"),
+                read: read.next(),
                 consumed: 0,
                 rng: stream(self.params.seed, self.tick, u as u64, Purpose::Session),
             };

@@ -17,13 +17,29 @@ use crate::scenario::ContentKind;
 impl<F: FeedPolicy> TickView<'_, F> {
     /// Shows items to the user through a channel; the user may read one.
     pub(super) fn show(&self, a: &mut Actor, items: &[u32], channel: usize, learn: bool, out: &mut ChunkOutcome) {
+        // A small cover array for the usual slates, a large one for catalogue pages.
+        if items.len() <= 16 {
+            self.show_in::<16>(a, items, channel, learn, out);
+        } else {
+            self.show_in::<{ MAX_SLATE as usize }>(a, items, channel, learn, out);
+        }
+    }
+
+    fn show_in<const N: usize>(
+        &self,
+        a: &mut Actor,
+        items: &[u32],
+        channel: usize,
+        learn: bool,
+        out: &mut ChunkOutcome,
+    ) {
         if items.is_empty() {
             return;
         }
         let p = self.params;
         let truth = self.world.users.interest_row(a.u);
         let (core, hp) = (p.crowd.core_interest as f32, p.crowd.high_potential_interest as f32);
-        let mut covers = [CoverView::default(); MAX_SLATE as usize];
+        let mut covers = [CoverView::default(); N];
         for (i, &n) in items.iter().enumerate() {
             let n = n as usize;
             let topic = self.notes.topic[n] as usize;
@@ -33,6 +49,7 @@ impl<F: FeedPolicy> TickView<'_, F> {
                 appeal: self.notes.appeal[n],
                 quality: self.notes.quality[n],
                 social: self.visible[n],
+                read_before: a.read.as_ref().is_some_and(|r| r.binary_search(&(n as u32)).is_ok()),
             };
             self.notes.counters[n].impressions[ring_of(truth[topic], core, hp)].fetch_add(1, Relaxed);
             out.channel[channel] += 1;
@@ -55,7 +72,7 @@ impl<F: FeedPolicy> TickView<'_, F> {
         let covers = &covers[..items.len()];
         let chosen = if channel == SEARCH {
             // Results are a grid on either app (assumption): a choice among covers.
-            choose_cover(&p.response, covers, a.consumed, &mut a.rng)
+            choose_cover(&p.response, covers, 2, a.consumed, &mut a.rng)
         } else {
             self.feed.choose(&p.response, covers, a.consumed, &mut a.rng)
         };
@@ -89,6 +106,11 @@ impl<F: FeedPolicy> TickView<'_, F> {
         a.consumed += 1;
         let c = &self.notes.counters[n];
         c.reads.fetch_add(1, Relaxed);
+        if let Some(read) = a.read.as_mut()
+            && let Err(at) = read.binary_search(&note)
+        {
+            read.insert(at, note);
+        }
         out.read_interest += f64::from(view.interest);
         out.reads += 1;
         let mut acts = engage(&p.response, view, &mut a.rng);

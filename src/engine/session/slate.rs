@@ -24,7 +24,9 @@ impl<F: FeedPolicy> TickView<'_, F> {
         out: &mut ChunkOutcome,
     ) -> usize {
         match self.params.feed.candidates {
-            Some(c) => self.rank_slate(a, (k, c as usize), weights, total, slate, out),
+            // Small candidate arrays for the usual ranking, large ones for catalogues.
+            Some(c) if c <= 32 => self.rank_slate::<32>(a, (k, c as usize), weights, total, slate, out),
+            Some(c) => self.rank_slate::<{ MAX_CANDIDATES as usize }>(a, (k, c as usize), weights, total, slate, out),
             None => self.draw_slate(a, k, weights, total, slate, out),
         }
     }
@@ -34,7 +36,7 @@ impl<F: FeedPolicy> TickView<'_, F> {
     /// `interest_sharpness · ln(estimated interest in its topic)` plus, when
     /// `ranking_temperature` T > 0, T times a Gumbel draw (so the top K are a draw without
     /// replacement from softmax(score / T)). The top K are shown, best first.
-    pub(super) fn rank_slate(
+    pub(super) fn rank_slate<const C: usize>(
         &self,
         a: &mut Actor,
         (k, c): (usize, usize),
@@ -43,7 +45,6 @@ impl<F: FeedPolicy> TickView<'_, F> {
         slate: &mut [u32],
         out: &mut ChunkOutcome,
     ) -> usize {
-        const C: usize = MAX_CANDIDATES as usize;
         let f = &self.params.feed;
         let (mut cand, mut score, mut pool) = ([0u32; C], [0f32; C], [0u32; C]);
         let mut len = 0;

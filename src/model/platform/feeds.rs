@@ -43,11 +43,15 @@ pub trait FeedPolicy: Sync {
     }
 }
 
-/// Two-column feed: K covers, a multinomial-logit choice of one or none (S5).
+/// A grid of covers: K covers in `columns` columns, a multinomial-logit choice of one
+/// or none. Two columns is the two-column feed (S5); `layout = "grid"` sets the columns,
+/// and `layout = "list"` is one column, a ranked list whose attention falls by rank.
 #[derive(Debug, Clone, Copy)]
 pub struct TwoColumnFeed {
     /// Covers per slate.
     pub slate_size: usize,
+    /// Covers per row.
+    pub columns: usize,
 }
 
 impl FeedPolicy for TwoColumnFeed {
@@ -56,7 +60,7 @@ impl FeedPolicy for TwoColumnFeed {
     }
 
     fn choose(&self, r: &ResponseModel, slate: &[CoverView], consumed: u32, rng: &mut Pcg64Mcg) -> Option<usize> {
-        choose_cover(r, slate, consumed, rng)
+        choose_cover(r, slate, self.columns, consumed, rng)
     }
 }
 

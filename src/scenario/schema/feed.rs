@@ -8,6 +8,12 @@ use serde::{Deserialize, Serialize};
 pub enum Layout {
     /// A slate of covers; the user chooses one or none (S5).
     TwoColumn,
+    /// A grid of covers in `feed.columns` columns (a catalogue page); the choice and what
+    /// the recommender observes are the two-column feed's.
+    Grid,
+    /// A ranked list: one column of `slate_size` covers in the slate's order, attention
+    /// falling by `response.row_penalty` per rank.
+    List,
     /// One full-screen item at a time; the user watches or swipes (S5).
     SingleColumn,
 }
@@ -75,7 +81,7 @@ pub struct FeedSpec {
     /// the score is `prior / (prior + impressions)`, so they fade as evidence accumulates.
     #[serde(default = "default_rate_prior")]
     pub rate_prior_impressions: f64,
-    /// Ticks for a note's weight to halve with age.
+    /// Ticks for a note's weight to halve with age; `inf` for notes that never fade.
     pub freshness_half_life: f64,
     /// Chance a slot's topic is drawn uniformly rather than from the user's estimate.
     pub exploration: f64,
@@ -94,10 +100,39 @@ pub struct FeedSpec {
     /// `response.social_influence`).
     #[serde(default = "yes")]
     pub show_counts: bool,
+    /// Covers per row of a `grid` layout (1 to 16; default 2, the two-column feed's).
+    #[serde(default = "two", skip_serializing_if = "is_two")]
+    pub columns: u32,
+    /// Which count covers show when `show_counts` is on: `likes` (the default),
+    /// `impressions`, `reads`, `collects`, `comments`, `shares` or `follows`.
+    #[serde(default = "likes", skip_serializing_if = "is_likes")]
+    pub count_shown: super::ItemCount,
+    /// The neutral recommender: every engagement signal in distribution off (quality,
+    /// feedback, popularity and follower weights 0, random slate order, one open stage on
+    /// traffic pools, no reviews; see `scenario/neutral.rs`), applied when the scenario
+    /// loads. Default false (assumption: the platform distributes by engagement, S5).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub neutral: bool,
 }
 
 fn yes() -> bool {
     true
+}
+
+fn two() -> u32 {
+    2 // seed: S5 (two columns of covers)
+}
+
+fn is_two(c: &u32) -> bool {
+    *c == 2
+}
+
+fn likes() -> super::ItemCount {
+    super::ItemCount::Likes // assumption: Xiaohongshu covers show likes (S5)
+}
+
+fn is_likes(c: &super::ItemCount) -> bool {
+    *c == super::ItemCount::Likes
 }
 
 /// assumption: 20 simulated impressions at the quickstart's 20 k users standing for 300 M

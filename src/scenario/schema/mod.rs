@@ -5,6 +5,7 @@
 //! source article, `assumption:` with a reason otherwise.
 
 mod campaigns;
+mod catalogue;
 mod channels;
 mod content;
 mod creators;
@@ -14,6 +15,7 @@ mod response;
 mod world;
 
 pub use campaigns::*;
+pub use catalogue::*;
 pub use channels::*;
 pub use content::*;
 pub use creators::*;
@@ -37,6 +39,11 @@ pub struct Params {
     pub seed: u64,
     /// Number of ticks to simulate; one tick is one simulated day.
     pub ticks: u32,
+    /// How users act within a tick: `synchronous` (the default: all at once against the
+    /// tick's snapshot) or `sequential` (one after another in a random order drawn per
+    /// tick, each seeing the counts left by those before).
+    #[serde(default, skip_serializing_if = "Arrival::is_synchronous")]
+    pub arrival: Arrival,
     /// World size and user behaviour rates.
     pub world: WorldSpec,
     /// Demographic shares of the user population.
@@ -49,6 +56,9 @@ pub struct Params {
     pub topics: Vec<TopicSpec>,
     /// Creator groups: institutions, KOLs and posting users.
     pub creators: Vec<CreatorGroup>,
+    /// A fixed catalogue of items (none by default).
+    #[serde(default, skip_serializing_if = "CatalogueSpec::is_empty")]
+    pub catalogue: CatalogueSpec,
     /// How users respond to what they are shown; shared by every feed.
     #[serde(default)]
     pub response: ResponseModel,
@@ -84,23 +94,100 @@ pub struct Params {
     pub trends: Vec<TrendSpec>,
 }
 
+/// How users act within a tick (`arrival`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Arrival {
+    /// Every user acts against the counts at the tick's start (in parallel).
+    #[default]
+    Synchronous,
+    /// Users act one after another (a random order per tick, drawn from the variant's
+    /// seed), each seeing the counts and the ranking left by those before: the
+    /// multi-world experiments' participants arriving one at a time. Runs on one thread
+    /// and one rank.
+    Sequential,
+}
+
+impl Arrival {
+    /// Whether it is the default.
+    pub fn is_synchronous(&self) -> bool {
+        *self == Arrival::Synchronous
+    }
+}
+
 /// Metric settings.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct MetricsSpec {
     /// Ticks per window for head-stability measures (rank changes between windows).
+    #[serde(default = "default_window_ticks")]
     pub window_ticks: u32,
     /// Institutions counted as the head when measuring stability (S4 speaks of the top 10).
+    #[serde(default = "default_head_institutions")]
     pub head_institutions: u32,
     /// A segment whose conversions are reported apart (`segment_conversions.<focal>`).
     #[serde(default)]
     pub segment: Option<SegmentFilter>,
+    /// What counts as an item's success. When set, the `success.*` metrics give the
+    /// concentration of that count over the notes that exist (not over creators, so
+    /// accounts that never post do not count), and `compare` keeps per-item rows per
+    /// replicate and, on fixed items, the items' unpredictability. Absent (the default):
+    /// only the creator-impression metrics, as before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub success: Option<ItemCount>,
+}
+
+/// One of an item's counts: what measures its success (`metrics.success`), and what
+/// covers show (`feed.count_shown`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ItemCount {
+    /// Times shown.
+    Impressions,
+    /// Reads (two-column clicks, single-column completions).
+    Reads,
+    /// Likes.
+    Likes,
+    /// Collects.
+    Collects,
+    /// Comments.
+    Comments,
+    /// Shares.
+    Shares,
+    /// Follows of the author from the item.
+    Follows,
+}
+
+impl ItemCount {
+    /// The name files use.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ItemCount::Impressions => "impressions",
+            ItemCount::Reads => "reads",
+            ItemCount::Likes => "likes",
+            ItemCount::Collects => "collects",
+            ItemCount::Comments => "comments",
+            ItemCount::Shares => "shares",
+            ItemCount::Follows => "follows",
+        }
+    }
+}
+
+fn default_window_ticks() -> u32 {
+    7 // assumption: weekly windows
+}
+fn default_head_institutions() -> u32 {
+    10 // seed: S4 (the industry's top-10 institutions)
 }
 
 impl Default for MetricsSpec {
     fn default() -> Self {
-        // assumption: weekly windows; seed: S4 (the industry's top-10 institutions)
-        Self { window_ticks: 7, head_institutions: 10, segment: None }
+        Self {
+            window_ticks: default_window_ticks(),
+            head_institutions: default_head_institutions(),
+            segment: None,
+            success: None,
+        }
     }
 }
 
@@ -108,6 +195,11 @@ impl Params {
     /// The seed of the world (users, creators, graphs) and of creators' posting.
     pub fn world_seed(&self) -> u64 {
         self.world.seed.unwrap_or(self.seed)
+    }
+
+    /// The seed of the catalogue's drawn items (`catalogue.count`).
+    pub fn catalogue_seed(&self) -> u64 {
+        self.catalogue.seed.unwrap_or_else(|| self.world_seed())
     }
 
     /// Real platform users each simulated user stands for (S1 scale factor): the factor

@@ -28,7 +28,7 @@ pub struct ResponseModel {
     pub row_penalty: f64,
     /// Utility lost per note already consumed this tick.
     pub fatigue: f64,
-    /// Utility per unit of ln(1 + visible likes) when counts are shown (social influence).
+    /// Utility per unit of the social signal when counts are shown (social influence).
     #[serde(default = "default_social_influence")]
     pub social_influence: f64,
     /// Multiplier on every user's mean decisions per tick (their activity, drawn with
@@ -36,6 +36,21 @@ pub struct ResponseModel {
     /// one-item feed at equal impressions gives the one-item variant K (C5).
     #[serde(default = "one")]
     pub decisions_scale: f64,
+    /// Utility lost per column to the right in a grid (position attention across a row).
+    /// Default 0 (assumption: both columns of a phone screen are seen alike).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub column_penalty: f64,
+    /// The social signal's form, of the count covers show (`feed.count_shown`): `log`,
+    /// ln(1 + count) (the default); `linear`, the count; `share`, the count over the sum
+    /// of the counts of all active notes (the market share the item shows).
+    #[serde(default, skip_serializing_if = "SocialSignal::is_log")]
+    pub social_signal: SocialSignal,
+    /// Once-per-item memory: a user reads each note at most once over the run; a note
+    /// the user read before can still be shown but is never chosen (two-column, search)
+    /// or completed (single-column) again. Default false (assumption: a feed user may
+    /// reopen a note).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub once_per_item: bool,
     /// Log-odds of watching a full-screen item to completion.
     pub completion: ActLogit,
     /// Like given a read.
@@ -63,6 +78,9 @@ impl Default for ResponseModel {
             fatigue: 0.02,
             social_influence: default_social_influence(),
             decisions_scale: one(),
+            column_penalty: 0.0,
+            social_signal: SocialSignal::Log,
+            once_per_item: false,
             completion: act(-2.5, 3.0, 2.0),
             like: act(-3.0, 2.0, 2.5),
             collect: act(-4.0, 2.0, 2.5),
@@ -103,4 +121,28 @@ impl Default for EngagementWeights {
         // share 4, follow 8)
         Self { like: 1.0, collect: 1.0, comment: 4.0, share: 4.0, follow: 8.0 }
     }
+}
+
+/// How a shown count enters the cover choice (`response.social_signal`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SocialSignal {
+    /// ln(1 + count).
+    #[default]
+    Log,
+    /// The count itself.
+    Linear,
+    /// The count over the sum over active notes.
+    Share,
+}
+
+impl SocialSignal {
+    /// Whether it is the default form.
+    pub fn is_log(&self) -> bool {
+        *self == SocialSignal::Log
+    }
+}
+
+fn is_zero(x: &f64) -> bool {
+    *x == 0.0
 }
