@@ -13,6 +13,8 @@
 mod respond;
 mod slate;
 
+use slate::{SlateTopics, TopicDraw};
+
 use std::sync::atomic::AtomicU32;
 
 use rand_distr::{Distribution, Normal, Poisson};
@@ -208,7 +210,6 @@ impl<F: FeedPolicy> TickView<'_, F> {
     pub fn run_chunk(&self, rows: UserRows, out: &mut ChunkOutcome) {
         let t = self.world.users.topics;
         let focal = self.params.journey.focal.len();
-        let mut weights = vec![0.0; t];
         let n = rows.ask_topic.len();
         let (mut est, mut journey) = (rows.est, rows.journey);
         let mut follows = rows.follows.iter_mut();
@@ -230,19 +231,19 @@ impl<F: FeedPolicy> TickView<'_, F> {
                 consumed: 0,
                 rng: stream(self.params.seed, self.tick, u as u64, Purpose::Session),
             };
-            self.session(&mut actor, &mut weights, out);
+            self.session(&mut actor, out);
         }
         debug_assert!(n == 0 || est.is_empty());
     }
 
-    fn session(&self, a: &mut Actor, weights: &mut [f64], out: &mut ChunkOutcome) {
+    fn session(&self, a: &mut Actor, out: &mut ChunkOutcome) {
         let users = &self.world.users;
         let p = self.params;
         let f = &p.feed;
         // Shared notes arrive whether or not the user opens the feed today.
         let inbox = &self.inbox_notes[self.inbox_start[a.u] as usize..self.inbox_start[a.u + 1] as usize];
         for &n in inbox {
-            self.show(a, &[n], SHARE, false, out);
+            self.show(a, &[n], SHARE, None, out);
         }
         let mean = f64::from(users.activity[a.u]) * p.response.decisions_scale;
         let steps = if mean > 0.0 { Poisson::new(mean).map_or(0.0, |d| d.sample(&mut a.rng)) as u32 } else { 0 };
@@ -250,7 +251,8 @@ impl<F: FeedPolicy> TickView<'_, F> {
             return;
         }
         out.decisions += u64::from(steps);
-        let total = topic_weights(a.est, f.interest_sharpness, weights);
+        let topics = TopicDraw::new(a.est, f.interest_sharpness, f.exploration);
+        let mut view = SlateTopics::new(self, a.est);
         let k = self.feed.slate_size();
         let mut slate = [0u32; MAX_SLATE as usize];
         for _ in 0..steps {
@@ -263,19 +265,19 @@ impl<F: FeedPolicy> TickView<'_, F> {
             let x = unit(&mut a.rng);
             if x < search_chance {
                 let len = self.search_results(a, asking, &mut slate);
-                self.show(a, &slate[..len], SEARCH, false, out);
+                self.show(a, &slate[..len], SEARCH, None, out);
                 continue;
             }
             if x < search_chance + p.follow_feed.share
                 && let Some(n) = self.followed_note(a)
             {
-                self.show(a, &[n], FOLLOW, false, out);
+                self.show(a, &[n], FOLLOW, None, out);
                 continue;
             }
-            let mut len = self.fill_slate(a, k, weights, total, &mut slate, out);
+            let mut len = self.fill_slate(a, k, (&topics, &mut view), &mut slate, out);
             len = self.promote(a, k, &mut slate, len, out);
             self.order(&mut slate[..len]);
-            self.show(a, &slate[..len], FEED, true, out);
+            self.show(a, &slate[..len], FEED, Some(&mut view), out);
         }
     }
 }

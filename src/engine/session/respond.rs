@@ -5,6 +5,7 @@
 
 use std::sync::atomic::Ordering::Relaxed;
 
+use super::slate::SlateTopics;
 use super::*;
 use crate::model::behaviour::journey::{self, ACT, ADVOCATE, Exposure};
 use crate::model::behaviour::{CoverView, choose_cover, engage};
@@ -15,13 +16,24 @@ use crate::rng::unit;
 use crate::scenario::ContentKind;
 
 impl<F: FeedPolicy> TickView<'_, F> {
-    /// Shows items to the user through a channel; the user may read one.
-    pub(super) fn show(&self, a: &mut Actor, items: &[u32], channel: usize, learn: bool, out: &mut ChunkOutcome) {
-        // A small cover array for the usual slates, a large one for catalogue pages.
-        if items.len() <= 16 {
-            self.show_in::<16>(a, items, channel, learn, out);
-        } else {
-            self.show_in::<{ MAX_SLATE as usize }>(a, items, channel, learn, out);
+    /// Shows items to the user through a channel; the user may read one. With `learn`
+    /// (a feed slate) the recommender learns from every slot and refreshes what the
+    /// user's next slates are drawn with.
+    pub(super) fn show(
+        &self,
+        a: &mut Actor,
+        items: &[u32],
+        channel: usize,
+        learn: Option<&mut SlateTopics>,
+        out: &mut ChunkOutcome,
+    ) {
+        // Cover arrays sized to the slate: one for a single item (single column, shares,
+        // follows), small ones for the usual slates, a large one for catalogue pages.
+        match items.len() {
+            0..=1 => self.show_in::<1>(a, items, channel, learn, out),
+            2..=8 => self.show_in::<8>(a, items, channel, learn, out),
+            9..=16 => self.show_in::<16>(a, items, channel, learn, out),
+            _ => self.show_in::<{ MAX_SLATE as usize }>(a, items, channel, learn, out),
         }
     }
 
@@ -30,7 +42,7 @@ impl<F: FeedPolicy> TickView<'_, F> {
         a: &mut Actor,
         items: &[u32],
         channel: usize,
-        learn: bool,
+        learn: Option<&mut SlateTopics>,
         out: &mut ChunkOutcome,
     ) {
         if items.is_empty() {
@@ -79,13 +91,14 @@ impl<F: FeedPolicy> TickView<'_, F> {
         if let Some(i) = chosen {
             self.read(a, items[i], &covers[i], out);
         }
-        if learn {
+        if let Some(view) = learn {
             // The recommender learns from every slot it showed (S5).
             let f = &p.feed;
             // What it observes also updates the note's feedback counts, the `feedback`
             // term of its score.
             for (i, &n) in items.iter().enumerate() {
-                let e = &mut a.est[self.notes.topic[n as usize] as usize];
+                let topic = self.notes.topic[n as usize] as usize;
+                let e = &mut a.est[topic];
                 let counters = &self.notes.counters[n as usize];
                 counters.observed.fetch_add(1, Relaxed);
                 match self.feed.observe(chosen, i, f.signal_noise, &mut a.rng) {
@@ -95,6 +108,7 @@ impl<F: FeedPolicy> TickView<'_, F> {
                     }
                     Signal::Negative => *e -= (f.skip_learning_rate as f32) * *e,
                 }
+                view.refresh(self, topic, *e);
             }
         }
     }

@@ -7,7 +7,7 @@ use rand_pcg::Pcg64Mcg;
 use super::*;
 use crate::model::platform::{FeedPolicy, user_ring};
 use crate::rng::unit;
-use crate::scenario::{MAX_CANDIDATES, SlateOrder};
+use crate::scenario::{MAX_CANDIDATES, MAX_TOPICS, SlateOrder};
 
 impl<F: FeedPolicy> TickView<'_, F> {
     /// Fills a feed slate; returns its length. With a ranking stage (`feed.candidates`)
@@ -18,16 +18,15 @@ impl<F: FeedPolicy> TickView<'_, F> {
         &self,
         a: &mut Actor,
         k: usize,
-        weights: &[f64],
-        total: f64,
+        (topics, view): (&TopicDraw, &mut SlateTopics),
         slate: &mut [u32],
         out: &mut ChunkOutcome,
     ) -> usize {
         match self.params.feed.candidates {
             // Small candidate arrays for the usual ranking, large ones for catalogues.
-            Some(c) if c <= 32 => self.rank_slate::<32>(a, (k, c as usize), weights, total, slate, out),
-            Some(c) => self.rank_slate::<{ MAX_CANDIDATES as usize }>(a, (k, c as usize), weights, total, slate, out),
-            None => self.draw_slate(a, k, weights, total, slate, out),
+            Some(c) if c <= 32 => self.rank_slate::<32>(a, (k, c as usize), topics, view, slate, out),
+            Some(c) => self.rank_slate::<{ MAX_CANDIDATES as usize }>(a, (k, c as usize), topics, view, slate, out),
+            None => self.draw_slate(a, k, topics, view, slate, out),
         }
     }
 
@@ -40,38 +39,48 @@ impl<F: FeedPolicy> TickView<'_, F> {
         &self,
         a: &mut Actor,
         (k, c): (usize, usize),
-        weights: &[f64],
-        total: f64,
+        topics: &TopicDraw,
+        view: &mut SlateTopics,
         slate: &mut [u32],
         out: &mut ChunkOutcome,
     ) -> usize {
         let f = &self.params.feed;
-        let (mut cand, mut score, mut pool) = ([0u32; C], [0f32; C], [0u32; C]);
-        let mut len = 0;
+        let (mut cand, mut pool) = ([0u32; C], [0u16; C]);
+        // The best K so far as keys in descending order: a key orders by score, then by
+        // earlier retrieval, and carries the candidate's index in its low half.
+        let mut top = [0u64; C];
+        let (mut len, mut mask, mut shown) = (0, 0, 0);
         for _ in 0..c {
-            if let Some((n, topic, p)) = self.retrieve(a, weights, total, &cand[..len]) {
-                let mut s = self.pools.score(n) + (f.interest_sharpness as f32) * a.est[topic].max(1e-6).ln();
-                if f.ranking_temperature > 0.0 {
-                    let u = unit(&mut a.rng).max(1e-300);
-                    s += (f.ranking_temperature * -(-u.ln()).ln()) as f32;
-                }
-                (cand[len], score[len], pool[len]) = (n, s, p as u32);
-                len += 1;
+            let Some((n, topic)) = self.retrieve(a, topics, view, Taken { notes: &cand[..len], mask }) else {
+                continue;
+            };
+            mask |= bit(n);
+            let mut s = self.pools.score(n) + view.interest_term(topic, a.est, f.interest_sharpness);
+            if f.ranking_temperature > 0.0 {
+                let u = unit(&mut a.rng).max(1e-300);
+                s += (f.ranking_temperature * -(-u.ln()).ln()) as f32;
             }
+            (cand[len], pool[len]) = (n, view.pool[topic]);
+            let key = u64::from(ordered_bits(s)) << 32 | u64::from(!(len as u32));
+            len += 1;
+            // Insertion into the top K.
+            let mut at = if shown < k {
+                shown += 1;
+                shown - 1
+            } else if key > top[k - 1] {
+                k - 1
+            } else {
+                continue;
+            };
+            while at > 0 && top[at - 1] < key {
+                top[at] = top[at - 1];
+                at -= 1;
+            }
+            top[at] = key;
         }
-        let shown = k.min(len);
-        for i in 0..shown {
-            // Selection of the best remaining candidate; ties keep retrieval order.
-            let mut best = i;
-            for j in i + 1..len {
-                if score[j] > score[best] {
-                    best = j;
-                }
-            }
-            cand.swap(i, best);
-            score.swap(i, best);
-            pool.swap(i, best);
-            slate[i] = cand[i];
+        for (place, &key) in slate.iter_mut().zip(&top[..shown]) {
+            let i = !(key as u32) as usize;
+            *place = cand[i];
             // Demand counts the retrievals that became impressions (pacing plans them).
             out.draws[pool[i] as usize] += 1;
         }
@@ -83,17 +92,18 @@ impl<F: FeedPolicy> TickView<'_, F> {
         &self,
         a: &mut Actor,
         k: usize,
-        weights: &[f64],
-        total: f64,
+        topics: &TopicDraw,
+        view: &SlateTopics,
         slate: &mut [u32],
         out: &mut ChunkOutcome,
     ) -> usize {
-        let mut len = 0;
+        let (mut len, mut mask) = (0, 0);
         for _ in 0..k {
-            if let Some((n, _, p)) = self.retrieve(a, weights, total, &slate[..len]) {
+            if let Some((n, topic)) = self.retrieve(a, topics, view, Taken { notes: &slate[..len], mask }) {
+                mask |= bit(n);
                 // Demand counts the draws that became impressions (pacing plans
                 // impressions), not rejected duplicates.
-                out.draws[p] += 1;
+                out.draws[view.pool[topic] as usize] += 1;
                 slate[len] = n;
                 len += 1;
             }
@@ -101,24 +111,28 @@ impl<F: FeedPolicy> TickView<'_, F> {
         len
     }
 
-    /// One retrieval: a topic from the user's estimates, the user's ring for it, a
-    /// weighted draw from that pool; up to three tries to find a note not in `taken`.
-    /// Returns the note, its topic and the pool's index.
+    /// One retrieval: a topic from the user's estimates, the user's pool for it (its ring),
+    /// a weighted draw from that pool; up to three tries to find a note not in `taken`.
+    /// Each try takes one 64-bit random number: its high half draws the topic, its low
+    /// half the pool's note. Returns the note and its topic.
+    ///
+    /// `taken` is what the slate holds so far, with a 64-bit hash mask of it: most draws
+    /// are new notes, and the mask says so without a scan.
+    #[inline]
     pub(super) fn retrieve(
         &self,
         a: &mut Actor,
-        weights: &[f64],
-        total: f64,
-        taken: &[u32],
-    ) -> Option<(u32, usize, usize)> {
-        let f = &self.params.feed;
+        topics: &TopicDraw,
+        view: &SlateTopics,
+        taken: Taken,
+    ) -> Option<(u32, usize)> {
         for _ in 0..3 {
-            let topic = draw_topic(&mut a.rng, weights, total, f.exploration);
-            let ring = user_ring(f.audience, a.est[topic], self.cutoffs[topic]);
-            if let Some(n) = self.pools.draw(topic, ring, unit(&mut a.rng))
-                && !taken.contains(&n)
+            let [hi, lo] = halves(&mut a.rng);
+            let topic = topics.draw(hi);
+            if let Some(n) = self.pools.draw_in(view.pool[topic] as usize, lo)
+                && (taken.mask & bit(n) == 0 || !taken.notes.contains(&n))
             {
-                return Some((n, topic, self.pools.index(topic, ring)));
+                return Some((n, topic));
             }
         }
         None
@@ -215,19 +229,192 @@ impl<F: FeedPolicy> TickView<'_, F> {
     }
 }
 
-/// Draws a slot's topic: uniform with chance `exploration`, else by weight.
+/// An f32's bits mapped to a u32 in the same order (negative scores below positive ones).
 #[inline]
-pub(super) fn draw_topic(rng: &mut Pcg64Mcg, weights: &[f64], total: f64, exploration: f64) -> usize {
-    let t = weights.len();
-    if unit(rng) < exploration || total <= 0.0 {
-        return ((unit(rng) * t as f64) as usize).min(t - 1);
-    }
-    let mut x = unit(rng) * total;
-    for (i, &w) in weights.iter().enumerate() {
-        if x < w {
-            return i;
+fn ordered_bits(x: f32) -> u32 {
+    let b = x.to_bits();
+    if b >> 31 == 1 { !b } else { b | 1 << 31 }
+}
+
+/// The notes a slate holds so far, and their [`bit`]s.
+#[derive(Clone, Copy)]
+pub(super) struct Taken<'s> {
+    notes: &'s [u32],
+    mask: u64,
+}
+
+/// A note's bit in a [`Taken`] mask.
+#[inline]
+fn bit(n: u32) -> u64 {
+    1 << (n & 63)
+}
+
+/// Two 32-bit random numbers from one 64-bit draw (retrieval needs no finer steps: a
+/// topic among at most 64, a slot among a pool's notes).
+#[inline]
+fn halves(rng: &mut Pcg64Mcg) -> [u32; 2] {
+    use rand::Rng;
+    let r = rng.next_u64();
+    [(r >> 32) as u32, r as u32]
+}
+
+/// 2³², the scale of a 32-bit random fraction.
+const TWO_32: f64 = (1u64 << 32) as f64;
+
+/// A user's topic distribution for the day: `(1 − exploration) · est^sharpness / Σ +
+/// exploration / topics` (the mixture pacing plans with, `expected_demand`), prepared once
+/// per session as a small alias table, so that a draw is one uniform, one slot and one
+/// comparison whatever the number of topics.
+pub struct TopicDraw {
+    /// Slot t draws its own topic when its 32-bit fraction is below `keep[t]` (its chance
+    /// times 2³²), else its alias.
+    keep: [u64; MAX_TOPICS],
+    alias: [u8; MAX_TOPICS],
+    topics: usize,
+}
+
+impl TopicDraw {
+    /// The distribution of a row of estimates (Vose's construction, as [`crate::model::platform::AliasTable`]).
+    pub fn new(est: &[f32], sharpness: f64, exploration: f64) -> TopicDraw {
+        let t = est.len();
+        let mut w = [0.0; MAX_TOPICS];
+        let total = topic_weights(est, sharpness, &mut w[..t]);
+        // Estimates so small that every weight underflows leave only the uniform part.
+        let (explore, total) = if total > 0.0 { (exploration, total) } else { (1.0, 1.0) };
+        let mut scaled = [0.0; MAX_TOPICS];
+        for (x, &wi) in scaled.iter_mut().zip(&w[..t]) {
+            *x = ((1.0 - explore) * wi / total + explore / t as f64) * t as f64;
         }
-        x -= w;
+        let mut keep = [1.0f64; MAX_TOPICS];
+        let mut alias = [0u8; MAX_TOPICS];
+        for (i, a) in alias[..t].iter_mut().enumerate() {
+            *a = i as u8;
+        }
+        let (mut small, mut large) = ([0u8; MAX_TOPICS], [0u8; MAX_TOPICS]);
+        let (mut ns, mut nl) = (0, 0);
+        for (i, &x) in scaled[..t].iter().enumerate() {
+            if x < 1.0 {
+                small[ns] = i as u8;
+                ns += 1;
+            } else {
+                large[nl] = i as u8;
+                nl += 1;
+            }
+        }
+        while ns > 0 && nl > 0 {
+            ns -= 1;
+            let (s, l) = (small[ns] as usize, large[nl - 1] as usize);
+            keep[s] = scaled[s];
+            alias[s] = l as u8;
+            scaled[l] = (scaled[l] + scaled[s]) - 1.0;
+            if scaled[l] < 1.0 {
+                nl -= 1;
+                small[ns] = l as u8;
+                ns += 1;
+            }
+        }
+        // Whatever is left (on either list, by rounding) keeps its own topic.
+        let mut bits = [0u64; MAX_TOPICS];
+        for (b, &k) in bits.iter_mut().zip(&keep[..t]) {
+            *b = (k.clamp(0.0, 1.0) * TWO_32) as u64;
+        }
+        TopicDraw { keep: bits, alias, topics: t }
     }
-    t - 1
+
+    /// The topic of 32 random bits: `r · topics / 2³²` picks the slot (its integer
+    /// part) and decides between the slot's topic and its alias (its fraction).
+    #[inline]
+    pub fn draw(&self, r: u32) -> usize {
+        let x = u64::from(r) * self.topics as u64;
+        let i = (x >> 32) as usize;
+        if x & 0xFFFF_FFFF < self.keep[i] { i } else { self.alias[i] as usize }
+    }
+}
+
+/// What retrieval and ranking need of one topic for this user: the pool of the user's
+/// ring, and the ranking's interest term (computed on first use). Prepared once per
+/// session; the recommender's learning refreshes a topic when it moves its estimate.
+pub struct SlateTopics {
+    pool: [u16; MAX_TOPICS],
+    term: [f32; MAX_TOPICS],
+}
+
+impl SlateTopics {
+    pub(super) fn new<F: FeedPolicy>(view: &TickView<'_, F>, est: &[f32]) -> SlateTopics {
+        let mut topics = SlateTopics { pool: [0; MAX_TOPICS], term: [f32::NAN; MAX_TOPICS] };
+        for (t, &e) in est.iter().enumerate() {
+            topics.pool[t] = Self::pool_of(view, t, e);
+        }
+        topics
+    }
+
+    fn pool_of<F: FeedPolicy>(view: &TickView<'_, F>, topic: usize, estimate: f32) -> u16 {
+        view.pools.index(topic, user_ring(view.params.feed.audience, estimate, view.cutoffs[topic])) as u16
+    }
+
+    /// After the estimate of `topic` moved to `estimate`.
+    #[inline]
+    pub(super) fn refresh<F: FeedPolicy>(&mut self, view: &TickView<'_, F>, topic: usize, estimate: f32) {
+        self.pool[topic] = Self::pool_of(view, topic, estimate);
+        self.term[topic] = f32::NAN;
+    }
+
+    /// `sharpness · ln(estimated interest)` for a topic.
+    #[inline]
+    fn interest_term(&mut self, topic: usize, est: &[f32], sharpness: f64) -> f32 {
+        if self.term[topic].is_nan() {
+            self.term[topic] = (sharpness as f32) * est[topic].max(1e-6).ln();
+        }
+        self.term[topic]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The chance of each topic, read off the table: its slot's kept share and the
+    /// shares other slots alias to it.
+    fn chances(d: &TopicDraw) -> Vec<f64> {
+        let t = d.topics;
+        let mut p = vec![0.0; t];
+        for s in 0..t {
+            p[s] += d.keep[s] as f64 / TWO_32;
+            p[d.alias[s] as usize] += 1.0 - d.keep[s] as f64 / TWO_32;
+        }
+        p.iter().map(|x| x / t as f64).collect()
+    }
+
+    #[test]
+    fn topic_draw_is_the_exploration_mixture() {
+        let est = [0.9f32, 0.05, 0.3, 0.6, 1e-9, 0.2, 0.45];
+        let (sharpness, exploration) = (2.0, 0.1);
+        let d = TopicDraw::new(&est, sharpness, exploration);
+        let w: Vec<f64> = est.iter().map(|&e| f64::from(e.max(1e-6)).powf(sharpness)).collect();
+        let total: f64 = w.iter().sum();
+        for (t, p) in chances(&d).into_iter().enumerate() {
+            let want = (1.0 - exploration) * w[t] / total + exploration / est.len() as f64;
+            assert!((p - want).abs() < 1e-8, "topic {t}: {p} vs {want}");
+        }
+        // Every 32-bit number draws a listed topic, the extremes included.
+        for r in [0, 1, u32::MAX / 2, u32::MAX - 1, u32::MAX] {
+            assert!(d.draw(r) < est.len());
+        }
+    }
+
+    #[test]
+    fn topic_draw_with_underflowing_weights_is_uniform() {
+        let d = TopicDraw::new(&[1e-30, 1e-30, 1e-30], 400.0, 0.0);
+        for p in chances(&d) {
+            assert!((p - 1.0 / 3.0).abs() < 1e-9);
+        }
+    }
+
+    #[test]
+    fn ordered_bits_keep_the_order_of_scores() {
+        let xs = [-1e30f32, -2.5, -1e-20, 0.0, 1e-20, 0.5, 3.0, 1e30];
+        for w in xs.windows(2) {
+            assert!(ordered_bits(w[0]) < ordered_bits(w[1]), "{} {}", w[0], w[1]);
+        }
+    }
 }

@@ -87,6 +87,20 @@ impl AliasTable {
         Some(if frac < s.prob { s.item } else { s.alias })
     }
 
+    /// Draws an item with 32 random bits: `r · n / 2³²` picks the slot (its integer part)
+    /// and decides between its item and its alias (its fraction), in integers.
+    #[inline]
+    pub fn draw_bits(&self, r: u32) -> Option<u32> {
+        let n = self.slots.len() as u64;
+        if n == 0 {
+            return None;
+        }
+        let x = u64::from(r) * n;
+        let s = &self.slots[(x >> 32) as usize];
+        let frac = (x & 0xFFFF_FFFF) as f64 * (1.0 / (1u64 << 32) as f64);
+        Some(if frac < s.prob { s.item } else { s.alias })
+    }
+
     /// Number of items.
     pub fn len(&self) -> usize {
         self.slots.len()
@@ -242,6 +256,12 @@ impl Pools {
     #[inline]
     pub fn draw(&self, topic: usize, ring: usize, u: f64) -> Option<u32> {
         self.pools[self.index(topic, ring)].draw(u)
+    }
+
+    /// Draws a note from pool `index` (see [`Self::index`]) with 32 random bits.
+    #[inline]
+    pub fn draw_in(&self, index: usize, r: u32) -> Option<u32> {
+        self.pools[index].draw_bits(r)
     }
 
     /// An active note's part of the ranking score: its log weight before pacing.
