@@ -49,13 +49,13 @@ impl<F: FeedPolicy> TickView<'_, F> {
         // The best K so far as keys in descending order: a key orders by score, then by
         // earlier retrieval, and carries the candidate's index in its low half.
         let mut top = [0u64; C];
-        let (mut len, mut mask, mut shown) = (0, 0, 0);
+        let (mut len, mut mask) = (0, 0);
         for _ in 0..c {
             let Some((n, topic)) = self.retrieve(a, topics, view, Taken { notes: &cand[..len], mask }) else {
                 continue;
             };
             mask |= bit(n);
-            let mut s = self.pools.score(n) + view.interest_term(topic, a.est, f.interest_sharpness);
+            let mut s = self.pools.score(n) + view.term[topic];
             if f.ranking_temperature > 0.0 {
                 let u = unit(&mut a.rng).max(1e-300);
                 s += (f.ranking_temperature * -(-u.ln()).ln()) as f32;
@@ -63,21 +63,15 @@ impl<F: FeedPolicy> TickView<'_, F> {
             (cand[len], pool[len]) = (n, view.pool[topic]);
             let key = u64::from(ordered_bits(s)) << 32 | u64::from(!(len as u32));
             len += 1;
-            // Insertion into the top K.
-            let mut at = if shown < k {
-                shown += 1;
-                shown - 1
-            } else if key > top[k - 1] {
-                k - 1
-            } else {
-                continue;
-            };
-            while at > 0 && top[at - 1] < key {
-                top[at] = top[at - 1];
-                at -= 1;
+            // Insertion into the descending top K, branch-free: position j keeps the
+            // larger of its key and the smaller of the key above it and the new one
+            // (empty places hold 0, below every key).
+            for j in (1..k).rev() {
+                top[j] = top[j].max(top[j - 1].min(key));
             }
-            top[at] = key;
+            top[0] = top[0].max(key);
         }
+        let shown = k.min(len);
         for (place, &key) in slate.iter_mut().zip(&top[..shown]) {
             let i = !(key as u32) as usize;
             *place = cand[i];
@@ -118,7 +112,8 @@ impl<F: FeedPolicy> TickView<'_, F> {
     ///
     /// `taken` is what the slate holds so far, with a 64-bit hash mask of it: most draws
     /// are new notes, and the mask says so without a scan.
-    #[inline]
+    // Always inlined: a call per retrieval costs as much as the retrieval.
+    #[inline(always)]
     pub(super) fn retrieve(
         &self,
         a: &mut Actor,
@@ -327,13 +322,16 @@ impl TopicDraw {
     pub fn draw(&self, r: u32) -> usize {
         let x = u64::from(r) * self.topics as u64;
         let i = (x >> 32) as usize;
-        if x & 0xFFFF_FFFF < self.keep[i] { i } else { self.alias[i] as usize }
+        // A mask select, not a branch: the outcome is as random as the draw.
+        let keep = usize::from(x & 0xFFFF_FFFF < self.keep[i]).wrapping_neg();
+        (i & keep) | (self.alias[i] as usize & !keep)
     }
 }
 
 /// What retrieval and ranking need of one topic for this user: the pool of the user's
-/// ring, and the ranking's interest term (computed on first use). Prepared once per
-/// session; the recommender's learning refreshes a topic when it moves its estimate.
+/// ring, and (with a ranking stage) the ranking's interest term `sharpness · ln(estimated
+/// interest)`. Prepared once per session; the recommender's learning refreshes a topic
+/// when it moves its estimate.
 pub struct SlateTopics {
     pool: [u16; MAX_TOPICS],
     term: [f32; MAX_TOPICS],
@@ -341,31 +339,21 @@ pub struct SlateTopics {
 
 impl SlateTopics {
     pub(super) fn new<F: FeedPolicy>(view: &TickView<'_, F>, est: &[f32]) -> SlateTopics {
-        let mut topics = SlateTopics { pool: [0; MAX_TOPICS], term: [f32::NAN; MAX_TOPICS] };
+        let mut topics = SlateTopics { pool: [0; MAX_TOPICS], term: [0.0; MAX_TOPICS] };
         for (t, &e) in est.iter().enumerate() {
-            topics.pool[t] = Self::pool_of(view, t, e);
+            topics.refresh(view, t, e);
         }
         topics
-    }
-
-    fn pool_of<F: FeedPolicy>(view: &TickView<'_, F>, topic: usize, estimate: f32) -> u16 {
-        view.pools.index(topic, user_ring(view.params.feed.audience, estimate, view.cutoffs[topic])) as u16
     }
 
     /// After the estimate of `topic` moved to `estimate`.
     #[inline]
     pub(super) fn refresh<F: FeedPolicy>(&mut self, view: &TickView<'_, F>, topic: usize, estimate: f32) {
-        self.pool[topic] = Self::pool_of(view, topic, estimate);
-        self.term[topic] = f32::NAN;
-    }
-
-    /// `sharpness · ln(estimated interest)` for a topic.
-    #[inline]
-    fn interest_term(&mut self, topic: usize, est: &[f32], sharpness: f64) -> f32 {
-        if self.term[topic].is_nan() {
-            self.term[topic] = (sharpness as f32) * est[topic].max(1e-6).ln();
+        let f = &view.params.feed;
+        self.pool[topic] = view.pools.index(topic, user_ring(f.audience, estimate, view.cutoffs[topic])) as u16;
+        if f.candidates.is_some() {
+            self.term[topic] = (f.interest_sharpness as f32) * estimate.max(1e-6).ln();
         }
-        self.term[topic]
     }
 }
 
