@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# The scaling table: `feedsim bench` at several world sizes and thread counts, one after
+# another, printed as a Markdown table (the figures come from each run's bench.json).
+#
+#   bash benches/scaling.sh                       # 100 k and 1 M users, 1 and 2 threads, 5 ticks
+#   USERS="100000 1000000 10000000" TICKS=2 bash benches/scaling.sh
+#   THREADS="1 2 4" OUT=results/scaling bash benches/scaling.sh
+#
+# Run it on an otherwise idle machine: wall-clock figures mean nothing when other jobs
+# share the cores (the CPU-second column is steadier). Needs python3 to read the JSON.
+set -euo pipefail
+
+USERS=${USERS:-"100000 1000000"}
+THREADS=${THREADS:-"1 2"}
+TICKS=${TICKS:-5}
+OUT=${OUT:-results/scaling}
+BIN=${BIN:-target/release/feedsim}
+
+if [[ ! -x $BIN ]]; then
+    echo "scaling.sh: $BIN not found; build it first with: cargo build --release" >&2
+    exit 2
+fi
+mkdir -p "$OUT"
+
+echo "| users | threads | ticks | impressions | wall s | impressions/s | CPU ns per impression | peak RSS MiB | bytes/user | ratio to reference |"
+echo "|---|---|---|---|---|---|---|---|---|---|"
+for u in $USERS; do
+    for t in $THREADS; do
+        dir="$OUT/$u-users-$t-threads"
+        "$BIN" bench --users "$u" --threads "$t" --ticks "$TICKS" --out "$dir" >"$dir.log" 2>&1 || {
+            echo "scaling.sh: the run at $u users, $t threads failed; see $dir.log" >&2
+            exit 1
+        }
+        python3 - "$dir/bench.json" <<'PY'
+import json, sys
+b = json.load(open(sys.argv[1]))
+ns = 1e9 / b["impressions_per_cpu_second"]
+print(f"| {b['users']:,} | {b['threads']} | {b['ticks']} | {b['impressions']:,} | {b['wall_seconds']:.1f} "
+      f"| {b['impressions_per_second'] / 1e6:.2f} M | {ns:.0f} | {b['peak_rss_bytes'] / 2**20:.0f} "
+      f"| {b['bytes_per_user']:.0f} | {b['ratio_to_reference']:.3f} |")
+PY
+    done
+done
