@@ -51,11 +51,11 @@ impl<F: FeedPolicy> TickView<'_, F> {
         let mut top = [0u64; C];
         let (mut len, mut mask) = (0, 0);
         for _ in 0..c {
-            let Some((n, topic)) = self.retrieve(a, topics, view, Taken { notes: &cand[..len], mask }) else {
+            let Some((n, topic, score)) = self.retrieve(a, topics, view, Taken { notes: &cand[..len], mask }) else {
                 continue;
             };
             mask |= bit(n);
-            let mut s = self.pools.score(n) + view.term[topic];
+            let mut s = score + view.term[topic];
             if f.ranking_temperature > 0.0 {
                 let u = unit(&mut a.rng).max(1e-300);
                 s += (f.ranking_temperature * -(-u.ln()).ln()) as f32;
@@ -93,7 +93,7 @@ impl<F: FeedPolicy> TickView<'_, F> {
     ) -> usize {
         let (mut len, mut mask) = (0, 0);
         for _ in 0..k {
-            if let Some((n, topic)) = self.retrieve(a, topics, view, Taken { notes: &slate[..len], mask }) {
+            if let Some((n, topic, _)) = self.retrieve(a, topics, view, Taken { notes: &slate[..len], mask }) {
                 mask |= bit(n);
                 // Demand counts the draws that became impressions (pacing plans
                 // impressions), not rejected duplicates.
@@ -108,7 +108,7 @@ impl<F: FeedPolicy> TickView<'_, F> {
     /// One retrieval: a topic from the user's estimates, the user's pool for it (its ring),
     /// a weighted draw from that pool; up to three tries to find a note not in `taken`.
     /// Each try takes one 64-bit random number: its high half draws the topic, its low
-    /// half the pool's note. Returns the note and its topic.
+    /// half the pool's note. Returns the note, its topic and its score ([`Pools::score`]).
     ///
     /// `taken` is what the slate holds so far, with a 64-bit hash mask of it: most draws
     /// are new notes, and the mask says so without a scan.
@@ -120,14 +120,14 @@ impl<F: FeedPolicy> TickView<'_, F> {
         topics: &TopicDraw,
         view: &SlateTopics,
         taken: Taken,
-    ) -> Option<(u32, usize)> {
+    ) -> Option<(u32, usize, f32)> {
         for _ in 0..3 {
             let [hi, lo] = halves(&mut a.rng);
             let topic = topics.draw(hi);
-            if let Some(n) = self.pools.draw_in(view.pool[topic] as usize, lo)
+            if let Some((n, score)) = self.pools.draw_in(view.pool[topic] as usize, lo)
                 && (taken.mask & bit(n) == 0 || !taken.notes.contains(&n))
             {
-                return Some((n, topic));
+                return Some((n, topic, score));
             }
         }
         None

@@ -87,20 +87,6 @@ impl AliasTable {
         Some(if frac < s.prob { s.item } else { s.alias })
     }
 
-    /// Draws an item with 32 random bits: `r · n / 2³²` picks the slot (its integer part)
-    /// and decides between its item and its alias (its fraction), in integers.
-    #[inline]
-    pub fn draw_bits(&self, r: u32) -> Option<u32> {
-        let n = self.slots.len() as u64;
-        if n == 0 {
-            return None;
-        }
-        let x = u64::from(r) * n;
-        let s = &self.slots[(x >> 32) as usize];
-        let frac = (x & 0xFFFF_FFFF) as f64 * (1.0 / (1u64 << 32) as f64);
-        Some(if frac < s.prob { s.item } else { s.alias })
-    }
-
     /// Number of items.
     pub fn len(&self) -> usize {
         self.slots.len()
@@ -112,12 +98,70 @@ impl AliasTable {
     }
 }
 
+/// One slot of a [`PoolTable`]: what a retrieval reads, on one slot. The slot draws its
+/// own note when the fraction of the 32-bit draw is below `keep` (its probability times
+/// 2³², rounded up, so the test is the same as comparing the fraction with it), else its
+/// alias, and carries both notes' ranking scores so the ranking reads no other row.
+#[derive(Debug, Clone, Copy)]
+struct PoolSlot {
+    keep: u64,
+    item: u32,
+    alias: u32,
+    item_score: f32,
+    alias_score: f32,
+}
+
+/// A pool's alias table for retrieval: the [`AliasTable`] of its notes with the notes'
+/// scores beside them, drawn with 32 random bits in integers.
+#[derive(Debug, Default, Clone)]
+pub struct PoolTable {
+    slots: Vec<PoolSlot>,
+}
+
+impl PoolTable {
+    fn new(table: &AliasTable, score: impl Fn(u32) -> f32) -> PoolTable {
+        let slots = table
+            .slots
+            .iter()
+            .map(|s| PoolSlot {
+                keep: (s.prob * TWO_32).ceil() as u64,
+                item: s.item,
+                alias: s.alias,
+                item_score: score(s.item),
+                alias_score: score(s.alias),
+            })
+            .collect();
+        PoolTable { slots }
+    }
+
+    /// Draws a note and its score with 32 random bits: `r · n / 2³²` picks the slot (its
+    /// integer part) and decides between its note and its alias (its fraction).
+    #[inline]
+    pub fn draw(&self, r: u32) -> Option<(u32, f32)> {
+        let n = self.slots.len() as u64;
+        if n == 0 {
+            return None;
+        }
+        let x = u64::from(r) * n;
+        let s = &self.slots[(x >> 32) as usize];
+        Some(if x & 0xFFFF_FFFF < s.keep { (s.item, s.item_score) } else { (s.alias, s.alias_score) })
+    }
+
+    /// Number of notes.
+    pub fn len(&self) -> usize {
+        self.slots.len()
+    }
+}
+
+/// 2³², the scale of a 32-bit random fraction.
+const TWO_32: f64 = (1u64 << 32) as f64;
+
 /// All pools of a tick, indexed by (topic, ring).
 #[derive(Debug, Clone)]
 pub struct Pools {
     topics: usize,
     rings: usize,
-    pools: Vec<AliasTable>,
+    pools: Vec<PoolTable>,
     /// First active note: `scores[n - first]` is note n's.
     first: usize,
     /// Each active note's log weight before pacing (its part of the ranking score).
@@ -227,7 +271,7 @@ impl Pools {
         raw: Vec<(u32, f64, usize, Option<f64>)>,
         pool_total: &[f64],
         demand: &[f64],
-    ) -> Vec<AliasTable> {
+    ) -> Vec<PoolTable> {
         let mut lists: Vec<(Vec<u32>, Vec<f64>)> = vec![(Vec::new(), Vec::new()); self.topics * self.rings];
         for (n, w, reach, remaining) in raw {
             let topic = notes.topic[n as usize] as usize;
@@ -249,19 +293,15 @@ impl Pools {
                 weights.push(w);
             }
         }
-        lists.iter().map(|(notes, weights)| AliasTable::new(notes, weights)).collect()
+        let score = |n: u32| self.scores[n as usize - self.first];
+        lists.iter().map(|(notes, weights)| PoolTable::new(&AliasTable::new(notes, weights), score)).collect()
     }
 
-    /// Draws a note from the (topic, ring) pool with `u` uniform in [0, 1).
+    /// Draws a note and its ranking score ([`Self::score`]) from pool `index` (see
+    /// [`Self::index`]) with 32 random bits.
     #[inline]
-    pub fn draw(&self, topic: usize, ring: usize, u: f64) -> Option<u32> {
-        self.pools[self.index(topic, ring)].draw(u)
-    }
-
-    /// Draws a note from pool `index` (see [`Self::index`]) with 32 random bits.
-    #[inline]
-    pub fn draw_in(&self, index: usize, r: u32) -> Option<u32> {
-        self.pools[index].draw_bits(r)
+    pub fn draw_in(&self, index: usize, r: u32) -> Option<(u32, f32)> {
+        self.pools[index].draw(r)
     }
 
     /// An active note's part of the ranking score: its log weight before pacing.
@@ -272,7 +312,7 @@ impl Pools {
 
     /// Notes listed in each pool (a note appears in every ring it reaches).
     pub fn listed(&self) -> usize {
-        self.pools.iter().map(AliasTable::len).sum()
+        self.pools.iter().map(PoolTable::len).sum()
     }
 
     /// Number of topics.
@@ -302,6 +342,25 @@ mod tests {
             let got = f64::from(counts[i]) / f64::from(n);
             assert!((got - w / total).abs() < 0.003, "item {i}: {got} vs {}", w / total);
         }
+    }
+
+    #[test]
+    fn pool_tables_draw_what_their_alias_tables_draw() {
+        let items: Vec<u32> = (0..7).collect();
+        let weights = [0.5, 3.0, 1.0, 0.25, 2.0, 1e-9, 1.0];
+        let alias = AliasTable::new(&items, &weights);
+        let pool = PoolTable::new(&alias, |n| n as f32 * 0.5);
+        let mut rng = stream(9, 0, 0, Purpose::Variant);
+        for r in (0..20_000).map(|_| rand::Rng::next_u32(&mut rng)).chain([0, 1, u32::MAX]) {
+            let (n, score) = pool.draw(r).unwrap();
+            // The same draw through the alias table's fraction in floating point.
+            let x = u64::from(r) * items.len() as u64;
+            let s = alias.slots[(x >> 32) as usize];
+            let frac = (x & 0xFFFF_FFFF) as f64 / TWO_32;
+            assert_eq!(n, if frac < s.prob { s.item } else { s.alias });
+            assert_eq!(score, n as f32 * 0.5);
+        }
+        assert_eq!(PoolTable::default().draw(7), None);
     }
 
     #[test]
