@@ -5,7 +5,9 @@ use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::session::{CampaignTick, ChunkOutcome, INBOX_LIMIT, NO_NOTE, ReviewPost, TickView, UserRows, topic_weights};
+use super::session::{
+    CampaignTick, ChunkOutcome, INBOX_LIMIT, NO_NOTE, NoteCard, ReviewPost, TickView, UserRows, topic_weights,
+};
 use super::shard::Shard;
 use crate::model::behaviour::journey;
 use crate::model::content::{Notes, RINGS};
@@ -454,6 +456,7 @@ impl<'w> VariantRun<'w> {
             inbox_notes: &self.inbox_notes,
             latest_note: &snap.latest_note,
             visible: &snap.visible,
+            cards: &snap.cards,
             rank_score: &snap.rank_score,
             focal_of: &self.focal_of,
             campaigns: &campaigns,
@@ -512,6 +515,7 @@ impl<'w> VariantRun<'w> {
                 inbox_notes: &self.inbox_notes,
                 latest_note: &snap.latest_note,
                 visible: &snap.visible,
+                cards: &snap.cards,
                 rank_score: &snap.rank_score,
                 focal_of: &self.focal_of,
                 campaigns,
@@ -526,7 +530,7 @@ impl<'w> VariantRun<'w> {
                 read: if has_read { &mut s.read[u..u + 1] } else { &mut [] },
             };
             view.run_chunk(rows, &mut out);
-            snap = take_snapshot(p, &self.units, &s.notes, world.creators.count, active.clone());
+            snap = take_snapshot(p, &self.units, &s.notes, &self.focal_of, active.clone());
         }
         vec![out]
     }
@@ -534,7 +538,7 @@ impl<'w> VariantRun<'w> {
     /// What the users read of the notes this tick, fixed before any of them acts: the
     /// newest note per creator, the visible count signal and the ranking score.
     fn snapshot(&self, active: std::ops::Range<usize>) -> NoteSnapshot {
-        take_snapshot(self.params, &self.units, &self.state.notes, self.world.creators.count, active)
+        take_snapshot(self.params, &self.units, &self.state.notes, &self.focal_of, active)
     }
 
     /// Each campaign as this tick sees it: running or not, its active notes, the chance
@@ -609,13 +613,14 @@ fn take_snapshot(
     p: &Params,
     units: &SimUnits,
     notes: &Notes,
-    creators: usize,
+    focal_of: &[u8],
     active: std::ops::Range<usize>,
 ) -> NoteSnapshot {
     let mut snap = NoteSnapshot {
-        latest_note: vec![NO_NOTE; creators],
+        latest_note: vec![NO_NOTE; focal_of.len()],
         visible: vec![0.0f32; notes.len()],
         rank_score: vec![0.0f32; notes.len()],
+        cards: vec![NoteCard::default(); notes.len()],
     };
     // The sum of the shown counts, for the `share` form of the social signal.
     let shown_total: f64 = if p.feed.show_counts && p.response.social_signal == SocialSignal::Share {
@@ -631,6 +636,17 @@ fn take_snapshot(
         }
         snap.rank_score[n] =
             units.smoothed_rate(tally.engagement_score(&p.engagement_weights), tally.total_impressions()) as f32;
+    }
+    // Every note, not only the active ones: a share or a search result may show a note
+    // that left the pools (its social signal is then 0, as `visible` has it).
+    for (n, card) in snap.cards.iter_mut().enumerate() {
+        *card = NoteCard {
+            appeal: notes.appeal[n],
+            quality: notes.quality[n],
+            social: snap.visible[n],
+            topic: notes.topic[n],
+            focal: focal_of[notes.author[n] as usize],
+        };
     }
     snap
 }
@@ -662,6 +678,7 @@ struct NoteSnapshot {
     latest_note: Vec<u32>,
     visible: Vec<f32>,
     rank_score: Vec<f32>,
+    cards: Vec<NoteCard>,
 }
 
 /// Splits the user-owned columns (estimates, journeys, asked topics; follows) into chunks

@@ -86,6 +86,9 @@ pub struct TickView<'a, F> {
     pub latest_note: &'a [u32],
     /// ln(1 + likes) per note as covers show it (0 when counts are hidden).
     pub visible: &'a [f32],
+    /// What covers show and responses read of each active note, packed (one row per
+    /// cover instead of one per column).
+    pub cards: &'a [NoteCard],
     /// The recommender's ranking score per note (smoothed engagement rate).
     pub rank_score: &'a [f32],
     /// Focal index of each creator, or [`journey::NOT_FOCAL`].
@@ -94,6 +97,22 @@ pub struct TickView<'a, F> {
     pub campaigns: &'a [CampaignTick],
     /// Interest added to each topic by running trends.
     pub trend_boost: &'a [f32],
+}
+
+/// A note as the tick's covers show it: the columns an impression reads, in one 16-byte
+/// row (the note's columns stay the record; this is the tick's copy).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoteCard {
+    /// The cover's appeal.
+    pub appeal: f32,
+    /// The note's quality.
+    pub quality: f32,
+    /// The social signal covers show (the tick's `visible`).
+    pub social: f32,
+    /// The note's topic.
+    pub topic: u8,
+    /// Focal index of its author, or [`journey::NOT_FOCAL`].
+    pub focal: u8,
 }
 
 /// The rows of a chunk of users that only they write.

@@ -54,13 +54,14 @@ impl<F: FeedPolicy> TickView<'_, F> {
         let mut covers = [CoverView::default(); N];
         for (i, &n) in items.iter().enumerate() {
             let n = n as usize;
-            let topic = self.notes.topic[n] as usize;
+            let card = self.cards[n];
+            let topic = card.topic as usize;
             let interest = (truth[topic] + self.trend_boost[topic]).min(1.0);
             covers[i] = CoverView {
                 interest,
-                appeal: self.notes.appeal[n],
-                quality: self.notes.quality[n],
-                social: self.visible[n],
+                appeal: card.appeal,
+                quality: card.quality,
+                social: card.social,
                 read_before: a.read.as_ref().is_some_and(|r| r.binary_search(&(n as u32)).is_ok()),
             };
             self.notes.counters[n].impressions[ring_of(truth[topic], core, hp)].fetch_add(1, Relaxed);
@@ -73,7 +74,7 @@ impl<F: FeedPolicy> TickView<'_, F> {
             {
                 out.out_of_ring += 1;
             }
-            let fi = self.focal_of[self.notes.author[n] as usize];
+            let fi = card.focal;
             if fi != journey::NOT_FOCAL {
                 out.focal_impressions[fi as usize] += 1;
                 if let Some(s) = journey::on_impression(&mut a.journey[fi as usize], &p.journey, &mut a.rng) {
@@ -97,7 +98,7 @@ impl<F: FeedPolicy> TickView<'_, F> {
             // What it observes also updates the note's feedback counts, the `feedback`
             // term of its score.
             for (i, &n) in items.iter().enumerate() {
-                let topic = self.notes.topic[n as usize] as usize;
+                let topic = self.cards[n as usize].topic as usize;
                 let e = &mut a.est[topic];
                 let counters = &self.notes.counters[n as usize];
                 counters.observed.fetch_add(1, Relaxed);
