@@ -92,11 +92,13 @@ const NOTE_SLACK_BYTES: f64 = 50.0;
 /// Stage state (1 + 1 + 4 + 8) and credited counters (a tally, 44 B) per note.
 const NOTE_STATE_BYTES: f64 = 14.0 + 44.0;
 /// The tick's snapshots over every note posted so far (not only the active ones): the
-/// visible count and the ranking score (f32 each) the sessions read.
-const NOTE_SNAPSHOT_BYTES: f64 = 4.0 + 4.0;
-/// Bytes per active note in a tick's candidate pools: an id and a cumulative weight
-/// (4 + 8) in up to three ring pools.
-const POOL_BYTES: f64 = 36.0;
+/// visible count and the ranking score (f32 each) and the note's card (16 B) the
+/// sessions read.
+const NOTE_SNAPSHOT_BYTES: f64 = 4.0 + 4.0 + 16.0;
+/// Bytes per active note in a tick's candidate pools: a retrieval slot (24 B: its draw
+/// threshold, its note and alias, both scores) in up to three ring pools, besides the
+/// alias table it is built from (16 B a slot, freed per pool).
+const POOL_BYTES: f64 = 72.0;
 /// Bytes per creator: columns, run totals, current followers, the newest-note snapshot
 /// and one output row per variant (a row with its group name is about 100 B).
 const CREATOR_BYTES: f64 = 64.0;
