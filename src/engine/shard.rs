@@ -29,6 +29,7 @@ use super::session::{ChunkOutcome, ReviewPost};
 use crate::cluster::wire::{Reader, Writer};
 use crate::cluster::{Comm, Solo};
 use crate::model::content::{NewNote, Notes};
+use crate::model::platform::Sampled;
 use crate::scenario::ContentKind;
 
 /// The ranks of a run and the users this rank acts for.
@@ -167,30 +168,48 @@ impl Shard<'_> {
         all
     }
 
-    /// Sends the estimate rows of sampled users (every `stride`-th user, for each of
-    /// `strides`) from their owners to every rank, so that metrics and ring cut-offs
-    /// computed from samples see current rows.
-    pub fn share_sampled_rows(&self, estimates: &mut [f32], topics: usize, strides: &[usize]) {
-        if !self.is_split() {
-            return;
-        }
-        let sampled = |u: usize| strides.iter().any(|&s| u.is_multiple_of(s));
+    /// Fills in the current estimate rows of the sampled users: each rank sends those of
+    /// its own users (`estimates` holds its users' rows) to every rank. Rank order is user
+    /// order, so the rows arrive as the sampled users ascend. With one rank the rows are
+    /// only copied.
+    pub fn sample_rows(&self, estimates: &[f32], sampled: &mut Sampled) {
+        let t = sampled.topics;
         let mut w = Writer::default();
-        for u in self.users.clone().filter(|&u| sampled(u)) {
-            for &x in &estimates[u * topics..(u + 1) * topics] {
+        for &u in sampled.ids.iter().filter(|&&u| self.users.contains(&(u as usize))) {
+            let i = u as usize - self.users.start;
+            for &x in &estimates[i * t..(i + 1) * t] {
                 w.f32(x);
             }
         }
         let bytes = self.comm.gather_bytes(&w.0);
-        // Rank order is user order, so the rows arrive as the sampled users ascend.
-        let users = estimates.len() / topics.max(1);
         let mut r = Reader(&bytes);
-        for u in (0..users).filter(|&u| sampled(u)) {
-            for x in &mut estimates[u * topics..(u + 1) * topics] {
-                *x = r.f32();
-            }
+        for x in &mut sampled.estimates {
+            *x = r.f32();
         }
         debug_assert!(r.is_empty());
+    }
+
+    /// Sends each (user, note) delivery to the rank of its user and returns those for
+    /// this rank's users: in rank order, each rank's in the order given (with one rank,
+    /// the list itself).
+    pub fn route(&self, deliveries: Vec<(u32, u32)>) -> Vec<(u32, u32)> {
+        if !self.is_split() {
+            return deliveries;
+        }
+        let mut to_owner: Vec<Writer> = (0..self.comm.size()).map(|_| Writer::default()).collect();
+        for (user, note) in deliveries {
+            let to = &mut to_owner[self.owner(user as usize)];
+            to.u32(user);
+            to.u32(note);
+        }
+        let parts: Vec<Vec<u8>> = to_owner.into_iter().map(|w| w.0).collect();
+        let bytes = self.comm.exchange_bytes(&parts);
+        let mut r = Reader(&bytes);
+        let mut mine = Vec::with_capacity(bytes.len() / 8);
+        while !r.is_empty() {
+            mine.push((r.u32(), r.u32()));
+        }
+        mine
     }
 }
 
