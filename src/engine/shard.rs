@@ -120,15 +120,24 @@ impl Shard<'_> {
     /// chunks are carried by the first chunk (sums do not depend on where they are
     /// counted); every chunk keeps its own read interest, shares and reviews, so that
     /// merging in chunk order gives the one-process result bit for bit.
-    pub fn gather_outcomes(&self, local: Vec<ChunkOutcome>, pools: usize, focal: usize) -> Vec<ChunkOutcome> {
+    pub fn gather_outcomes(&self, mut local: Vec<ChunkOutcome>, pools: usize, focal: usize) -> Vec<ChunkOutcome> {
         if !self.is_split() {
             return local;
         }
+        let me = self.comm.rank();
         let mut totals = ChunkOutcome::new(pools, focal);
-        let mut to_owner: Vec<Writer> = (0..self.comm.size()).map(|_| Writer::default()).collect();
         let mut w = Writer::default();
         w.u32(local.len() as u32);
+        // Shares to this rank's users stay here, moved chunk by chunk (so the list is
+        // held about once); only those to other ranks' users are serialized.
+        let mut kept: Vec<(u32, u32)> = Vec::new();
+        let mut away = 0usize;
         for o in &local {
+            away += o.shares.iter().filter(|&&(f, _)| !self.users.contains(&(f as usize))).count();
+        }
+        let mut to_owner: Vec<Writer> =
+            if away == 0 { Vec::new() } else { (0..self.comm.size()).map(|_| Writer::default()).collect() };
+        for o in &mut local {
             for (t, &d) in totals.draws.iter_mut().zip(&o.draws) {
                 *t += d;
             }
@@ -136,17 +145,21 @@ impl Shard<'_> {
             totals.add_counts(o);
             add(&mut totals.conversions, &o.conversions);
             write_ordered(&mut w, o);
-            for &(friend, note) in &o.shares {
-                let to = &mut to_owner[self.owner(friend as usize)];
-                to.u32(friend);
-                to.u32(note);
+            for (friend, note) in std::mem::take(&mut o.shares) {
+                if self.users.contains(&(friend as usize)) {
+                    kept.push((friend, note));
+                } else {
+                    let to = &mut to_owner[self.owner(friend as usize)];
+                    to.u32(friend);
+                    to.u32(note);
+                }
             }
         }
         let mut sums = integer_fields(&totals);
         self.comm.sum_u64(&mut sums);
         let bytes = self.comm.gather_bytes(&w.0);
-        let parts: Vec<Vec<u8>> = to_owner.into_iter().map(|w| w.0).collect();
-        let shares = self.comm.exchange_bytes(&parts);
+        drop(w);
+        let shares = self.exchange_pairs(to_owner);
         let mut all = Vec::new();
         let mut r = Reader(&bytes);
         while !r.is_empty() {
@@ -159,13 +172,46 @@ impl Shard<'_> {
             all.push(ChunkOutcome::new(pools, focal));
         }
         set_integer_fields(&mut all[0], &sums);
-        // This rank's users' shares, in chunk order: the first chunk carries them all
-        // (the engine appends the chunks' shares in order, so the list is the same).
-        let mut r = Reader(&shares);
-        while !r.is_empty() {
-            all[0].shares.push((r.u32(), r.u32()));
+        // This rank's users' shares, in chunk order (rank order, this rank's own in its
+        // place): the first chunk carries them all (the engine appends the chunks' shares
+        // in order, so the list is the same).
+        // Grown in place (large blocks are remapped, not copied), so never held twice.
+        kept.reserve(shares.iter().map(|(_, p)| p.len()).sum());
+        let before: Vec<(u32, u32)> =
+            shares.iter().filter(|(from, _)| *from < me).flat_map(|(_, p)| p.iter().copied()).collect();
+        kept.splice(0..0, before);
+        for (_, part) in shares.into_iter().filter(|(from, _)| *from > me) {
+            kept.extend(part);
         }
+        all[0].shares = kept;
         all
+    }
+
+    /// Sends `parts[r]`, (u32, u32) pairs, to rank `r` (no parts: nothing to send) and
+    /// returns the pairs each other rank sent here, with its rank, in rank order. Every
+    /// part carries its sender and length, so the parts can be told apart.
+    fn exchange_pairs(&self, parts: Vec<Writer>) -> Vec<(usize, Vec<(u32, u32)>)> {
+        let me = self.comm.rank();
+        let mut out: Vec<Vec<u8>> = vec![Vec::new(); self.comm.size()];
+        for (r, part) in parts.into_iter().enumerate() {
+            if r != me && !part.0.is_empty() {
+                let mut w = Writer::default();
+                w.u32(me as u32);
+                w.u32((part.0.len() / 8) as u32);
+                w.0.extend_from_slice(&part.0);
+                out[r] = w.0;
+            }
+        }
+        let bytes = self.comm.exchange_bytes(&out);
+        drop(out);
+        let mut got = Vec::new();
+        let mut r = Reader(&bytes);
+        while !r.is_empty() {
+            let from = r.u32() as usize;
+            let pairs = (0..r.u32()).map(|_| (r.u32(), r.u32())).collect();
+            got.push((from, pairs));
+        }
+        got
     }
 
     /// Fills in the current estimate rows of the sampled users: each rank sends those of

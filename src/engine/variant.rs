@@ -215,25 +215,36 @@ impl<'w> VariantRun<'w> {
         // Reviews are listed in advocates' rank order, so in rank order they still come
         // in review order after the shares, as in one process.
         deliveries.extend(self.shard.route(reviewed));
-        // Stable: deliveries keep their (deterministic) order within a user.
-        deliveries.sort_by_key(|&(friend, _)| friend);
-        let local = world.users.local();
-        self.inbox_start.data.iter_mut().for_each(|x| *x = 0);
-        self.inbox_notes.clear();
-        let mut i = 0;
+        self.fill_inboxes(&deliveries);
+    }
+
+    /// The inboxes of this rank's users from the tick's deliveries: each user's first
+    /// [`INBOX_LIMIT`] deliveries, in the order listed. A counting sort by user, which is
+    /// stable, so the same as sorting the list stably by user, and needs no scratch
+    /// beyond one cursor per user.
+    fn fill_inboxes(&mut self, deliveries: &[(u32, u32)]) {
+        let local = self.world.users.local();
         debug_assert!(deliveries.iter().all(|&(f, _)| local.contains(&(f as usize))));
-        for u in local.clone() {
-            self.inbox_start[u] = self.inbox_notes.len() as u32;
-            let mut taken = 0;
-            while i < deliveries.len() && deliveries[i].0 as usize == u {
-                if taken < INBOX_LIMIT {
-                    self.inbox_notes.push(deliveries[i].1);
-                    taken += 1;
-                }
-                i += 1;
+        let start = &mut self.inbox_start.data;
+        start.iter_mut().for_each(|x| *x = 0);
+        // Deliveries per user (capped) at the next user's slot, then their running sum.
+        for &(friend, _) in deliveries {
+            let c = &mut start[friend as usize - local.start + 1];
+            *c = (*c + 1).min(INBOX_LIMIT as u32);
+        }
+        for i in 1..start.len() {
+            start[i] += start[i - 1];
+        }
+        let mut cursor: Vec<u32> = start[..start.len() - 1].to_vec();
+        self.inbox_notes.clear();
+        self.inbox_notes.resize(start[start.len() - 1] as usize, 0);
+        for &(friend, note) in deliveries {
+            let i = friend as usize - local.start;
+            if cursor[i] < start[i + 1] {
+                self.inbox_notes[cursor[i] as usize] = note;
+                cursor[i] += 1;
             }
         }
-        self.inbox_start[local.end] = self.inbox_notes.len() as u32;
     }
 
     /// Current follower counts of every creator, in platform units (real users).
@@ -439,7 +450,12 @@ impl<'w> VariantRun<'w> {
             reads_seen += o.reads;
             merged.add_counts(&o);
             add_into(&mut self.state.measured.conversions, &o.conversions);
-            self.state.pending_shares.extend(o.shares);
+            // Moved rather than copied when it is the first list (one list of a split run).
+            if self.state.pending_shares.is_empty() {
+                self.state.pending_shares = o.shares;
+            } else {
+                self.state.pending_shares.extend(o.shares);
+            }
             self.state.pending_reviews.extend(o.reviews);
         }
         self.state.demand = draws.iter().map(|&d| d as f64).collect();
