@@ -1,11 +1,13 @@
 //! A variant run split over ranks: each rank acts for a contiguous range of users and
 //! the ranks combine the user phase's results once per tick.
 //!
-//! Every rank keeps the whole world and the variant's replicated state (notes, their
+//! Every rank holds its own users' rows of the world and of the variant's per-user state
+//! (estimates, journeys, follows, inboxes), and the replicated state whole (notes, their
 //! counters, stages, per-creator totals); only the user phase is divided. After it:
 //!
-//! - the integer deltas of note counters and creators' follows are summed over ranks
-//!   (integer sums do not depend on the order of addition);
+//! - the integer increments of note counters and creators' follows are exchanged
+//!   sparsely, only for the notes and creators this rank's users touched, and added on
+//!   every rank (integer sums do not depend on the order of addition);
 //! - the chunks' integer outcomes (draws per pool, impressions by channel, journey
 //!   entries, conversions) are summed likewise;
 //! - the chunks' ordered outcomes (the read-interest float of each chunk, the reviews
@@ -14,13 +16,18 @@
 //!   chunks exactly as one process would;
 //! - shares travel only to the rank of the friend they are for (all-to-all), again in
 //!   chunk order, since a user's inbox is read only by its owner. Friends are mostly
-//!   near in id (a rewired ring lattice), so most shares stay on their rank;
+//!   near in id (a rewired ring lattice), so most shares stay on their rank, and those
+//!   are never serialized;
 //! - the estimate rows of the users sampled for ring cut-offs and learning metrics are
 //!   sent to every rank, the only per-user rows another rank reads.
 //!
+//! At the start of the next tick the advocates' ranks, which hold their friend lists,
+//! draw who each review reaches and send the deliveries to the friends' ranks
+//! ([`Shard::route`]).
+//!
 //! So ranks end a tick with the same replicated state but their own pending shares and
 //! per-user rows; each rank checkpoints its own state and resumes on the same number of
-//! ranks. With one rank nothing is exchanged and nothing is copied.
+//! ranks. With one rank nothing is exchanged and nothing is copied but the sampled rows.
 
 use std::ops::Range;
 use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
@@ -82,8 +89,11 @@ pub struct Before {
     follows: Vec<u32>,
 }
 
+/// Counters per note exchanged between ranks.
+const COUNTERS: usize = 11;
+
 /// The counters of a note, in a fixed order.
-fn counters(notes: &Notes, n: usize) -> [&AtomicU32; 11] {
+fn counters(notes: &Notes, n: usize) -> [&AtomicU32; COUNTERS] {
     let c = &notes.counters[n];
     let [a, b, d] = &c.impressions;
     [a, b, d, &c.reads, &c.likes, &c.collects, &c.comments, &c.shares, &c.follows, &c.observed, &c.positives]
@@ -102,18 +112,83 @@ impl Shard<'_> {
     }
 
     /// Adds every rank's increments of note counters and follows to every rank's copy.
+    ///
+    /// Sparse: each rank sends only the notes (and creators) whose counters its users
+    /// changed, as (id, which counters, their increments), and adds what the others sent.
+    /// Integer sums do not depend on the order of addition, so every rank ends with the
+    /// counters one process would have.
     pub fn sum_counters(&self, before: Before, notes: &Notes, active: Range<usize>, follows_gained: &[AtomicU32]) {
         if !self.is_split() {
             return;
         }
-        let cells: Vec<&AtomicU32> = active.flat_map(|n| counters(notes, n)).chain(follows_gained.iter()).collect();
-        let old: Vec<u32> = before.notes.into_iter().chain(before.follows).collect();
-        debug_assert_eq!(cells.len(), old.len());
-        let mut delta: Vec<u32> = cells.iter().zip(&old).map(|(c, &o)| c.load(Relaxed).wrapping_sub(o)).collect();
-        self.comm.sum_u32(&mut delta);
-        for ((c, o), d) in cells.iter().zip(old).zip(delta) {
-            c.store(o.wrapping_add(d), Relaxed);
+        let mut w = Writer::default();
+        let mut old = before.notes.chunks_exact(COUNTERS);
+        let mut touched = 0u32;
+        let mut body = Writer::default();
+        for n in active.clone() {
+            let old = old.next().expect("a copy per active note");
+            let cells = counters(notes, n);
+            let mut mask = 0u16;
+            for (i, (c, &o)) in cells.iter().zip(old).enumerate() {
+                if c.load(Relaxed) != o {
+                    mask |= 1 << i;
+                }
+            }
+            if mask != 0 {
+                touched += 1;
+                body.u32(n as u32);
+                body.u16(mask);
+                for (i, (c, &o)) in cells.iter().zip(old).enumerate() {
+                    if mask >> i & 1 == 1 {
+                        body.u32(c.load(Relaxed).wrapping_sub(o));
+                    }
+                }
+            }
         }
+        w.u32(touched);
+        w.0.extend_from_slice(&body.0);
+        drop(body);
+        let gained: Vec<(u32, u32)> = follows_gained
+            .iter()
+            .zip(&before.follows)
+            .enumerate()
+            .filter(|(_, (g, o))| g.load(Relaxed) != **o)
+            .map(|(c, (g, &o))| (c as u32, g.load(Relaxed).wrapping_sub(o)))
+            .collect();
+        w.u32(gained.len() as u32);
+        for (c, d) in gained {
+            w.u32(c);
+            w.u32(d);
+        }
+        let mine = w.0.len();
+        let all = self.comm.gather_bytes(&w.0);
+        // Parts arrive in rank order; this rank's own increments are already counted.
+        let mut r = Reader(&all);
+        for rank in 0..self.comm.size() {
+            let at = all.len() - r.0.len();
+            let own = rank == self.comm.rank();
+            for _ in 0..r.u32() {
+                let n = r.u32() as usize;
+                let mask = r.u16();
+                let cells = counters(notes, n);
+                for (i, c) in cells.iter().enumerate() {
+                    if mask >> i & 1 == 1 {
+                        let d = r.u32();
+                        if !own {
+                            c.fetch_add(d, Relaxed);
+                        }
+                    }
+                }
+            }
+            for _ in 0..r.u32() {
+                let (c, d) = (r.u32() as usize, r.u32());
+                if !own {
+                    follows_gained[c].fetch_add(d, Relaxed);
+                }
+            }
+            debug_assert!(!own || all.len() - r.0.len() - at == mine);
+        }
+        debug_assert!(r.is_empty());
     }
 
     /// Every rank's chunk outcomes, in global chunk order. The integer totals over all
