@@ -221,30 +221,54 @@ impl<'w> VariantRun<'w> {
     /// The inboxes of this rank's users from the tick's deliveries: each user's first
     /// [`INBOX_LIMIT`] deliveries, in the order listed. A counting sort by user, which is
     /// stable, so the same as sorting the list stably by user, and needs no scratch
-    /// beyond one cursor per user.
+    /// beyond one cursor per user. The users are split into one contiguous range per
+    /// thread; each thread reads the whole list and writes its own users' rows only.
     fn fill_inboxes(&mut self, deliveries: &[(u32, u32)]) {
         let local = self.world.users.local();
         debug_assert!(deliveries.iter().all(|&(f, _)| local.contains(&(f as usize))));
+        let per = local.len().div_ceil(rayon::current_num_threads().max(1)).max(1);
+        // The deliveries of a range's users: (index among the range's users, note).
+        let of_range = |k: usize| {
+            let lo = local.start + k * per;
+            deliveries
+                .iter()
+                .filter(move |&&(f, _)| (f as usize) >= lo && (f as usize) < lo + per)
+                .map(move |&(f, note)| (f as usize - lo, note))
+        };
         let start = &mut self.inbox_start.data;
-        start.iter_mut().for_each(|x| *x = 0);
+        start[0] = 0;
         // Deliveries per user (capped) at the next user's slot, then their running sum.
-        for &(friend, _) in deliveries {
-            let c = &mut start[friend as usize - local.start + 1];
-            *c = (*c + 1).min(INBOX_LIMIT as u32);
-        }
+        start[1..].par_chunks_mut(per).enumerate().for_each(|(k, counts)| {
+            counts.iter_mut().for_each(|c| *c = 0);
+            for (i, _) in of_range(k) {
+                counts[i] = (counts[i] + 1).min(INBOX_LIMIT as u32);
+            }
+        });
         for i in 1..start.len() {
             start[i] += start[i - 1];
         }
         let mut cursor: Vec<u32> = start[..start.len() - 1].to_vec();
         self.inbox_notes.clear();
         self.inbox_notes.resize(start[start.len() - 1] as usize, 0);
-        for &(friend, note) in deliveries {
-            let i = friend as usize - local.start;
-            if cursor[i] < start[i + 1] {
-                self.inbox_notes[cursor[i] as usize] = note;
-                cursor[i] += 1;
-            }
+        // Each range's users' notes are one stretch of the column.
+        let mut pieces = Vec::with_capacity(cursor.len().div_ceil(per));
+        let mut rest = &mut self.inbox_notes[..];
+        for lo in (0..cursor.len()).step_by(per) {
+            let hi = (lo + per).min(cursor.len());
+            let (piece, tail) = rest.split_at_mut((start[hi] - start[lo]) as usize);
+            pieces.push((start[lo], piece));
+            rest = tail;
         }
+        let start = &*start;
+        cursor.par_chunks_mut(per).zip(pieces).enumerate().for_each(|(k, (cursor, (base, notes)))| {
+            for (i, note) in of_range(k) {
+                let at = cursor[i];
+                if at < start[k * per + i + 1] {
+                    notes[(at - base) as usize] = note;
+                    cursor[i] = at + 1;
+                }
+            }
+        });
     }
 
     /// Current follower counts of every creator, in platform units (real users).
