@@ -295,6 +295,13 @@ impl Shard<'_> {
     /// only copied.
     pub fn sample_rows(&self, estimates: &[f32], sampled: &mut Sampled) {
         let t = sampled.topics;
+        if !self.is_split() {
+            for (&u, row) in sampled.ids.iter().zip(sampled.estimates.chunks_mut(t.max(1))) {
+                let i = u as usize - self.users.start;
+                row.copy_from_slice(&estimates[i * t..(i + 1) * t]);
+            }
+            return;
+        }
         let mut w = Writer::default();
         for &u in sampled.ids.iter().filter(|&&u| self.users.contains(&(u as usize))) {
             let i = u as usize - self.users.start;

@@ -1,11 +1,9 @@
-//! The social graph (friends) and the follow graph, as petgraph CSR.
+//! The social graph (friends) and the follow graph, in compressed sparse rows.
 //!
-//! Both are built from edge lists generated per agent in parallel, sorted once and handed
-//! to `Csr::from_sorted_edges` (never `add_edge` in a loop). Generation draws from each
+//! Both are built from edge lists generated per agent in parallel, sorted once and turned
+//! into rows (never an edge at a time). Generation draws from each
 //! agent's own stream, so the graphs do not depend on the thread count.
 
-use petgraph::Directed;
-use petgraph::csr::Csr;
 use rayon::prelude::*;
 
 use super::{Creators, Users};
@@ -14,14 +12,16 @@ use crate::scenario::Params;
 
 /// A directed graph in compressed sparse rows with `u32` node ids, holding the rows of a
 /// contiguous range of source nodes (all of them in one process, a rank's users under
-/// MPI). Targets are global ids.
+/// MPI). Targets are global ids. Rows are indexed from the first held node, so a rank
+/// holds offsets for its own rows only, whatever ids its edges point to.
 #[derive(Debug)]
 pub struct Graph {
-    csr: Csr<(), (), Directed, u32>,
     /// The first node whose row is held.
     first: u32,
-    /// Rows held.
-    nodes: usize,
+    /// Row `i` (node `first + i`) is `targets[offsets[i]..offsets[i + 1]]`.
+    offsets: Vec<usize>,
+    /// Every row's targets, sorted within a row.
+    targets: Vec<u32>,
 }
 
 impl Graph {
@@ -33,38 +33,42 @@ impl Graph {
     /// The rows of nodes `first..first + nodes` from their edges, sorted by (source,
     /// target) and deduplicated, with sources counted from `first` (targets global).
     fn rows_from_sorted(first: u32, nodes: usize, edges: &[(u32, u32)]) -> Graph {
-        let mut csr = Csr::from_sorted_edges(edges).expect("edges are sorted");
-        while csr.node_count() < nodes {
-            csr.add_node(());
+        debug_assert!(edges.windows(2).all(|w| w[0] < w[1]), "edges are sorted and unique");
+        let mut offsets = vec![0usize; nodes + 1];
+        for &(s, _) in edges {
+            offsets[s as usize + 1] += 1;
         }
-        Graph { csr, first, nodes }
+        for i in 1..offsets.len() {
+            offsets[i] += offsets[i - 1];
+        }
+        Graph { first, offsets, targets: edges.iter().map(|&(_, t)| t).collect() }
     }
 
     /// Out-neighbours of a node (none for a node whose row is not held).
     #[inline]
     pub fn neighbors(&self, v: u32) -> &[u32] {
-        let i = v.wrapping_sub(self.first);
-        if (i as usize) < self.csr.node_count() { self.csr.neighbors_slice(i) } else { &[] }
+        let i = v.wrapping_sub(self.first) as usize;
+        if i + 1 < self.offsets.len() { &self.targets[self.offsets[i]..self.offsets[i + 1]] } else { &[] }
     }
 
     /// Whether node `v`'s row is held.
     pub fn holds(&self, v: u32) -> bool {
-        (v.wrapping_sub(self.first) as usize) < self.nodes
+        (v.wrapping_sub(self.first) as usize) < self.node_count()
     }
 
     /// Number of rows held.
     pub fn node_count(&self) -> usize {
-        self.nodes
+        self.offsets.len() - 1
     }
 
     /// Number of directed edges held.
     pub fn edge_count(&self) -> usize {
-        self.csr.edge_count()
+        self.targets.len()
     }
 
     /// Bytes held by the rows and columns.
     pub fn heap_bytes(&self) -> usize {
-        self.edge_count() * 4 + (self.nodes + 1) * 8
+        self.edge_count() * 4 + self.offsets.len() * 8
     }
 }
 
