@@ -203,16 +203,14 @@ impl Shard<'_> {
         let mut totals = ChunkOutcome::new(pools, focal);
         let mut w = Writer::default();
         w.u32(local.len() as u32);
-        // Shares to this rank's users stay here, moved chunk by chunk (so the list is
-        // held about once); only those to other ranks' users are serialized.
-        let mut kept: Vec<(u32, u32)> = Vec::new();
-        let mut away = 0usize;
-        for o in &local {
-            away += o.shares.iter().filter(|&&(f, _)| !self.users.contains(&(f as usize))).count();
-        }
+        // Shares to this rank's users stay here and are never serialized; only those to
+        // other ranks' users are.
+        let mine = |f: u32| self.users.contains(&(f as usize));
+        let away = local.iter().map(|o| o.shares.iter().filter(|&&(f, _)| !mine(f)).count()).sum::<usize>();
+        let kept_len = local.iter().map(|o| o.shares.len()).sum::<usize>() - away;
         let mut to_owner: Vec<Writer> =
             if away == 0 { Vec::new() } else { (0..self.comm.size()).map(|_| Writer::default()).collect() };
-        for o in &mut local {
+        for o in &local {
             for (t, &d) in totals.draws.iter_mut().zip(&o.draws) {
                 *t += d;
             }
@@ -220,14 +218,10 @@ impl Shard<'_> {
             totals.add_counts(o);
             add(&mut totals.conversions, &o.conversions);
             write_ordered(&mut w, o);
-            for (friend, note) in std::mem::take(&mut o.shares) {
-                if self.users.contains(&(friend as usize)) {
-                    kept.push((friend, note));
-                } else {
-                    let to = &mut to_owner[self.owner(friend as usize)];
-                    to.u32(friend);
-                    to.u32(note);
-                }
+            for &(friend, note) in o.shares.iter().filter(|&&(f, _)| !mine(f)) {
+                let to = &mut to_owner[self.owner(friend as usize)];
+                to.u32(friend);
+                to.u32(note);
             }
         }
         let mut sums = integer_fields(&totals);
@@ -250,15 +244,19 @@ impl Shard<'_> {
         // This rank's users' shares, in chunk order (rank order, this rank's own in its
         // place): the first chunk carries them all (the engine appends the chunks' shares
         // in order, so the list is the same).
-        // Grown in place (large blocks are remapped, not copied), so never held twice.
-        kept.reserve(shares.iter().map(|(_, p)| p.len()).sum());
-        let before: Vec<(u32, u32)> =
-            shares.iter().filter(|(from, _)| *from < me).flat_map(|(_, p)| p.iter().copied()).collect();
-        kept.splice(0..0, before);
-        for (_, part) in shares.into_iter().filter(|(from, _)| *from > me) {
-            kept.extend(part);
+        // One list at its exact size, filled in rank order (this rank's own shares in
+        // its place, moved chunk by chunk), so the shares are never held twice.
+        let mut list = Vec::with_capacity(kept_len + shares.iter().map(|(_, p)| p.len()).sum::<usize>());
+        for (_, part) in shares.iter().filter(|(from, _)| *from < me) {
+            list.extend_from_slice(part);
         }
-        all[0].shares = kept;
+        for o in &mut local {
+            list.extend(std::mem::take(&mut o.shares).into_iter().filter(|&(f, _)| mine(f)));
+        }
+        for (_, part) in shares.iter().filter(|(from, _)| *from > me) {
+            list.extend_from_slice(part);
+        }
+        all[0].shares = list;
         all
     }
 

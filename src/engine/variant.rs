@@ -213,9 +213,10 @@ impl<'w> VariantRun<'w> {
             }
         }
         // Reviews are listed in advocates' rank order, so in rank order they still come
-        // in review order after the shares, as in one process.
-        deliveries.extend(self.shard.route(reviewed));
-        self.fill_inboxes(&deliveries);
+        // in review order after the shares, as in one process. Read as one list after
+        // the shares rather than appended (which would copy the shares).
+        let reviewed = self.shard.route(reviewed);
+        self.fill_inboxes(&deliveries, &reviewed);
     }
 
     /// The inboxes of this rank's users from the tick's deliveries: each user's first
@@ -223,15 +224,15 @@ impl<'w> VariantRun<'w> {
     /// stable, so the same as sorting the list stably by user, and needs no scratch
     /// beyond one cursor per user. The users are split into one contiguous range per
     /// thread; each thread reads the whole list and writes its own users' rows only.
-    fn fill_inboxes(&mut self, deliveries: &[(u32, u32)]) {
+    fn fill_inboxes(&mut self, shares: &[(u32, u32)], reviewed: &[(u32, u32)]) {
         let local = self.world.users.local();
-        debug_assert!(deliveries.iter().all(|&(f, _)| local.contains(&(f as usize))));
+        let deliveries = || shares.iter().chain(reviewed);
+        debug_assert!(deliveries().all(|&(f, _)| local.contains(&(f as usize))));
         let per = local.len().div_ceil(rayon::current_num_threads().max(1)).max(1);
         // The deliveries of a range's users: (index among the range's users, note).
         let of_range = |k: usize| {
             let lo = local.start + k * per;
-            deliveries
-                .iter()
+            deliveries()
                 .filter(move |&&(f, _)| (f as usize) >= lo && (f as usize) < lo + per)
                 .map(move |&(f, note)| (f as usize - lo, note))
         };
