@@ -83,7 +83,7 @@ fn same_on_every_rank_count(scenario: &str, overrides: &[&str]) {
         run(&mpirun, scenario, overrides, &out);
         let got = std::fs::read(out.join("summary.json")).unwrap();
         assert!(got == expected, "{scenario}: summary.json on {ranks} ranks differs from the one-process run");
-        for file in ["timeseries.csv", "creators.csv"] {
+        for file in ["timeseries.csv", "creators.csv", "lorenz.csv", "notes.csv"] {
             let a = std::fs::read(solo.join(file)).unwrap();
             assert!(std::fs::read(out.join(file)).unwrap() == a, "{scenario}: {file} on {ranks} ranks differs");
         }

@@ -184,6 +184,9 @@ pub struct ValidateArgs {
     /// defaults filled in, `extends`, variants and `--set` applied.
     #[arg(long, conflicts_with = "json")]
     pub resolved: bool,
+    /// Plan the rank holding most users of a run over this many MPI ranks (1 to 65536).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=65536))]
+    pub ranks: u32,
 }
 
 /// Flags of `compare`.

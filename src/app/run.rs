@@ -21,7 +21,8 @@ pub(super) fn cmd_run(args: RunArgs) -> anyhow::Result<ExitCode> {
     // outputs and shows progress, and every rank saves its own checkpoints.
     let comm = crate::cluster::launch();
     let s = load(&args.scenario)?;
-    let plan = MemoryPlan::of(&s);
+    // Each rank checks its own share (ranks on one machine each see what is available).
+    let plan = MemoryPlan::on_ranks(&s, comm.size());
     check_fits(&s, &plan, args.scenario.max_memory)?;
     let out_dir = args.exec.out.clone().unwrap_or_else(|| Path::new("results/runs").join(&s.name));
     // Claimed before running, so a busy or non-empty folder is refused at once.
@@ -58,7 +59,7 @@ pub(super) fn cmd_resume(args: ResumeArgs) -> anyhow::Result<ExitCode> {
     }
     let loaded = loaded?;
     let s = loaded.scenario;
-    let plan = MemoryPlan::of(&s);
+    let plan = MemoryPlan::on_ranks(&s, ranks);
     check_fits(&s, &plan, args.max_memory)?;
     // The folder is the run's own: its files are replaced, but never by two processes.
     let claim = (rank == 0).then(|| crate::io::outdir::claim(&args.dir, true).map_err(anyhow::Error::from));

@@ -7,7 +7,7 @@ use crate::engine::plan::{self, MemoryPlan};
 use crate::scenario::{self};
 
 pub(super) fn cmd_validate(args: ValidateArgs) -> anyhow::Result<ExitCode> {
-    let (args, json, resolved) = (args.scenario, args.json, args.resolved);
+    let (args, json, resolved, ranks) = (args.scenario, args.json, args.resolved, args.ranks as usize);
     let s = load(&args)?;
     if resolved {
         for v in &s.variants {
@@ -16,7 +16,7 @@ pub(super) fn cmd_validate(args: ValidateArgs) -> anyhow::Result<ExitCode> {
         }
         return Ok(ExitCode::SUCCESS);
     }
-    let plan = MemoryPlan::of(&s);
+    let plan = MemoryPlan::on_ranks(&s, ranks);
     if json {
         let mut v = serde_json::to_value(&plan)?;
         v["available_bytes"] = plan::available_bytes().into();
@@ -47,6 +47,9 @@ pub(super) fn cmd_validate(args: ValidateArgs) -> anyhow::Result<ExitCode> {
         plan::human_bytes(plan.build_bytes),
         plan::human_bytes(plan.run_bytes)
     );
+    if ranks > 1 {
+        println!("                (per rank, for the rank holding most users of {ranks})");
+    }
     if let Some(avail) = plan::available_bytes() {
         println!("  available     {}", plan::human_bytes(avail));
     }

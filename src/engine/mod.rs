@@ -170,7 +170,11 @@ fn drive(scenario: &Scenario, opts: RunOptions, threads: usize) -> Result<RunOut
     {
         return Err(EngineError::SequentialOnRanks { variant: v.name.clone(), ranks: comm.size() });
     }
-    let world = World::build(scenario.world_params());
+    // This rank's users: it builds only their rows of the world and of every variant's
+    // per-user state (with one process, every user).
+    let params = scenario.world_params();
+    let shard = Shard::of(comm, params.world.users as usize, variant::CHUNK_USERS);
+    let world = World::build_part(params, shard.users.clone());
     let world_bytes = world.heap_bytes();
     let spent = from.wall_seconds;
     let mut variants = from.finished;
@@ -183,8 +187,7 @@ fn drive(scenario: &Scenario, opts: RunOptions, threads: usize) -> Result<RunOut
             Some(_) => return Err(EngineError::Mismatch { variant: spec.name.clone() }),
             None => VariantState::new(&world, &spec.params),
         };
-        let shard = Shard::of(comm, world.users.count, variant::CHUNK_USERS);
-        let mut run = VariantRun::resume(&world, &spec.params, state).on_shard(shard);
+        let mut run = VariantRun::resume(&world, &spec.params, state, shard.clone());
         let ticks = spec.params.ticks;
         (on_tick)(vi, run.state().ticks_done());
         for tick in run.state().ticks_done()..ticks {

@@ -25,8 +25,12 @@
 //! users and 300 ticks (400 k notes) 1.10, and 0.87 with a campaign adding 300 k notes.
 //! `tests/memory.rs` keeps these within 20 %.
 //!
+//! Over MPI ranks ([`MemoryPlan::on_ranks`]) a rank holds its share of everything per
+//! user and edge, the replicated notes and creators whole, a few bytes per user of the
+//! whole population while the world is built, and the MPI library's own base.
+//!
 //! `validate` prints the plan (`--json` for the whole struct) and `run` refuses a plan
-//! that does not fit in available memory or `--max-memory`.
+//! that does not fit in available memory or `--max-memory` (under MPI, each rank its own).
 
 use serde::Serialize;
 
@@ -59,6 +63,9 @@ pub struct MemoryPlan {
     pub run_bytes: u64,
     /// Planned peak bytes of the whole run: the larger phase plus the base.
     pub total_bytes: u64,
+    /// The ranks the plan is for (1: one process); the bytes are those of the rank
+    /// holding most users.
+    pub ranks: u64,
 }
 
 /// Fixed overhead of the process: binary and libraries (about 4 MiB resident before any
@@ -154,28 +161,57 @@ fn sort_scratch_bytes(len: f64) -> f64 {
     (len / 2.0).max(len.min(8_000_000.0 / 8.0)) * 8.0
 }
 
+/// Fixed overhead an MPI rank has beyond [`BASE_BYTES`]: the MPI library, its runtime
+/// and shared-memory transport. Measured: 23 MB peak for a rank of a tiny run against 13
+/// MB for one process (Open MPI 4, one machine).
+const MPI_BASE_BYTES: f64 = 10.0 * 1024.0 * 1024.0;
+/// Bytes per user of the whole population a rank holds while building its rows of the
+/// social graph, besides the order ([`ORDER_BYTES`]): every user's (segment, primary
+/// topic), to order the lattice.
+const KEY_BYTES: f64 = 2.0;
+
 impl MemoryPlan {
-    /// Plans a scenario's run. Computed in floating point and saturated, so absurd sizes
-    /// plan as absurd (and are refused), never overflow.
+    /// Plans a scenario's run in one process. Computed in floating point and saturated,
+    /// so absurd sizes plan as absurd (and are refused), never overflow.
     pub fn of(s: &Scenario) -> MemoryPlan {
+        MemoryPlan::on_ranks(s, 1)
+    }
+
+    /// Plans the rank holding most users of a run over `ranks` MPI ranks. A rank holds
+    /// its share of everything per user (columns, graph rows, per-user state, share
+    /// deliveries) and the replicated state whole (notes, pools, creators), and while
+    /// building the world a few bytes per user of the whole population (the lattice
+    /// order and keys, one bit per user and topic for the follow graph).
+    pub fn on_ranks(s: &Scenario, ranks: usize) -> MemoryPlan {
         let p = s.world_params();
-        let users = f64::from(p.world.users);
+        let all = f64::from(p.world.users);
+        let ranks = ranks.max(1);
+        let split = ranks > 1;
+        // Ranks hold whole chunks of users; the first ranks hold the extra chunk.
+        let chunk = super::variant::CHUNK_USERS as f64;
+        let share = if split { ((all / chunk).ceil() / ranks as f64).ceil() * chunk / all.max(1.0) } else { 1.0 };
+        let share = share.min(1.0);
+        // The users this rank holds.
+        let users = all * share;
         let topics = p.topics.len();
         let creators: f64 = p.creators.iter().map(|g| f64::from(g.count)).sum();
         let (notes, active_notes) = planned_notes(s);
         // Each user ties to friends_mean / 2 others, both directions stored.
-        let social_edges = users * f64::from(p.world.friends_mean / 2) * 2.0;
-        let follow_edges = planned_follow_edges(p, users);
+        let social_edges = all * f64::from(p.world.friends_mean / 2) * 2.0;
+        let follow_edges = planned_follow_edges(p, all);
         let variants = s.variants.len() as f64;
-        let (deliveries, follows_per_user) = planned_shares_and_follows(s, users, creators);
+        let (deliveries, follows_per_user) = planned_shares_and_follows(s, all, creators);
 
         let columns = Users::bytes_per_user(topics) as f64;
         let creator_bytes = creators * (CREATOR_BYTES + CREATOR_ROW_BYTES * variants);
         // Build: users' columns, then the social graph from its edge list (with the users'
         // order), then the follow graph from its edge list next to the finished social graph.
-        let social_build = social_edges * SOCIAL_EDGE_BUILD_BYTES + users * (ROW_BYTES + ORDER_BYTES);
-        let social_built = social_edges * EDGE_BYTES + users * ROW_BYTES;
-        let follow_build = follow_edges * FOLLOW_EDGE_BUILD_BYTES + (users + creators) * ROW_BYTES;
+        let order = all * (ORDER_BYTES + if split { KEY_BYTES } else { 0.0 });
+        let far_bits = if split { all * topics as f64 / 8.0 } else { 0.0 };
+        let social_build = share * social_edges * SOCIAL_EDGE_BUILD_BYTES + users * ROW_BYTES + order;
+        let social_built = share * social_edges * EDGE_BYTES + users * ROW_BYTES;
+        let follow_rows = if split { users } else { users + creators };
+        let follow_build = share * follow_edges * FOLLOW_EDGE_BUILD_BYTES + follow_rows * ROW_BYTES + far_bits;
         let build = users * columns + creator_bytes + social_build.max(social_built + follow_build);
 
         // Run: the built world, the variant's per-user state, the notes, the active pools
@@ -193,26 +229,29 @@ impl MemoryPlan {
             + follows
             + read_memory_bytes(s, notes);
         let per_note = Notes::BYTES_PER_NOTE as f64 + NOTE_STATE_BYTES + NOTE_SNAPSHOT_BYTES + NOTE_SLACK_BYTES;
+        let deliveries = share * deliveries;
         let shares = deliveries * DELIVERY_BYTES + sort_scratch_bytes(deliveries);
         let run = users * per_user
-            + (social_edges + follow_edges) * EDGE_BYTES
+            + share * (social_edges + follow_edges) * EDGE_BYTES
             + notes * per_note
             + active_notes * POOL_BYTES
             + creator_bytes
             + notes * NOTE_ROW_BYTES * variants
             + shares;
-        let total = BASE_BYTES + build.max(run);
+        let base = BASE_BYTES + if split { MPI_BASE_BYTES } else { 0.0 };
+        let total = base + build.max(run);
         MemoryPlan {
-            users: users as u64,
+            users: all as u64,
             creators: creators as u64,
             notes: notes as u64,
             social_edges: social_edges as u64,
             follow_edges: follow_edges.ceil() as u64,
             bytes_per_user: per_user.round() as u64,
             bytes_per_note: per_note.round() as u64,
-            build_bytes: (BASE_BYTES + build) as u64,
-            run_bytes: (BASE_BYTES + run) as u64,
+            build_bytes: (base + build) as u64,
+            run_bytes: (base + run) as u64,
             total_bytes: total as u64,
+            ranks: ranks as u64,
         }
     }
 }
@@ -302,5 +341,21 @@ pub fn human_bytes(b: u64) -> String {
         format!("{:.2} GiB", b / (1u64 << 30) as f64)
     } else {
         format!("{:.1} MiB", b / (1u64 << 20) as f64)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::MemoryPlan;
+
+    #[test]
+    fn a_rank_plans_its_share_of_the_users_and_the_replicated_rest() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/quickstart.toml");
+        let sets = vec!["world.users=2000000".to_string()];
+        let s = crate::scenario::load_file(std::path::Path::new(path), &sets).unwrap();
+        let one = MemoryPlan::of(&s);
+        assert_eq!(MemoryPlan::on_ranks(&s, 1).total_bytes, one.total_bytes);
+        let [two, four] = [2, 4].map(|r| MemoryPlan::on_ranks(&s, r).total_bytes as f64 / one.total_bytes as f64);
+        assert!(two < 0.6 && four < 0.35 && four < two, "2 ranks {two:.2}, 4 ranks {four:.2} of one process");
     }
 }

@@ -1,11 +1,13 @@
 //! A variant run split over ranks: each rank acts for a contiguous range of users and
 //! the ranks combine the user phase's results once per tick.
 //!
-//! Every rank keeps the whole world and the variant's replicated state (notes, their
+//! Every rank holds its own users' rows of the world and of the variant's per-user state
+//! (estimates, journeys, follows, inboxes), and the replicated state whole (notes, their
 //! counters, stages, per-creator totals); only the user phase is divided. After it:
 //!
-//! - the integer deltas of note counters and creators' follows are summed over ranks
-//!   (integer sums do not depend on the order of addition);
+//! - the integer increments of note counters and creators' follows are exchanged
+//!   sparsely, only for the notes and creators this rank's users touched, and added on
+//!   every rank (integer sums do not depend on the order of addition);
 //! - the chunks' integer outcomes (draws per pool, impressions by channel, journey
 //!   entries, conversions) are summed likewise;
 //! - the chunks' ordered outcomes (the read-interest float of each chunk, the reviews
@@ -14,13 +16,18 @@
 //!   chunks exactly as one process would;
 //! - shares travel only to the rank of the friend they are for (all-to-all), again in
 //!   chunk order, since a user's inbox is read only by its owner. Friends are mostly
-//!   near in id (a rewired ring lattice), so most shares stay on their rank;
+//!   near in id (a rewired ring lattice), so most shares stay on their rank, and those
+//!   are never serialized;
 //! - the estimate rows of the users sampled for ring cut-offs and learning metrics are
 //!   sent to every rank, the only per-user rows another rank reads.
 //!
+//! At the start of the next tick the advocates' ranks, which hold their friend lists,
+//! draw who each review reaches and send the deliveries to the friends' ranks
+//! ([`Shard::route`]).
+//!
 //! So ranks end a tick with the same replicated state but their own pending shares and
 //! per-user rows; each rank checkpoints its own state and resumes on the same number of
-//! ranks. With one rank nothing is exchanged and nothing is copied.
+//! ranks. With one rank nothing is exchanged and nothing is copied but the sampled rows.
 
 use std::ops::Range;
 use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
@@ -29,6 +36,7 @@ use super::session::{ChunkOutcome, ReviewPost};
 use crate::cluster::wire::{Reader, Writer};
 use crate::cluster::{Comm, Solo};
 use crate::model::content::{NewNote, Notes};
+use crate::model::platform::Sampled;
 use crate::scenario::ContentKind;
 
 /// The ranks of a run and the users this rank acts for.
@@ -81,8 +89,11 @@ pub struct Before {
     follows: Vec<u32>,
 }
 
+/// Counters per note exchanged between ranks.
+const COUNTERS: usize = 11;
+
 /// The counters of a note, in a fixed order.
-fn counters(notes: &Notes, n: usize) -> [&AtomicU32; 11] {
+fn counters(notes: &Notes, n: usize) -> [&AtomicU32; COUNTERS] {
     let c = &notes.counters[n];
     let [a, b, d] = &c.impressions;
     [a, b, d, &c.reads, &c.likes, &c.collects, &c.comments, &c.shares, &c.follows, &c.observed, &c.positives]
@@ -101,32 +112,104 @@ impl Shard<'_> {
     }
 
     /// Adds every rank's increments of note counters and follows to every rank's copy.
+    ///
+    /// Sparse: each rank sends only the notes (and creators) whose counters its users
+    /// changed, as (id, which counters, their increments), and adds what the others sent.
+    /// Integer sums do not depend on the order of addition, so every rank ends with the
+    /// counters one process would have.
     pub fn sum_counters(&self, before: Before, notes: &Notes, active: Range<usize>, follows_gained: &[AtomicU32]) {
         if !self.is_split() {
             return;
         }
-        let cells: Vec<&AtomicU32> = active.flat_map(|n| counters(notes, n)).chain(follows_gained.iter()).collect();
-        let old: Vec<u32> = before.notes.into_iter().chain(before.follows).collect();
-        debug_assert_eq!(cells.len(), old.len());
-        let mut delta: Vec<u32> = cells.iter().zip(&old).map(|(c, &o)| c.load(Relaxed).wrapping_sub(o)).collect();
-        self.comm.sum_u32(&mut delta);
-        for ((c, o), d) in cells.iter().zip(old).zip(delta) {
-            c.store(o.wrapping_add(d), Relaxed);
+        let mut w = Writer::default();
+        let mut old = before.notes.chunks_exact(COUNTERS);
+        let mut touched = 0u32;
+        let mut body = Writer::default();
+        for n in active.clone() {
+            let old = old.next().expect("a copy per active note");
+            let cells = counters(notes, n);
+            let mut mask = 0u16;
+            for (i, (c, &o)) in cells.iter().zip(old).enumerate() {
+                if c.load(Relaxed) != o {
+                    mask |= 1 << i;
+                }
+            }
+            if mask != 0 {
+                touched += 1;
+                body.u32(n as u32);
+                body.u16(mask);
+                for (i, (c, &o)) in cells.iter().zip(old).enumerate() {
+                    if mask >> i & 1 == 1 {
+                        body.u32(c.load(Relaxed).wrapping_sub(o));
+                    }
+                }
+            }
         }
+        w.u32(touched);
+        w.0.extend_from_slice(&body.0);
+        drop(body);
+        let gained: Vec<(u32, u32)> = follows_gained
+            .iter()
+            .zip(&before.follows)
+            .enumerate()
+            .filter(|(_, (g, o))| g.load(Relaxed) != **o)
+            .map(|(c, (g, &o))| (c as u32, g.load(Relaxed).wrapping_sub(o)))
+            .collect();
+        w.u32(gained.len() as u32);
+        for (c, d) in gained {
+            w.u32(c);
+            w.u32(d);
+        }
+        let mine = w.0.len();
+        let all = self.comm.gather_bytes(&w.0);
+        // Parts arrive in rank order; this rank's own increments are already counted.
+        let mut r = Reader(&all);
+        for rank in 0..self.comm.size() {
+            let at = all.len() - r.0.len();
+            let own = rank == self.comm.rank();
+            for _ in 0..r.u32() {
+                let n = r.u32() as usize;
+                let mask = r.u16();
+                let cells = counters(notes, n);
+                for (i, c) in cells.iter().enumerate() {
+                    if mask >> i & 1 == 1 {
+                        let d = r.u32();
+                        if !own {
+                            c.fetch_add(d, Relaxed);
+                        }
+                    }
+                }
+            }
+            for _ in 0..r.u32() {
+                let (c, d) = (r.u32() as usize, r.u32());
+                if !own {
+                    follows_gained[c].fetch_add(d, Relaxed);
+                }
+            }
+            debug_assert!(!own || all.len() - r.0.len() - at == mine);
+        }
+        debug_assert!(r.is_empty());
     }
 
     /// Every rank's chunk outcomes, in global chunk order. The integer totals over all
     /// chunks are carried by the first chunk (sums do not depend on where they are
     /// counted); every chunk keeps its own read interest, shares and reviews, so that
     /// merging in chunk order gives the one-process result bit for bit.
-    pub fn gather_outcomes(&self, local: Vec<ChunkOutcome>, pools: usize, focal: usize) -> Vec<ChunkOutcome> {
+    pub fn gather_outcomes(&self, mut local: Vec<ChunkOutcome>, pools: usize, focal: usize) -> Vec<ChunkOutcome> {
         if !self.is_split() {
             return local;
         }
+        let me = self.comm.rank();
         let mut totals = ChunkOutcome::new(pools, focal);
-        let mut to_owner: Vec<Writer> = (0..self.comm.size()).map(|_| Writer::default()).collect();
         let mut w = Writer::default();
         w.u32(local.len() as u32);
+        // Shares to this rank's users stay here and are never serialized; only those to
+        // other ranks' users are.
+        let mine = |f: u32| self.users.contains(&(f as usize));
+        let away = local.iter().map(|o| o.shares.iter().filter(|&&(f, _)| !mine(f)).count()).sum::<usize>();
+        let kept_len = local.iter().map(|o| o.shares.len()).sum::<usize>() - away;
+        let mut to_owner: Vec<Writer> =
+            if away == 0 { Vec::new() } else { (0..self.comm.size()).map(|_| Writer::default()).collect() };
         for o in &local {
             for (t, &d) in totals.draws.iter_mut().zip(&o.draws) {
                 *t += d;
@@ -135,7 +218,7 @@ impl Shard<'_> {
             totals.add_counts(o);
             add(&mut totals.conversions, &o.conversions);
             write_ordered(&mut w, o);
-            for &(friend, note) in &o.shares {
+            for &(friend, note) in o.shares.iter().filter(|&&(f, _)| !mine(f)) {
                 let to = &mut to_owner[self.owner(friend as usize)];
                 to.u32(friend);
                 to.u32(note);
@@ -144,8 +227,8 @@ impl Shard<'_> {
         let mut sums = integer_fields(&totals);
         self.comm.sum_u64(&mut sums);
         let bytes = self.comm.gather_bytes(&w.0);
-        let parts: Vec<Vec<u8>> = to_owner.into_iter().map(|w| w.0).collect();
-        let shares = self.comm.exchange_bytes(&parts);
+        drop(w);
+        let shares = self.exchange_pairs(to_owner);
         let mut all = Vec::new();
         let mut r = Reader(&bytes);
         while !r.is_empty() {
@@ -158,39 +241,101 @@ impl Shard<'_> {
             all.push(ChunkOutcome::new(pools, focal));
         }
         set_integer_fields(&mut all[0], &sums);
-        // This rank's users' shares, in chunk order: the first chunk carries them all
-        // (the engine appends the chunks' shares in order, so the list is the same).
-        let mut r = Reader(&shares);
-        while !r.is_empty() {
-            all[0].shares.push((r.u32(), r.u32()));
+        // This rank's users' shares, in chunk order (rank order, this rank's own in its
+        // place): the first chunk carries them all (the engine appends the chunks' shares
+        // in order, so the list is the same).
+        // One list at its exact size, filled in rank order (this rank's own shares in
+        // its place, moved chunk by chunk), so the shares are never held twice.
+        let mut list = Vec::with_capacity(kept_len + shares.iter().map(|(_, p)| p.len()).sum::<usize>());
+        for (_, part) in shares.iter().filter(|(from, _)| *from < me) {
+            list.extend_from_slice(part);
         }
+        for o in &mut local {
+            list.extend(std::mem::take(&mut o.shares).into_iter().filter(|&(f, _)| mine(f)));
+        }
+        for (_, part) in shares.iter().filter(|(from, _)| *from > me) {
+            list.extend_from_slice(part);
+        }
+        all[0].shares = list;
         all
     }
 
-    /// Sends the estimate rows of sampled users (every `stride`-th user, for each of
-    /// `strides`) from their owners to every rank, so that metrics and ring cut-offs
-    /// computed from samples see current rows.
-    pub fn share_sampled_rows(&self, estimates: &mut [f32], topics: usize, strides: &[usize]) {
+    /// Sends `parts[r]`, (u32, u32) pairs, to rank `r` (no parts: nothing to send) and
+    /// returns the pairs each other rank sent here, with its rank, in rank order. Every
+    /// part carries its sender and length, so the parts can be told apart.
+    fn exchange_pairs(&self, parts: Vec<Writer>) -> Vec<(usize, Vec<(u32, u32)>)> {
+        let me = self.comm.rank();
+        let mut out: Vec<Vec<u8>> = vec![Vec::new(); self.comm.size()];
+        for (r, part) in parts.into_iter().enumerate() {
+            if r != me && !part.0.is_empty() {
+                let mut w = Writer::default();
+                w.u32(me as u32);
+                w.u32((part.0.len() / 8) as u32);
+                w.0.extend_from_slice(&part.0);
+                out[r] = w.0;
+            }
+        }
+        let bytes = self.comm.exchange_bytes(&out);
+        drop(out);
+        let mut got = Vec::new();
+        let mut r = Reader(&bytes);
+        while !r.is_empty() {
+            let from = r.u32() as usize;
+            let pairs = (0..r.u32()).map(|_| (r.u32(), r.u32())).collect();
+            got.push((from, pairs));
+        }
+        got
+    }
+
+    /// Fills in the current estimate rows of the sampled users: each rank sends those of
+    /// its own users (`estimates` holds its users' rows) to every rank. Rank order is user
+    /// order, so the rows arrive as the sampled users ascend. With one rank the rows are
+    /// only copied.
+    pub fn sample_rows(&self, estimates: &[f32], sampled: &mut Sampled) {
+        let t = sampled.topics;
         if !self.is_split() {
+            for (&u, row) in sampled.ids.iter().zip(sampled.estimates.chunks_mut(t.max(1))) {
+                let i = u as usize - self.users.start;
+                row.copy_from_slice(&estimates[i * t..(i + 1) * t]);
+            }
             return;
         }
-        let sampled = |u: usize| strides.iter().any(|&s| u.is_multiple_of(s));
         let mut w = Writer::default();
-        for u in self.users.clone().filter(|&u| sampled(u)) {
-            for &x in &estimates[u * topics..(u + 1) * topics] {
+        for &u in sampled.ids.iter().filter(|&&u| self.users.contains(&(u as usize))) {
+            let i = u as usize - self.users.start;
+            for &x in &estimates[i * t..(i + 1) * t] {
                 w.f32(x);
             }
         }
         let bytes = self.comm.gather_bytes(&w.0);
-        // Rank order is user order, so the rows arrive as the sampled users ascend.
-        let users = estimates.len() / topics.max(1);
         let mut r = Reader(&bytes);
-        for u in (0..users).filter(|&u| sampled(u)) {
-            for x in &mut estimates[u * topics..(u + 1) * topics] {
-                *x = r.f32();
-            }
+        for x in &mut sampled.estimates {
+            *x = r.f32();
         }
         debug_assert!(r.is_empty());
+    }
+
+    /// Sends each (user, note) delivery to the rank of its user and returns those for
+    /// this rank's users: in rank order, each rank's in the order given (with one rank,
+    /// the list itself).
+    pub fn route(&self, deliveries: Vec<(u32, u32)>) -> Vec<(u32, u32)> {
+        if !self.is_split() {
+            return deliveries;
+        }
+        let mut to_owner: Vec<Writer> = (0..self.comm.size()).map(|_| Writer::default()).collect();
+        for (user, note) in deliveries {
+            let to = &mut to_owner[self.owner(user as usize)];
+            to.u32(user);
+            to.u32(note);
+        }
+        let parts: Vec<Vec<u8>> = to_owner.into_iter().map(|w| w.0).collect();
+        let bytes = self.comm.exchange_bytes(&parts);
+        let mut r = Reader(&bytes);
+        let mut mine = Vec::with_capacity(bytes.len() / 8);
+        while !r.is_empty() {
+            mine.push((r.u32(), r.u32()));
+        }
+        mine
     }
 }
 

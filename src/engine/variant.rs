@@ -12,10 +12,10 @@ use super::shard::Shard;
 use crate::model::behaviour::journey;
 use crate::model::content::{Notes, RINGS};
 use crate::model::platform::{
-    AliasTable, Estimates, FeedPolicy, Pools, SearchIndex, SimUnits, SingleColumnFeed, Staging, TwoColumnFeed, rings,
-    user_ring,
+    AliasTable, Estimates, FeedPolicy, Pools, Sampled, SearchIndex, SimUnits, SingleColumnFeed, Staging, TwoColumnFeed,
+    rings, user_ring,
 };
-use crate::model::world::{World, segment_matches as matches};
+use crate::model::world::{Rows, World, segment_matches as matches};
 use crate::observe::accounting::{self, Accumulators, TickContext};
 use crate::observe::output::VariantOutput;
 use crate::observe::record::{PhaseClock, TickRecord};
@@ -46,15 +46,23 @@ pub struct VariantRun<'w> {
     units: SimUnits,
     /// Focal index of each creator, or [`journey::NOT_FOCAL`].
     focal_of: Vec<u8>,
-    /// Shared notes each user sees this tick (CSR over users), rebuilt by every tick
-    /// from `pending_shares` and `pending_reviews`.
-    inbox_start: Vec<u32>,
+    /// Each segment's mean true interest per topic (every user's first estimate row).
+    segment_means: Vec<f32>,
+    /// The estimate rows of the users sampled for ring cut-offs and the learning metric,
+    /// refreshed from their ranks after every user phase.
+    sampled: Sampled,
+    /// Shared notes each of this rank's users sees this tick (CSR over the users, one
+    /// more offset than users), rebuilt by every tick from `pending_shares` and
+    /// `pending_reviews`.
+    inbox_start: Rows<u32>,
     inbox_notes: Vec<u32>,
 }
 
 /// Everything of a variant that changes from tick to tick: between ticks it is the whole
 /// simulation state besides the world (which is rebuilt from the scenario), so a
-/// checkpoint saves it and a resumed run continues from it exactly. Random streams are
+/// checkpoint saves it and a resumed run continues from it exactly. Per-user columns
+/// hold the rows of the world's held users only (a rank's users under MPI), in id
+/// order; notes, stages and per-creator state are whole on every rank. Random streams are
 /// keyed by (seed, tick, agent), so there is no generator position to save.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct VariantState {
@@ -67,7 +75,7 @@ pub struct VariantState {
     demand: Vec<f64>,
     /// Ticks completed; the next tick to run.
     ticks_done: u32,
-    /// Journey stage per user and focal institution, `users × focal`.
+    /// Journey stage per user and focal institution, `held users × focal`.
     journey: Vec<u8>,
     /// Topic each user last started asking about.
     ask_topic: Vec<u8>,
@@ -90,6 +98,7 @@ impl VariantState {
     /// The state before the first tick.
     pub fn new(world: &World, params: &Params) -> Self {
         let users = &world.users;
+        let held = users.local().len();
         let focal = params.journey.focal.len();
         VariantState {
             notes: Notes::default(),
@@ -98,11 +107,11 @@ impl VariantState {
             follows_gained: (0..world.creators.count).map(|_| AtomicU32::new(0)).collect(),
             demand: Vec::new(),
             ticks_done: 0,
-            journey: vec![0; users.count * focal],
-            ask_topic: users.primary.clone(),
-            followed: vec![Vec::new(); users.count],
+            journey: vec![0; held * focal],
+            ask_topic: users.primary.data.clone(),
+            followed: vec![Vec::new(); held],
             // Memory only where a variant keeps it (a list header per user otherwise).
-            read: if params.response.once_per_item { vec![Vec::new(); users.count] } else { Vec::new() },
+            read: if params.response.once_per_item { vec![Vec::new(); held] } else { Vec::new() },
             pending_shares: Vec::new(),
             pending_reviews: Vec::new(),
             measured: Accumulators::new(world.creators.count, focal),
@@ -117,57 +126,63 @@ impl VariantState {
     /// Whether this state fits a world: a checkpoint of another scenario would otherwise
     /// index out of bounds.
     pub fn fits(&self, world: &World, params: &Params) -> bool {
+        let held = world.users.local().len();
         self.follows_gained.len() == world.creators.count
-            && self.ask_topic.len() == world.users.count
-            && self.journey.len() == world.users.count * params.journey.focal.len()
-            && self.estimates.values.len() == world.users.count * world.users.topics
-            && self.read.len() == if params.response.once_per_item { world.users.count } else { 0 }
+            && self.ask_topic.len() == held
+            && self.journey.len() == held * params.journey.focal.len()
+            && self.estimates.values.len() == held * world.users.topics
+            && self.read.len() == if params.response.once_per_item { held } else { 0 }
             && self.ticks_done <= params.ticks
     }
 }
 
 impl<'w> VariantRun<'w> {
-    /// Fresh state for a variant on a world.
+    /// Fresh state for a variant on a world (built whole, run in one process).
     pub fn new(world: &'w World, params: &'w Params) -> Self {
-        Self::resume(world, params, VariantState::new(world, params))
+        Self::resume(world, params, VariantState::new(world, params), Shard::whole(world.users.count))
     }
 
-    /// Continues a variant from a saved state (of the same world and parameters).
-    pub fn resume(world: &'w World, params: &'w Params, state: VariantState) -> Self {
+    /// Continues a variant from a saved state (of the same world and parameters), acting
+    /// for the shard's users (those the world holds) and combining with the other ranks
+    /// every tick. Every rank calls it at the same point: it gathers the sampled rows.
+    pub fn resume(world: &'w World, params: &'w Params, state: VariantState, shard: Shard<'w>) -> Self {
         let users = &world.users;
+        assert_eq!(shard.users, users.local(), "the world holds the shard's users");
         let ring_shares = rings::ring_shares(users, &params.crowd);
+        // Sums over every user in id order (the same bits on every rank).
+        let mut campaign_reach = vec![0.0f64; params.campaigns.len()];
+        if !params.campaigns.is_empty() {
+            users.scan(|_, tr| {
+                for (reach, c) in campaign_reach.iter_mut().zip(&params.campaigns) {
+                    if c.target.as_ref().is_none_or(|t| matches(t, tr.segment)) {
+                        *reach += f64::from(tr.activity);
+                    }
+                }
+            });
+        }
+        let n = users.count;
+        let strides = [rings::cutoff_sample_stride(n), accounting::interest_sample_stride(n)];
+        let mut sampled = Sampled::new(users, &strides);
+        shard.sample_rows(&state.estimates.values, &mut sampled);
         VariantRun {
             world,
             params,
-            shard: Shard::whole(users.count),
+            segment_means: if state.demand.is_empty() { Estimates::segment_means(users) } else { Vec::new() },
+            sampled,
+            shard,
             state,
             ring_shares,
             institutions: (0..world.creators.count as u32)
                 .filter(|&c| world.creators.kind[c as usize].is_institution())
                 .collect(),
-            campaign_reach: params
-                .campaigns
-                .iter()
-                .map(|c| {
-                    (0..users.count)
-                        .filter(|&u| c.target.as_ref().is_none_or(|t| matches(t, users.segment[u])))
-                        .map(|u| f64::from(users.activity[u]))
-                        .sum()
-                })
-                .collect(),
+            campaign_reach,
             units: SimUnits::new(&params.feed, params.users_per_agent()),
             focal_of: (0..world.creators.count)
                 .map(|c| world.creators.group_focal[world.creators.group[c] as usize].unwrap_or(journey::NOT_FOCAL))
                 .collect(),
-            inbox_start: vec![0; users.count + 1],
+            inbox_start: Rows::new(users.local().start, vec![0; users.local().len() + 1]),
             inbox_notes: Vec::new(),
         }
-    }
-
-    /// Acts only for the shard's users and combines with the other ranks every tick.
-    pub fn on_shard(mut self, shard: Shard<'w>) -> Self {
-        self.shard = shard;
-        self
     }
 
     /// The state to checkpoint (meaningful between ticks).
@@ -176,7 +191,9 @@ impl<'w> VariantRun<'w> {
     }
 
     /// Posts last tick's advocates' reviews and turns last tick's shares (and the
-    /// reviews, shared with the advocates' friends) into this tick's inboxes.
+    /// reviews, shared with the advocates' friends) into this tick's inboxes of this
+    /// rank's users. Every rank posts every review; the advocate's rank, which holds its
+    /// friends, draws who the review reaches and sends each delivery to the friend's rank.
     fn deliver(&mut self, tick: u32) {
         let world = self.world;
         // A note that has left its feed life is no longer delivered: every impression is
@@ -184,36 +201,77 @@ impl<'w> VariantRun<'w> {
         let first_active = self.first_active(tick) as u32;
         let mut deliveries = std::mem::take(&mut self.state.pending_shares);
         deliveries.retain(|&(_, note)| note >= first_active);
+        let mut reviewed = Vec::new();
         for r in std::mem::take(&mut self.state.pending_reviews) {
             let id = self.state.notes.len() as u32;
             self.state.notes.push(r.note);
             self.state.measured.count_review(r.note.author);
-            if self.params.sharing.enabled {
+            if self.params.sharing.enabled && world.social.holds(r.user) {
                 // A review reaches at most as many draws as the advocate has friends (a
                 // share by a reader draws `friends_per_share` whatever the count).
                 let k = self.params.sharing.friends_per_share.min(world.social.neighbors(r.user).len() as u32);
                 let mut rng = stream(self.params.seed, tick, u64::from(r.user), Purpose::Variant);
-                deliveries.extend(world.draw_friends(r.user, k, &mut rng).map(|f| (f, id)));
+                reviewed.extend(world.draw_friends(r.user, k, &mut rng).map(|f| (f, id)));
             }
         }
-        // Stable: deliveries keep their (deterministic) order within a user.
-        deliveries.sort_by_key(|&(friend, _)| friend);
-        let n = world.users.count;
-        self.inbox_start.iter_mut().for_each(|x| *x = 0);
+        // Reviews are listed in advocates' rank order, so in rank order they still come
+        // in review order after the shares, as in one process. Read as one list after
+        // the shares rather than appended (which would copy the shares).
+        let reviewed = self.shard.route(reviewed);
+        self.fill_inboxes(&deliveries, &reviewed);
+    }
+
+    /// The inboxes of this rank's users from the tick's deliveries: each user's first
+    /// [`INBOX_LIMIT`] deliveries, in the order listed. A counting sort by user, which is
+    /// stable, so the same as sorting the list stably by user, and needs no scratch
+    /// beyond one cursor per user. The users are split into one contiguous range per
+    /// thread; each thread reads the whole list and writes its own users' rows only.
+    fn fill_inboxes(&mut self, shares: &[(u32, u32)], reviewed: &[(u32, u32)]) {
+        let local = self.world.users.local();
+        let deliveries = || shares.iter().chain(reviewed);
+        debug_assert!(deliveries().all(|&(f, _)| local.contains(&(f as usize))));
+        let per = local.len().div_ceil(rayon::current_num_threads().max(1)).max(1);
+        // The deliveries of a range's users: (index among the range's users, note).
+        let of_range = |k: usize| {
+            let lo = local.start + k * per;
+            deliveries()
+                .filter(move |&&(f, _)| (f as usize) >= lo && (f as usize) < lo + per)
+                .map(move |&(f, note)| (f as usize - lo, note))
+        };
+        let start = &mut self.inbox_start.data;
+        start[0] = 0;
+        // Deliveries per user (capped) at the next user's slot, then their running sum.
+        start[1..].par_chunks_mut(per).enumerate().for_each(|(k, counts)| {
+            counts.iter_mut().for_each(|c| *c = 0);
+            for (i, _) in of_range(k) {
+                counts[i] = (counts[i] + 1).min(INBOX_LIMIT as u32);
+            }
+        });
+        for i in 1..start.len() {
+            start[i] += start[i - 1];
+        }
+        let mut cursor: Vec<u32> = start[..start.len() - 1].to_vec();
         self.inbox_notes.clear();
-        let mut i = 0;
-        for u in 0..n {
-            self.inbox_start[u] = self.inbox_notes.len() as u32;
-            let mut taken = 0;
-            while i < deliveries.len() && deliveries[i].0 as usize == u {
-                if taken < INBOX_LIMIT {
-                    self.inbox_notes.push(deliveries[i].1);
-                    taken += 1;
-                }
-                i += 1;
-            }
+        self.inbox_notes.resize(start[start.len() - 1] as usize, 0);
+        // Each range's users' notes are one stretch of the column.
+        let mut pieces = Vec::with_capacity(cursor.len().div_ceil(per));
+        let mut rest = &mut self.inbox_notes[..];
+        for lo in (0..cursor.len()).step_by(per) {
+            let hi = (lo + per).min(cursor.len());
+            let (piece, tail) = rest.split_at_mut((start[hi] - start[lo]) as usize);
+            pieces.push((start[lo], piece));
+            rest = tail;
         }
-        self.inbox_start[n] = self.inbox_notes.len() as u32;
+        let start = &*start;
+        cursor.par_chunks_mut(per).zip(pieces).enumerate().for_each(|(k, (cursor, (base, notes)))| {
+            for (i, note) in of_range(k) {
+                let at = cursor[i];
+                if at < start[k * per + i + 1] {
+                    notes[(at - base) as usize] = note;
+                    cursor[i] = at + 1;
+                }
+            }
+        });
     }
 
     /// Current follower counts of every creator, in platform units (real users).
@@ -244,22 +302,31 @@ impl<'w> VariantRun<'w> {
         self.state.notes.born.partition_point(|&b| b < oldest)
     }
 
-    /// Expected draws per pool when nothing has been measured yet (first tick).
+    /// Expected draws per pool when nothing has been measured yet (first tick), summed
+    /// over every user in id order: a rank reads its users' estimate rows and takes the
+    /// others' first rows, their segments' means (no user has acted yet).
     fn expected_demand(&self, pools: &Pools, cutoffs: &[[f32; 2]]) -> Vec<f64> {
         let users = &self.world.users;
         let f = &self.params.feed;
         let t = users.topics;
+        let local = users.local();
         let mut demand = vec![0.0; pools.len()];
         let mut weights = vec![0.0; t];
-        for u in 0..users.count {
-            let row = &self.state.estimates.values[u * t..(u + 1) * t];
+        users.scan(|u, tr| {
+            let row = if local.contains(&u) {
+                let i = u - local.start;
+                &self.state.estimates.values[i * t..(i + 1) * t]
+            } else {
+                let s = tr.segment.0 as usize;
+                &self.segment_means[s * t..(s + 1) * t]
+            };
             let total = topic_weights(row, f.interest_sharpness, &mut weights);
-            let slots = f64::from(users.activity[u]) * f64::from(f.slate_size);
+            let slots = f64::from(tr.activity) * f64::from(f.slate_size);
             for k in 0..t {
                 let p = (1.0 - f.exploration) * weights[k] / total + f.exploration / t as f64;
                 demand[pools.index(k, user_ring(f.audience, row[k], cutoffs[k]))] += slots * p;
             }
-        }
+        });
         demand
     }
 
@@ -313,7 +380,7 @@ impl<'w> VariantRun<'w> {
             focal_of: &self.focal_of,
             institutions: &self.institutions,
         };
-        self.state.measured.account(&cx, rec, self.world, &self.state.estimates.values);
+        self.state.measured.account(&cx, rec, self.world, &self.sampled);
         clock.lap(&mut self.state.measured.phase_seconds.account);
         self.state.ticks_done = tick + 1;
     }
@@ -338,7 +405,7 @@ impl<'w> VariantRun<'w> {
         let world = self.world;
         let t = world.users.topics;
         let active = self.first_active(tick)..self.state.notes.len();
-        let cutoffs = rings::cutoffs(&world.users, &self.state.estimates.values, &self.ring_shares);
+        let cutoffs = rings::cutoffs(world.users.count, &self.sampled, &self.ring_shares);
         let followers = self.followers_now();
         let build = |listed: std::ops::Range<usize>, demand: &[f64]| {
             Pools::build(
@@ -354,6 +421,7 @@ impl<'w> VariantRun<'w> {
             )
         };
         if self.state.demand.is_empty() {
+            debug_assert_eq!(self.state.ticks_done, 0, "demand is measured from the first tick on");
             let empty = build(0..0, &[]);
             self.state.demand = self.expected_demand(&empty, &cutoffs);
         }
@@ -367,8 +435,6 @@ impl<'w> VariantRun<'w> {
     /// reviews are kept.
     fn choose_and_engage(&mut self, tick: u32, dist: &Distribution) -> Acted {
         let p = self.params;
-        let world = self.world;
-        let t = world.users.topics;
         let active = dist.active.clone();
         let search = SearchIndex::build(
             (p, &self.units),
@@ -399,9 +465,7 @@ impl<'w> VariantRun<'w> {
         // sampled estimate rows (the strides of the ring cut-offs and the learning metric).
         self.shard.sum_counters(before_users, &self.state.notes, active, &self.state.follows_gained);
         let outcomes = self.shard.gather_outcomes(outcomes, dist.pools.len(), focal);
-        let n = world.users.count;
-        let strides = [rings::cutoff_sample_stride(n), accounting::interest_sample_stride(n)];
-        self.shard.share_sampled_rows(&mut self.state.estimates.values, t, &strides);
+        self.shard.sample_rows(&self.state.estimates.values, &mut self.sampled);
         let mut draws = vec![0u64; dist.pools.len()];
         let (mut read_interest, mut reads_seen) = (0.0, 0u64);
         let mut merged = ChunkOutcome::new(0, focal);
@@ -413,7 +477,12 @@ impl<'w> VariantRun<'w> {
             reads_seen += o.reads;
             merged.add_counts(&o);
             add_into(&mut self.state.measured.conversions, &o.conversions);
-            self.state.pending_shares.extend(o.shares);
+            // Moved rather than copied when it is the first list (one list of a split run).
+            if self.state.pending_shares.is_empty() {
+                self.state.pending_shares = o.shares;
+            } else {
+                self.state.pending_shares.extend(o.shares);
+            }
             self.state.pending_reviews.extend(o.reviews);
         }
         self.state.demand = draws.iter().map(|&d| d as f64).collect();
@@ -464,7 +533,8 @@ impl<'w> VariantRun<'w> {
         };
         let columns =
             (&mut self.state.estimates.values[..], &mut self.state.journey[..], &mut self.state.ask_topic[..]);
-        let rows = user_rows(columns, (&mut self.state.followed, &mut self.state.read), (t, focal), &self.shard.users);
+        let rows =
+            user_rows(columns, (&mut self.state.followed, &mut self.state.read), (t, focal), self.shard.users.start);
         rows.into_par_iter()
             .map(|r| {
                 let mut out = ChunkOutcome::new(pools.len(), focal);
@@ -498,6 +568,8 @@ impl<'w> VariantRun<'w> {
         }
         let mut out = ChunkOutcome::new(pools.len(), focal);
         let has_read = !self.state.read.is_empty();
+        // One process holds every user (arrival is sequential only there).
+        debug_assert_eq!(world.users.local(), 0..n);
         for u in order {
             let s = &mut self.state;
             let view = TickView {
@@ -681,20 +753,21 @@ struct NoteSnapshot {
     cards: Vec<NoteCard>,
 }
 
-/// Splits the user-owned columns (estimates, journeys, asked topics; follows) into chunks
-/// of [`CHUNK_USERS`], keeping the chunks of the shard's users: each chunk is written by
-/// one task, so no two tasks share a row.
+/// Splits the user-owned columns (estimates, journeys, asked topics; follows) of the held
+/// users, the first of them `first` (a chunk boundary), into chunks of [`CHUNK_USERS`]:
+/// each chunk is written by one task, so no two tasks share a row.
 fn user_rows<'a>(
     (mut est, mut journey, mut ask): (&'a mut [f32], &'a mut [u8], &'a mut [u8]),
     (mut follows, mut read): (&'a mut [Vec<u32>], &'a mut [Vec<u32>]),
     (t, focal): (usize, usize),
-    shard_users: &std::ops::Range<usize>,
+    first: usize,
 ) -> Vec<UserRows<'a>> {
+    debug_assert!(first.is_multiple_of(CHUNK_USERS));
     let n = ask.len();
     let mut rows = Vec::with_capacity(n.div_ceil(CHUNK_USERS));
-    let mut first = 0;
-    while first < n {
-        let len = CHUNK_USERS.min(n - first);
+    let mut done = 0;
+    while done < n {
+        let len = CHUNK_USERS.min(n - done);
         let (e, e_rest) = std::mem::take(&mut est).split_at_mut(len * t);
         let (j, j_rest) = std::mem::take(&mut journey).split_at_mut(len * focal);
         let (a, a_rest) = std::mem::take(&mut ask).split_at_mut(len);
@@ -703,10 +776,8 @@ fn user_rows<'a>(
         let read_len = if read.is_empty() { 0 } else { len };
         let (r, r_rest) = std::mem::take(&mut read).split_at_mut(read_len);
         (est, journey, ask, follows, read) = (e_rest, j_rest, a_rest, f_rest, r_rest);
-        if shard_users.contains(&first) {
-            rows.push(UserRows { first, est: e, journey: j, ask_topic: a, follows: f, read: r });
-        }
-        first += len;
+        rows.push(UserRows { first: first + done, est: e, journey: j, ask_topic: a, follows: f, read: r });
+        done += len;
     }
     rows
 }

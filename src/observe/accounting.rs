@@ -11,9 +11,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::behaviour::journey::NOT_FOCAL;
 use crate::model::content::{Notes, RINGS, Tally};
-use crate::model::platform::Staging;
 use crate::model::platform::rings::SAMPLE_USERS;
-use crate::model::world::{FollowerTier, Segment, Users, World};
+use crate::model::platform::{Sampled, Staging};
+use crate::model::world::{FollowerTier, Segment, World};
 use crate::observe::output::{CreatorRow, NoteRow, VariantOutput};
 use crate::observe::record::{PhaseSeconds, TickRecord};
 use crate::observe::{concentration, metrics, stats};
@@ -106,7 +106,7 @@ impl Accumulators {
 
     /// Credits every active note's counters since the last accounting and finishes the
     /// tick's record (`rec` comes with what the other phases measured).
-    pub fn account(&mut self, cx: &TickContext, mut rec: TickRecord, world: &World, estimates: &[f32]) {
+    pub fn account(&mut self, cx: &TickContext, mut rec: TickRecord, world: &World, sampled: &Sampled) {
         let notes = cx.notes;
         let inst_row = cx.institutions.iter().map(|_| 0u64).collect::<Vec<_>>();
         self.institution_ticks.push(inst_row);
@@ -144,7 +144,7 @@ impl Accumulators {
         let totals: Vec<f64> = self.creator_impressions.iter().map(|&x| x as f64).collect();
         rec.creator_impressions_gini = concentration::gini(&totals);
         rec.top10_share = concentration::top_k_share(&totals, 10);
-        rec.interest_rank_corr = interest_rank_corr(&world.users, estimates);
+        rec.interest_rank_corr = interest_rank_corr(world.users.count, sampled);
         self.records.push(rec);
     }
 
@@ -237,16 +237,18 @@ pub fn interest_sample_stride(users: usize) -> usize {
     users.div_ceil(SAMPLE_USERS / 4).max(1)
 }
 
-/// Mean Kendall tau-b between estimated and true interest rows of sampled users.
-pub fn interest_rank_corr(users: &Users, estimates: &[f32]) -> f64 {
-    let t = users.topics;
-    let stride = interest_sample_stride(users.count);
+/// Mean Kendall tau-b between estimated and true interest rows of sampled users (of
+/// `users` in all).
+pub fn interest_rank_corr(users: usize, sampled: &Sampled) -> f64 {
+    let t = sampled.topics;
+    let stride = interest_sample_stride(users);
     let (mut sum, mut n) = (0.0, 0usize);
     let (mut est, mut truth) = (vec![0.0; t], vec![0.0; t]);
-    for u in (0..users.count).step_by(stride) {
+    for i in sampled.at_stride(stride) {
+        let (e, x) = (sampled.estimate(i), sampled.interest(i));
         for k in 0..t {
-            est[k] = f64::from(estimates[u * t + k]);
-            truth[k] = f64::from(users.interest[u * t + k]);
+            est[k] = f64::from(e[k]);
+            truth[k] = f64::from(x[k]);
         }
         if let Some(tau) = stats::kendall_tau_b(&est, &truth) {
             sum += tau;

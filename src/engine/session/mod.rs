@@ -79,7 +79,7 @@ pub struct TickView<'a, F> {
     /// Users who started following each creator (incremented on a follow).
     pub follows_gained: &'a [AtomicU32],
     /// Shared notes per user: `inbox_notes[inbox_start[u]..inbox_start[u + 1]]`.
-    pub inbox_start: &'a [u32],
+    pub inbox_start: &'a crate::model::world::Rows<u32>,
     /// See `inbox_start`.
     pub inbox_notes: &'a [u32],
     /// Each creator's newest active note, or [`NO_NOTE`].

@@ -114,39 +114,83 @@ pub struct Estimates {
 impl Estimates {
     /// The platform starts from what demographics tell it: each user's estimate is the
     /// mean true interest of their segment (S8 segments), not the user's own interests.
+    /// Rows for the held users only; the means are over every user.
     pub fn from_segments(users: &crate::model::world::Users) -> Estimates {
         let t = users.topics;
-        let segs = crate::model::world::Segment::COUNT;
-        let mut sum = vec![0.0f64; segs * t];
-        let mut count = vec![0u64; segs];
-        for u in 0..users.count {
+        let means = Estimates::segment_means(users);
+        let mut values = vec![0.0f32; users.local().len() * t];
+        for (u, row) in users.local().zip(values.chunks_mut(t.max(1))) {
             let s = users.segment[u].0 as usize;
-            count[s] += 1;
-            for (k, &x) in users.interest_row(u).iter().enumerate() {
-                sum[s * t + k] += f64::from(x);
-            }
-        }
-        let mut values = vec![0.0f32; users.count * t];
-        for (u, row) in values.chunks_mut(t).enumerate() {
-            let s = users.segment[u].0 as usize;
-            for (k, v) in row.iter_mut().enumerate() {
-                *v = (sum[s * t + k] / count[s].max(1) as f64) as f32;
-            }
+            row.copy_from_slice(&means[s * t..(s + 1) * t]);
         }
         Estimates { topics: t, values }
     }
 
-    /// Mean absolute error against true interests over every `stride`-th user.
-    pub fn mean_abs_error(&self, users: &crate::model::world::Users, stride: usize) -> f64 {
-        let t = self.topics;
-        let (mut err, mut n) = (0.0f64, 0usize);
-        for u in (0..users.count).step_by(stride.max(1)) {
-            for k in 0..t {
-                err += f64::from((self.values[u * t + k] - users.interest[u * t + k]).abs());
-                n += 1;
+    /// Each segment's mean true interest per topic, `segments × topics`: the row every
+    /// user of the segment starts from. Summed over all users in id order, so the same
+    /// bits on every rank.
+    pub fn segment_means(users: &crate::model::world::Users) -> Vec<f32> {
+        let t = users.topics;
+        let segs = crate::model::world::Segment::COUNT;
+        let mut sum = vec![0.0f64; segs * t];
+        let mut count = vec![0u64; segs];
+        users.scan(|_, tr| {
+            let s = tr.segment.0 as usize;
+            count[s] += 1;
+            for (k, &x) in tr.interest.iter().enumerate() {
+                sum[s * t + k] += f64::from(x);
             }
+        });
+        (0..segs * t).map(|i| (sum[i] / count[i / t.max(1)].max(1) as f64) as f32).collect()
+    }
+}
+
+/// The rows of the users sampled for the ring cut-offs and the learning metric (every
+/// user whose id is a multiple of one of a few strides), ascending by id: their current
+/// estimates (sent by their ranks every tick) and true interests. The only per-user
+/// rows every rank reads.
+#[derive(Debug, Clone)]
+pub struct Sampled {
+    /// Row length.
+    pub topics: usize,
+    /// The sampled users, ascending.
+    pub ids: Vec<u32>,
+    /// Their estimate rows, `ids × topics`.
+    pub estimates: Vec<f32>,
+    /// Their true interest rows, `ids × topics`.
+    pub interest: Vec<f32>,
+}
+
+impl Sampled {
+    /// The users of `users` whose id is a multiple of one of `strides`, with their
+    /// true interests and estimates still to be filled in.
+    pub fn new(users: &crate::model::world::Users, strides: &[usize]) -> Sampled {
+        let t = users.topics;
+        let ids: Vec<u32> = (0..users.count)
+            .filter(|&u| strides.iter().any(|&s| u.is_multiple_of(s.max(1))))
+            .map(|u| u as u32)
+            .collect();
+        let mut interest = vec![0.0f32; ids.len() * t];
+        for (&u, row) in ids.iter().zip(interest.chunks_mut(t.max(1))) {
+            users.traits_of(u as usize, row);
         }
-        if n == 0 { 0.0 } else { err / n as f64 }
+        Sampled { topics: t, estimates: vec![0.0; interest.len()], ids, interest }
+    }
+
+    /// Indices (into `ids`) of the users at `stride` (one of the strides sampled), in
+    /// id order: the users `(0..users).step_by(stride)`.
+    pub fn at_stride(&self, stride: usize) -> impl Iterator<Item = usize> + '_ {
+        self.ids.iter().enumerate().filter(move |&(_, &u)| (u as usize).is_multiple_of(stride)).map(|(i, _)| i)
+    }
+
+    /// The estimate row of the `i`-th sampled user.
+    pub fn estimate(&self, i: usize) -> &[f32] {
+        &self.estimates[i * self.topics..(i + 1) * self.topics]
+    }
+
+    /// The true interest row of the `i`-th sampled user.
+    pub fn interest(&self, i: usize) -> &[f32] {
+        &self.interest[i * self.topics..(i + 1) * self.topics]
     }
 }
 

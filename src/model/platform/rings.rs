@@ -7,6 +7,7 @@
 //! cut-offs). Which ring a note may reach is its stage ([`super::Staging`]); the
 //! candidate lists per ring are [`super::Pools`].
 
+use super::Sampled;
 use crate::model::world::Users;
 use crate::scenario::{Audience, CrowdSpec};
 
@@ -34,21 +35,19 @@ pub fn user_ring(audience: Audience, estimate: f32, cut: [f32; 2]) -> usize {
     }
 }
 
-/// Each topic's true ring sizes as shares of users: `[core, core + high-potential]`.
+/// Each topic's true ring sizes as shares of users: `[core, core + high-potential]`,
+/// counted over every user (integer counts: the same on any rank).
 pub fn ring_shares(users: &Users, crowd: &CrowdSpec) -> Vec<[f64; 2]> {
     let (core, hp) = (crowd.core_interest as f32, crowd.high_potential_interest as f32);
-    (0..users.topics)
-        .map(|t| {
-            let (mut c, mut h) = (0u64, 0u64);
-            for u in 0..users.count {
-                let x = users.interest[u * users.topics + t];
-                c += u64::from(x >= core);
-                h += u64::from(x >= hp);
-            }
-            let n = users.count.max(1) as f64;
-            [c as f64 / n, h as f64 / n]
-        })
-        .collect()
+    let mut counts = vec![(0u64, 0u64); users.topics];
+    users.scan(|_, tr| {
+        for ((c, h), &x) in counts.iter_mut().zip(tr.interest) {
+            *c += u64::from(x >= core);
+            *h += u64::from(x >= hp);
+        }
+    });
+    let n = users.count.max(1) as f64;
+    counts.into_iter().map(|(c, h)| [c as f64 / n, h as f64 / n]).collect()
 }
 
 /// Users sampled to place the ring cut-offs (a fixed stride keeps it deterministic and
@@ -61,15 +60,15 @@ pub fn cutoff_sample_stride(users: usize) -> usize {
 }
 
 /// Estimated-interest cut-offs per topic that select crowds of the true ring sizes
-/// (`shares`, from [`ring_shares`]) among sampled users' estimates.
-pub fn cutoffs(users: &Users, estimates: &[f32], shares: &[[f64; 2]]) -> Vec<[f32; 2]> {
-    let t = users.topics;
-    let stride = cutoff_sample_stride(users.count);
+/// (`shares`, from [`ring_shares`]) among sampled users' estimates (`users` in all).
+pub fn cutoffs(users: usize, sampled: &Sampled, shares: &[[f64; 2]]) -> Vec<[f32; 2]> {
+    let t = sampled.topics;
+    let stride = cutoff_sample_stride(users);
     let mut column: Vec<f32> = Vec::with_capacity(SAMPLE_USERS);
     (0..t)
         .map(|k| {
             column.clear();
-            column.extend((0..users.count).step_by(stride).map(|u| estimates[u * t + k]));
+            column.extend(sampled.at_stride(stride).map(|i| sampled.estimate(i)[k]));
             column.sort_unstable_by(|a, b| b.total_cmp(a));
             let at = |share: f64| {
                 let i = ((share * column.len() as f64).ceil() as usize).clamp(1, column.len());

@@ -1,96 +1,185 @@
-//! The social graph (friends) and the follow graph, as petgraph CSR.
+//! The social graph (friends) and the follow graph, in compressed sparse rows.
 //!
-//! Both are built from edge lists generated per agent in parallel, sorted once and handed
-//! to `Csr::from_sorted_edges` (never `add_edge` in a loop). Generation draws from each
+//! Both are built from edge lists generated per agent in parallel, sorted once and turned
+//! into rows (never an edge at a time). Generation draws from each
 //! agent's own stream, so the graphs do not depend on the thread count.
 
-use petgraph::Directed;
-use petgraph::csr::Csr;
 use rayon::prelude::*;
 
 use super::{Creators, Users};
 use crate::rng::{Purpose, stream, unit};
 use crate::scenario::Params;
 
-/// A directed graph in compressed sparse rows with `u32` node ids.
+/// A directed graph in compressed sparse rows with `u32` node ids, holding the rows of a
+/// contiguous range of source nodes (all of them in one process, a rank's users under
+/// MPI). Targets are global ids. Rows are indexed from the first held node, so a rank
+/// holds offsets for its own rows only, whatever ids its edges point to.
 #[derive(Debug)]
 pub struct Graph {
-    csr: Csr<(), (), Directed, u32>,
-    nodes: usize,
+    /// The first node whose row is held.
+    first: u32,
+    /// Row `i` (node `first + i`) is `targets[offsets[i]..offsets[i + 1]]`.
+    offsets: Vec<usize>,
+    /// Every row's targets, sorted within a row.
+    targets: Vec<u32>,
 }
 
 impl Graph {
     /// Builds a graph of `nodes` nodes from edges sorted by (source, target), deduplicated.
     pub fn from_sorted(nodes: usize, edges: &[(u32, u32)]) -> Graph {
-        let mut csr = Csr::from_sorted_edges(edges).expect("edges are sorted");
-        while csr.node_count() < nodes {
-            csr.add_node(());
-        }
-        Graph { csr, nodes }
+        Graph::rows_from_sorted(0, nodes, edges)
     }
 
-    /// Out-neighbours of a node.
+    /// The rows of nodes `first..first + nodes` from their edges, sorted by (source,
+    /// target) and deduplicated, with sources counted from `first` (targets global).
+    fn rows_from_sorted(first: u32, nodes: usize, edges: &[(u32, u32)]) -> Graph {
+        debug_assert!(edges.windows(2).all(|w| w[0] < w[1]), "edges are sorted and unique");
+        let mut offsets = vec![0usize; nodes + 1];
+        for &(s, _) in edges {
+            offsets[s as usize + 1] += 1;
+        }
+        for i in 1..offsets.len() {
+            offsets[i] += offsets[i - 1];
+        }
+        Graph { first, offsets, targets: edges.iter().map(|&(_, t)| t).collect() }
+    }
+
+    /// Out-neighbours of a node (none for a node whose row is not held).
     #[inline]
     pub fn neighbors(&self, v: u32) -> &[u32] {
-        if (v as usize) < self.csr.node_count() { self.csr.neighbors_slice(v) } else { &[] }
+        let i = v.wrapping_sub(self.first) as usize;
+        if i + 1 < self.offsets.len() { &self.targets[self.offsets[i]..self.offsets[i + 1]] } else { &[] }
     }
 
-    /// Number of nodes.
+    /// Whether node `v`'s row is held.
+    pub fn holds(&self, v: u32) -> bool {
+        (v.wrapping_sub(self.first) as usize) < self.node_count()
+    }
+
+    /// Number of rows held.
     pub fn node_count(&self) -> usize {
-        self.nodes
+        self.offsets.len() - 1
     }
 
-    /// Number of directed edges.
+    /// Number of directed edges held.
     pub fn edge_count(&self) -> usize {
-        self.csr.edge_count()
+        self.targets.len()
     }
 
     /// Bytes held by the rows and columns.
     pub fn heap_bytes(&self) -> usize {
-        self.edge_count() * 4 + (self.nodes + 1) * 8
+        self.edge_count() * 4 + self.offsets.len() * 8
     }
 }
+
+/// Positions of the ring lattice generated per parallel task.
+const TIES_BLOCK: usize = 4096;
 
 /// A homophilous small world: users ordered by (segment, primary topic) each tie to their
 /// next `friends_mean / 2` neighbours in that order, each tie rewired to a uniform user
 /// with probability `friend_rewire` (Watts-Strogatz on a sorted ring; assumption: friends
 /// resemble each other). Symmetric.
+///
+/// Only the rows of the held users are kept, but every user's ties are drawn (a tie to a
+/// held user can come from anyone, rewired ties from anywhere), so the rows are the same
+/// as in the whole graph. The ties are drawn twice, to count and then to fill the edge
+/// list at its exact size: collecting an iterator of unknown length would double the
+/// buffer while growing, and this list is the largest thing a build holds.
 pub fn social_graph(p: &Params, users: &Users) -> Graph {
     let n = users.count;
+    let local = users.local();
     let half = (p.world.friends_mean / 2) as usize;
     if n < 2 || half == 0 {
-        return Graph::from_sorted(n, &[]);
+        return Graph::rows_from_sorted(local.start as u32, local.len(), &[]);
     }
+    let mut key = vec![(0u8, 0u8); n];
+    users.scan(|u, tr| key[u] = (tr.segment.0, tr.primary));
     let mut order: Vec<u32> = (0..n as u32).collect();
-    order.par_sort_unstable_by_key(|&u| (users.segment[u as usize].0, users.primary[u as usize], u));
+    order.par_sort_unstable_by_key(|&u| (key[u as usize], u));
+    drop(key);
     let rewire = p.world.friend_rewire;
     let order = &order;
-    // Filled in place at its exact size: collecting an iterator of unknown length would
-    // double the buffer while growing, and this list is the largest thing a build holds.
     let k = half.min(n - 1);
-    let mut edges = vec![(0u32, 0u32); n * k * 2];
-    edges.par_chunks_mut(k * 2).enumerate().for_each(|(i, out)| {
-        let a = order[i];
-        let mut rng = stream(p.world_seed(), 0, u64::from(a), Purpose::SocialTies);
-        for j in 1..=k {
-            let b = if unit(&mut rng) < rewire { (unit(&mut rng) * n as f64) as u32 } else { order[(i + j) % n] };
-            out[2 * (j - 1)] = (a, b);
-            out[2 * (j - 1) + 1] = (b, a);
+    let (lo, hi) = (local.start as u32, local.end as u32);
+    let held = |v: u32| v >= lo && v < hi;
+    // The ties of lattice positions `block`, kept where the source is held (no loops).
+    let ties = |block: usize, keep: &mut dyn FnMut(u32, u32)| {
+        for i in block * TIES_BLOCK..((block + 1) * TIES_BLOCK).min(n) {
+            let a = order[i];
+            let mut rng = stream(p.world_seed(), 0, u64::from(a), Purpose::SocialTies);
+            for j in 1..=k {
+                let b = if unit(&mut rng) < rewire { (unit(&mut rng) * n as f64) as u32 } else { order[(i + j) % n] };
+                if a != b {
+                    for (s, t) in [(a, b), (b, a)] {
+                        if held(s) {
+                            keep(s - lo, t);
+                        }
+                    }
+                }
+            }
         }
+    };
+    let blocks = n.div_ceil(TIES_BLOCK);
+    let counts: Vec<usize> = (0..blocks)
+        .into_par_iter()
+        .map(|b| {
+            let mut c = 0;
+            ties(b, &mut |_, _| c += 1);
+            c
+        })
+        .collect();
+    let mut edges = vec![(0u32, 0u32); counts.iter().sum()];
+    let mut parts = Vec::with_capacity(blocks);
+    let mut rest = &mut edges[..];
+    for &c in &counts {
+        let (part, tail) = rest.split_at_mut(c);
+        parts.push(part);
+        rest = tail;
+    }
+    parts.into_par_iter().enumerate().for_each(|(b, out)| {
+        let mut at = 0;
+        ties(b, &mut |s, t| {
+            out[at] = (s, t);
+            at += 1;
+        });
     });
-    edges.retain(|(a, b)| a != b);
     edges.par_sort_unstable();
     edges.dedup();
-    Graph::from_sorted(n, &edges)
+    Graph::rows_from_sorted(lo, local.len(), &edges)
 }
 
 /// Follow edges user → creator. Creator `c` gets about `followers × users / platform
 /// users` in-world followers (stochastically rounded), drawn from users interested in its
 /// first topic (interest ≥ the high-potential threshold) when such users can be found.
+/// Node `users + c` is creator `c`; only the held users' rows are kept (every creator's
+/// draws are made, so the rows are those of the whole graph).
 pub fn follow_graph(p: &Params, users: &Users, creators: &Creators) -> Graph {
     let n = users.count;
+    let t = users.topics;
+    let local = users.local();
     let scale = f64::from(p.world.users) / p.world.platform_users as f64;
     let hp = p.crowd.high_potential_interest as f32;
+    // Whether users not held are interested enough, one bit per user and topic (drawn
+    // again from their streams; nothing when every user is held).
+    let mut far = vec![0u64; if local.len() == n { 0 } else { (n * t).div_ceil(64) }];
+    if !far.is_empty() {
+        users.scan(|u, tr| {
+            if !local.contains(&u) {
+                for (k, &x) in tr.interest.iter().enumerate() {
+                    if x >= hp {
+                        far[(u * t + k) / 64] |= 1 << ((u * t + k) % 64);
+                    }
+                }
+            }
+        });
+    }
+    let interested = |u: usize, k: usize| {
+        if local.contains(&u) {
+            users.interest_row(u)[k] >= hp
+        } else {
+            far[(u * t + k) / 64] >> ((u * t + k) % 64) & 1 == 1
+        }
+    };
     let mut edges: Vec<(u32, u32)> = (0..creators.count)
         .into_par_iter()
         .flat_map_iter(|c| {
@@ -107,17 +196,21 @@ pub fn follow_graph(p: &Params, users: &Users, creators: &Creators) -> Graph {
             for _ in 0..k {
                 let mut u = (unit(&mut rng) * n as f64) as usize;
                 for _ in 0..16 {
-                    if users.interest[u * users.topics + topic] >= hp {
+                    if interested(u, topic) {
                         break;
                     }
                     u = (unit(&mut rng) * n as f64) as usize;
                 }
-                out.push((u as u32, node));
+                if local.contains(&u) {
+                    out.push(((u - local.start) as u32, node));
+                }
             }
             out
         })
         .collect();
     edges.par_sort_unstable();
     edges.dedup();
-    Graph::from_sorted(n + creators.count, &edges)
+    // One process holds the creators' (empty) rows too, as it always did.
+    let rows = if local.len() == n { n + creators.count } else { local.len() };
+    Graph::rows_from_sorted(local.start as u32, rows, &edges)
 }

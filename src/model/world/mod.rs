@@ -1,4 +1,5 @@
-//! The world every variant shares: users, creators and their graphs.
+//! The world every variant shares: users, creators and their graphs. Under MPI each rank
+//! builds only its users' rows ([`World::build_part`]); creators are always whole.
 //!
 //! Built once per scenario from the scenario seed, in parallel and deterministically (each
 //! agent draws from its own stream). Variants then run on clones of nothing: the world is
@@ -11,7 +12,7 @@ mod users;
 
 pub use creators::{Creators, FollowerTier};
 pub use graph::Graph;
-pub use users::{Segment, Users};
+pub use users::{Rows, Segment, Traits, Users};
 
 use crate::scenario::Params;
 
@@ -22,10 +23,10 @@ pub struct World {
     pub users: Users,
     /// The creator accounts.
     pub creators: Creators,
-    /// Friendships among users (symmetric), for word of mouth.
+    /// Friendships among users (symmetric), for word of mouth: the held users' rows.
     pub social: Graph,
     /// Follow edges from users to creators: node ids `0..users` are users and
-    /// `users + c` is creator `c`.
+    /// `users + c` is creator `c`; the held users' rows.
     pub follows: Graph,
     /// Real platform users each simulated user stands for (S1 scale factor).
     pub users_per_agent: f64,
@@ -34,7 +35,14 @@ pub struct World {
 impl World {
     /// Builds the world for a scenario's parameters.
     pub fn build(p: &Params) -> World {
-        let users = Users::generate(p);
+        World::build_part(p, 0..p.world.users as usize)
+    }
+
+    /// Builds the part of the world an MPI rank holds: the rows of users `local` (their
+    /// traits, their rows of the social and follow graphs, with global ids for the
+    /// other ends) and every creator. Each held row is the same as in [`World::build`].
+    pub fn build_part(p: &Params, local: std::ops::Range<usize>) -> World {
+        let users = Users::generate_part(p, local);
         let creators = Creators::generate(p);
         let social = graph::social_graph(p, &users);
         let follows = graph::follow_graph(p, &users, &creators);
@@ -65,6 +73,7 @@ impl World {
         k: u32,
         rng: &'a mut rand_pcg::Pcg64Mcg,
     ) -> impl Iterator<Item = u32> + 'a {
+        debug_assert!(self.social.holds(user), "the friends of user {user} are held by its rank");
         let friends = self.social.neighbors(user);
         let k = if friends.is_empty() { 0 } else { k };
         (0..k).map(move |_| {

@@ -1,7 +1,10 @@
 //! Users as struct-of-arrays columns indexed by the user's id (a `u32`).
 //!
-//! Invariant: every column has `count` rows; `interest` has `count * topics` entries,
+//! Invariant: every column has a row for each held user (all `count` users in one
+//! process, a rank's range under MPI); `interest` has `topics` entries per held user,
 //! row-major, each in [0, 1].
+
+use std::ops::Range;
 
 use rand_distr::{Distribution, LogNormal};
 use rayon::prelude::*;
@@ -32,102 +35,128 @@ impl Segment {
     }
 }
 
-/// The user population.
+/// The user population, or the contiguous range of it this process holds (an MPI
+/// rank holds only its users' rows). Columns are indexed by the global user id: row
+/// `u` of a column is `column[u]` for `u` in [`Users::local`].
 #[derive(Debug, Clone)]
 pub struct Users {
-    /// Number of users.
+    /// Number of users of the whole population (not only the rows held).
     pub count: usize,
     /// Number of topics (row length of `interest`).
     pub topics: usize,
-    /// True interest in each topic, row-major `count × topics`, in [0, 1].
+    /// True interest in each topic, row-major `local × topics`, in [0, 1]; see
+    /// [`Users::interest_row`].
     pub interest: Vec<f32>,
     /// Demographic segment.
-    pub segment: Vec<Segment>,
+    pub segment: Rows<Segment>,
     /// Mean feed decisions per tick.
-    pub activity: Vec<f32>,
+    pub activity: Rows<f32>,
     /// The topic of strongest interest.
-    pub primary: Vec<u8>,
+    pub primary: Rows<u8>,
+    /// How any user's traits are drawn (to visit users whose rows are not held).
+    draw: UserDraw,
 }
 
 impl Users {
-    /// Draws the population: demographics to S8 shares, interests from segment-lifted
-    /// topic popularity, activity log-normal around the scenario's mean.
+    /// Draws the whole population: demographics to S8 shares, interests from
+    /// segment-lifted topic popularity, activity log-normal around the scenario's mean.
     pub fn generate(p: &Params) -> Users {
+        Users::generate_part(p, 0..p.world.users as usize)
+    }
+
+    /// Draws the rows of users `local` only, exactly as [`Users::generate`] draws them
+    /// (every user draws from its own stream).
+    pub fn generate_part(p: &Params, local: Range<usize>) -> Users {
         let n = p.world.users as usize;
+        assert!(local.end <= n, "users {local:?} of {n}");
         let t = p.topics.len();
-        let d = &p.demographics;
-        let choosers: Vec<TopicChooser> = (0..Segment::COUNT).map(|s| TopicChooser::new(p, Segment(s as u8))).collect();
-        let sigma = p.world.activity_sigma;
-        // Log-normal with the scenario's mean: mu = ln(mean) - sigma^2 / 2.
-        let activity_dist = LogNormal::new(p.world.steps_per_tick.max(1e-9).ln() - sigma * sigma / 2.0, sigma)
-            .expect("validated sigma");
-        let secondary = p.world.secondary_topics as usize;
+        let draw = UserDraw::new(p);
+        let len = local.len();
         let mut users = Users {
             count: n,
             topics: t,
-            interest: vec![0.0; n * t],
-            segment: vec![Segment(0); n],
-            activity: vec![0.0; n],
-            primary: vec![0; n],
+            interest: vec![0.0; len * t],
+            segment: Rows::new(local.start, vec![Segment(0); len]),
+            activity: Rows::new(local.start, vec![0.0; len]),
+            primary: Rows::new(local.start, vec![0; len]),
+            draw,
         };
+        let first = local.start;
+        let draw = &users.draw;
         users
             .interest
-            .par_chunks_mut(t)
-            .zip(users.segment.par_iter_mut())
-            .zip(users.activity.par_iter_mut())
-            .zip(users.primary.par_iter_mut())
+            .par_chunks_mut(t.max(1))
+            .zip(users.segment.data.par_iter_mut())
+            .zip(users.activity.data.par_iter_mut())
+            .zip(users.primary.data.par_iter_mut())
             .enumerate()
-            .for_each(|(u, (((row, seg), act), prim))| {
-                let mut rng = stream(p.world_seed(), 0, u as u64, Purpose::UserTraits);
-                let mut bits = 0u8;
-                if unit(&mut rng) < d.female {
-                    bits |= Segment::FEMALE;
-                }
-                if unit(&mut rng) < d.high_tier_city {
-                    bits |= Segment::HIGH_TIER;
-                }
-                let age = unit(&mut rng);
-                if age < d.born_after_1995 {
-                    bits |= Segment::AFTER_1995;
-                }
-                if age < d.born_after_2000 {
-                    bits |= Segment::AFTER_2000;
-                }
-                *seg = Segment(bits);
-                // assumption: background interest U(0, 0.25), secondary U(0.3, 0.6),
-                // primary U(0.6, 1.0): rings of a topic are then mostly its primary fans
-                // (core), its secondary fans (high-potential) and the rest (general).
-                for x in row.iter_mut() {
-                    *x = (0.25 * unit(&mut rng)) as f32;
-                }
-                let chooser = &choosers[bits as usize];
-                let first = chooser.draw(&mut rng);
-                row[first] = (0.6 + 0.4 * unit(&mut rng)) as f32;
-                *prim = first as u8;
-                let mut placed = 0;
-                let mut tries = 0;
-                while placed < secondary && tries < 64 {
-                    tries += 1;
-                    let s = chooser.draw(&mut rng);
-                    if row[s] < 0.3 {
-                        row[s] = (0.3 + 0.3 * unit(&mut rng)) as f32;
-                        placed += 1;
-                    }
-                }
-                *act = activity_dist.sample(&mut rng) as f32;
+            .for_each(|(i, (((row, seg), act), prim))| {
+                (*seg, *act, *prim) = draw.user(first + i, row);
             });
         users
     }
 
-    /// The interest row of a user.
+    /// The users whose rows are held.
+    pub fn local(&self) -> Range<usize> {
+        self.segment.range()
+    }
+
+    /// The interest row of a held user.
     #[inline]
     pub fn interest_row(&self, u: usize) -> &[f32] {
-        &self.interest[u * self.topics..(u + 1) * self.topics]
+        let i = u - self.segment.first;
+        &self.interest[i * self.topics..(i + 1) * self.topics]
+    }
+
+    /// Visits every user of the population in ascending id order with its traits: held
+    /// rows are read, the others drawn again from their streams (in parallel blocks;
+    /// identical to what their own rank holds). Sums over all users taken in this order
+    /// are the same bits on any rank and in one process.
+    pub fn scan(&self, mut f: impl FnMut(usize, Traits)) {
+        const BLOCK: usize = 1 << 15;
+        let t = self.topics;
+        let local = self.local();
+        let mut rows = Vec::new();
+        let mut traits: Vec<(Segment, f32, u8)> = Vec::new();
+        let mut at = 0;
+        while at < self.count {
+            if local.contains(&at) {
+                for u in local.clone() {
+                    let (segment, activity, primary) = (self.segment[u], self.activity[u], self.primary[u]);
+                    f(u, Traits { segment, activity, primary, interest: self.interest_row(u) });
+                }
+                at = local.end;
+                continue;
+            }
+            let end = if at < local.start { (at + BLOCK).min(local.start) } else { (at + BLOCK).min(self.count) };
+            rows.resize((end - at) * t, 0.0);
+            traits.resize(end - at, (Segment(0), 0.0, 0));
+            let draw = &self.draw;
+            rows.par_chunks_mut(t.max(1))
+                .zip(traits.par_iter_mut())
+                .enumerate()
+                .for_each(|(i, (row, tr))| *tr = draw.user(at + i, row));
+            for (i, &(segment, activity, primary)) in traits.iter().enumerate() {
+                f(at + i, Traits { segment, activity, primary, interest: &rows[i * t..(i + 1) * t] });
+            }
+            at = end;
+        }
+    }
+
+    /// The traits of any user (segment, activity, primary topic) with its interest row
+    /// written to `row`: the held row's values, drawn again when not held.
+    pub fn traits_of(&self, u: usize, row: &mut [f32]) -> (Segment, f32, u8) {
+        if self.local().contains(&u) {
+            row.copy_from_slice(self.interest_row(u));
+            (self.segment[u], self.activity[u], self.primary[u])
+        } else {
+            self.draw.user(u, row)
+        }
     }
 
     /// Bytes held by the columns.
     pub fn heap_bytes(&self) -> usize {
-        self.interest.len() * 4 + self.segment.len() + self.activity.len() * 4 + self.primary.len()
+        self.interest.len() * 4 + self.segment.data.len() + self.activity.data.len() * 4 + self.primary.data.len()
     }
 
     /// Bytes per user of these columns for `topics` topics (for memory planning).
@@ -136,7 +165,131 @@ impl Users {
     }
 }
 
+/// One user's traits, as [`Users::scan`] visits them.
+#[derive(Debug, Clone, Copy)]
+pub struct Traits<'a> {
+    /// Demographic segment.
+    pub segment: Segment,
+    /// Mean feed decisions per tick.
+    pub activity: f32,
+    /// The topic of strongest interest.
+    pub primary: u8,
+    /// True interest per topic.
+    pub interest: &'a [f32],
+}
+
+/// A per-user column held for a contiguous range of users and indexed by the global
+/// user id (`column[u]` is the row of user `u`), so code that acts for a user reads the
+/// same expression whichever users a process holds.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Rows<T> {
+    /// The first user held.
+    pub first: usize,
+    /// The rows of users `first..first + data.len()`.
+    pub data: Vec<T>,
+}
+
+impl<T> Rows<T> {
+    /// Rows of users `first..first + data.len()`.
+    pub fn new(first: usize, data: Vec<T>) -> Self {
+        Rows { first, data }
+    }
+
+    /// The users held.
+    pub fn range(&self) -> Range<usize> {
+        self.first..self.first + self.data.len()
+    }
+}
+
+impl<T> std::ops::Index<usize> for Rows<T> {
+    type Output = T;
+    #[inline]
+    fn index(&self, u: usize) -> &T {
+        &self.data[u - self.first]
+    }
+}
+
+impl<T> std::ops::IndexMut<usize> for Rows<T> {
+    #[inline]
+    fn index_mut(&mut self, u: usize) -> &mut T {
+        &mut self.data[u - self.first]
+    }
+}
+
+/// How one user's traits are drawn from its own stream: the same for any user on any
+/// rank, so a rank can draw again the traits of users it does not hold.
+#[derive(Debug, Clone)]
+struct UserDraw {
+    seed: u64,
+    female: f64,
+    high_tier_city: f64,
+    born_after_1995: f64,
+    born_after_2000: f64,
+    choosers: Vec<TopicChooser>,
+    activity: LogNormal<f64>,
+    secondary: usize,
+}
+
+impl UserDraw {
+    fn new(p: &Params) -> Self {
+        let d = &p.demographics;
+        let sigma = p.world.activity_sigma;
+        UserDraw {
+            seed: p.world_seed(),
+            female: d.female,
+            high_tier_city: d.high_tier_city,
+            born_after_1995: d.born_after_1995,
+            born_after_2000: d.born_after_2000,
+            choosers: (0..Segment::COUNT).map(|s| TopicChooser::new(p, Segment(s as u8))).collect(),
+            // Log-normal with the scenario's mean: mu = ln(mean) - sigma^2 / 2.
+            activity: LogNormal::new(p.world.steps_per_tick.max(1e-9).ln() - sigma * sigma / 2.0, sigma)
+                .expect("validated sigma"),
+            secondary: p.world.secondary_topics as usize,
+        }
+    }
+
+    /// User `u`'s segment, activity and primary topic; its interests go to `row`.
+    fn user(&self, u: usize, row: &mut [f32]) -> (Segment, f32, u8) {
+        let mut rng = stream(self.seed, 0, u as u64, Purpose::UserTraits);
+        let mut bits = 0u8;
+        if unit(&mut rng) < self.female {
+            bits |= Segment::FEMALE;
+        }
+        if unit(&mut rng) < self.high_tier_city {
+            bits |= Segment::HIGH_TIER;
+        }
+        let age = unit(&mut rng);
+        if age < self.born_after_1995 {
+            bits |= Segment::AFTER_1995;
+        }
+        if age < self.born_after_2000 {
+            bits |= Segment::AFTER_2000;
+        }
+        // assumption: background interest U(0, 0.25), secondary U(0.3, 0.6),
+        // primary U(0.6, 1.0): rings of a topic are then mostly its primary fans
+        // (core), its secondary fans (high-potential) and the rest (general).
+        for x in row.iter_mut() {
+            *x = (0.25 * unit(&mut rng)) as f32;
+        }
+        let chooser = &self.choosers[bits as usize];
+        let first = chooser.draw(&mut rng);
+        row[first] = (0.6 + 0.4 * unit(&mut rng)) as f32;
+        let mut placed = 0;
+        let mut tries = 0;
+        while placed < self.secondary && tries < 64 {
+            tries += 1;
+            let s = chooser.draw(&mut rng);
+            if row[s] < 0.3 {
+                row[s] = (0.3 + 0.3 * unit(&mut rng)) as f32;
+                placed += 1;
+            }
+        }
+        (Segment(bits), self.activity.sample(&mut rng) as f32, first as u8)
+    }
+}
+
 /// Categorical draw of a topic, weighted by popularity times the segment's lifts.
+#[derive(Debug, Clone)]
 struct TopicChooser {
     cumulative: Vec<f64>,
 }
