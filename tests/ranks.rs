@@ -87,6 +87,14 @@ fn same_on_every_rank_count(scenario: &str, overrides: &[&str]) {
             let a = std::fs::read(solo.join(file)).unwrap();
             assert!(std::fs::read(out.join(file)).unwrap() == a, "{scenario}: {file} on {ranks} ranks differs");
         }
+        // perf.json gives every rank's traffic, rank 0's first; several ranks exchange.
+        let perf: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("perf.json")).unwrap()).unwrap();
+        let by_rank = perf["bytes_exchanged_per_tick_by_rank"].as_array().expect("a list per rank");
+        assert_eq!(by_rank.len(), ranks, "{scenario}: one figure per rank");
+        assert_eq!(by_rank[0], perf["bytes_exchanged_per_tick"], "{scenario}: rank 0's figure");
+        if ranks > 1 {
+            assert!(by_rank.iter().all(|b| b.as_u64().unwrap() > 0), "{scenario}: every rank exchanges: {by_rank:?}");
+        }
     }
 }
 

@@ -145,9 +145,12 @@ fn execute(
             plan::human_bytes(out.perf.peak_rss_bytes)
         );
         if out.perf.ranks > 1 {
+            let by_rank: Vec<String> =
+                out.perf.bytes_exchanged_per_tick_by_rank.iter().map(|b| b.to_string()).collect();
             println!(
-                "{} ranks; rank 0 sent {} bytes per tick to the ranks' collectives",
-                out.perf.ranks, out.perf.bytes_exchanged_per_tick
+                "{} ranks; bytes each sent per tick to the ranks' collectives (rank 0 first): {}",
+                out.perf.ranks,
+                by_rank.join(", ")
             );
         }
         println!("wrote {}", written.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "));

@@ -225,5 +225,11 @@ fn drive(scenario: &Scenario, opts: RunOptions, threads: usize) -> Result<RunOut
     let mut out = RunOutput::new(scenario, variants, wall, threads, world_bytes, stopped);
     out.perf.ranks = comm.size();
     out.perf.bytes_exchanged_per_tick = comm.bytes_sent() / ticks_run.max(1);
+    // Every rank's figure, gathered after the last tick (every rank reaches this point:
+    // they stop at the same tick).
+    let mut by_rank = vec![0u64; comm.size()];
+    by_rank[comm.rank()] = out.perf.bytes_exchanged_per_tick;
+    comm.sum_u64(&mut by_rank);
+    out.perf.bytes_exchanged_per_tick_by_rank = by_rank;
     Ok(out)
 }

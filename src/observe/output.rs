@@ -235,6 +235,8 @@ pub struct Perf {
     /// Payload bytes rank 0 contributed to the ranks' collectives, per tick run (0 on
     /// one rank).
     pub bytes_exchanged_per_tick: u64,
+    /// The same figure for every rank, in rank order (`[0]` on one rank).
+    pub bytes_exchanged_per_tick_by_rank: Vec<u64>,
 }
 
 /// Everything a run produced.
@@ -289,6 +291,7 @@ impl RunOutput {
             }),
             ranks: 1,
             bytes_exchanged_per_tick: 0,
+            bytes_exchanged_per_tick_by_rank: vec![0],
         };
         RunOutput { summary, variants, perf }
     }
