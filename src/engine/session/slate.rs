@@ -5,7 +5,7 @@
 use rand_pcg::Pcg64Mcg;
 
 use super::*;
-use crate::model::platform::{FeedPolicy, user_ring};
+use crate::model::platform::{FeedPolicy, TWO_32, user_ring};
 use crate::rng::unit;
 use crate::scenario::{MAX_CANDIDATES, MAX_TOPICS, SlateOrder};
 
@@ -252,9 +252,6 @@ fn halves(rng: &mut Pcg64Mcg) -> [u32; 2] {
     let r = rng.next_u64();
     [(r >> 32) as u32, r as u32]
 }
-
-/// 2³², the scale of a 32-bit random fraction.
-const TWO_32: f64 = (1u64 << 32) as f64;
 
 /// A user's topic distribution for the day: `(1 − exploration) · est^sharpness / Σ +
 /// exploration / topics` (the mixture pacing plans with, `expected_demand`), prepared once

@@ -33,6 +33,7 @@ mod search;
 mod staging;
 
 pub use feeds::{FeedPolicy, Signal, SingleColumnFeed, TwoColumnFeed};
+pub(crate) use pools::TWO_32;
 pub use pools::{AliasTable, Pools};
 pub use rings::{ring_of, user_ring};
 pub use search::SearchIndex;

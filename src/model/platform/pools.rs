@@ -153,8 +153,8 @@ impl PoolTable {
     }
 }
 
-/// 2³², the scale of a 32-bit random fraction.
-const TWO_32: f64 = (1u64 << 32) as f64;
+/// 2³², the scale of a 32-bit random fraction (pool and topic draws).
+pub(crate) const TWO_32: f64 = (1u64 << 32) as f64;
 
 /// All pools of a tick, indexed by (topic, ring).
 #[derive(Debug, Clone)]
