@@ -125,7 +125,7 @@ impl<F: FeedPolicy> TickView<'_, F> {
             let [hi, lo] = halves(&mut a.rng);
             let topic = topics.draw(hi);
             if let Some((n, score)) = self.pools.draw_in(view.pool[topic] as usize, lo)
-                && (taken.mask & bit(n) == 0 || !taken.notes.contains(&n))
+                && (taken.mask & bit(n) == 0 || !holds(taken.notes, n))
             {
                 return Some((n, topic, score));
             }
@@ -236,6 +236,16 @@ fn ordered_bits(x: f32) -> u32 {
 pub(super) struct Taken<'s> {
     notes: &'s [u32],
     mask: u64,
+}
+
+/// Whether a slate so far holds a note: the scan behind a [`Taken`] mask's hit. Kept out
+/// of line: inlined, the compiler keeps the candidate array in vector registers and
+/// reloads all of it after every candidate's 4-byte store (a stalled store forward per
+/// retrieval).
+#[cold]
+#[inline(never)]
+fn holds(notes: &[u32], n: u32) -> bool {
+    notes.contains(&n)
 }
 
 /// A note's bit in a [`Taken`] mask.
