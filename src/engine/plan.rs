@@ -4,12 +4,12 @@
 //!
 //! - **building the world** (once per scenario): the user columns, then the social graph
 //!   built from an edge list of 8 B per directed edge (allocated at its exact size) that
-//!   lives next to the CSR being built from it (4 B per edge, 8 B per row), then the
+//!   lives next to the CSR being built from it (4 B per edge, 4 B per row while the edges fit in a u32), then the
 //!   follow graph the same way while the social CSR is kept.
 //! - **running a variant** (variants run one at a time), which sets the peak at any size
 //!   with the quickstart's activity: the world's columns and CSRs; per user the
 //!   platform's interest estimates (an f32 per topic), the journey stages, the ask topic,
-//!   the inbox offset and the list of creators followed during the run (24 B plus its
+//!   the inbox offset and the list of creators followed during the run (8 B plus its
 //!   heap block); every note posted so far (columns, counters, stage state, the credited
 //!   counters and the tick's per-note snapshots, measured at 135 to 185 B per note in
 //!   all); the pools of the active notes; per-creator totals and output rows; and one
@@ -20,7 +20,7 @@
 //! On top comes a fixed base: the binary, its libraries, the thread pool and allocator
 //! arenas. Measured with `bench.json`'s `peak_rss_bytes` (VmHWM) on the quickstart
 //! scenario (5 ticks, 2 threads, full activity), peak / plan was 0.93 to 0.99 at 100 k users,
-//! 1.06 at 1 M and 1.03 at 10 M (run phase; share deliveries are about a fifth of the
+//! 1.06 at 1 M and 1.03 at 10 M (run phase; 0.86 at 10 M over 2 ticks after the lists and CSR rows narrowed, measured 1.88 GiB; share deliveries are about a fifth of the
 //! peak); with `world.steps_per_tick = 1` 0.98 at 200 k and 1 M users; at 2 k
 //! users and 300 ticks (400 k notes) 1.10, and 0.87 with a campaign adding 300 k notes.
 //! `tests/memory.rs` keeps these within 20 %.
@@ -85,8 +85,9 @@ const ORDER_BYTES: f64 = 4.0;
 /// and, being mapped apart (large blocks are `mmap`ed and grown with `mremap`), never
 /// becomes resident.
 const EDGE_BYTES: f64 = 4.0;
-/// Bytes per node of a built CSR (its row offsets, usize).
-const ROW_BYTES: f64 = 8.0;
+/// Bytes per node of a built CSR: its row offsets, u32 while the graph's edges fit in one
+/// (8 B beyond, [`row_bytes`]).
+const ROW_BYTES: f64 = 4.0;
 /// Measured bytes per note held while a variant runs, besides the columns, the stage
 /// state and the snapshots counted below: the slack of vectors grown by pushing (the
 /// allocator keeps some freed blocks). Measured 135 to 185 B per note in all (about 110 B
@@ -116,11 +117,12 @@ const CREATOR_ROW_BYTES: f64 = 100.0;
 const NOTE_ROW_BYTES: f64 = 56.0;
 /// Bytes per user of a variant's state besides the estimates and the journey: the ask
 /// topic (u8), the share inbox's row offset (u32) and the header of the user's list of
-/// creators followed during the run (a `Vec<u32>`, 24 B).
-const USER_STATE_BYTES: f64 = 1.0 + 4.0 + 24.0;
-/// The heap block of a user's list of follows once it holds any: a `Vec<u32>` starts at
-/// 4 slots (16 B), which glibc serves from a 32 B chunk.
-const FOLLOW_BLOCK_BYTES: f64 = 32.0;
+/// creators followed during the run (a `UserList`, 8 B).
+const USER_STATE_BYTES: f64 = 1.0 + 4.0 + 8.0;
+/// The heap block of a user's list of follows once it holds any: a `UserList` starts at
+/// 4 slots (16 B) after its length and capacity (16 B), which glibc serves from a 48 B
+/// chunk.
+const FOLLOW_BLOCK_BYTES: f64 = 48.0;
 /// Bytes per follow beyond the first block's four: 4 B, doubled for the capacity a
 /// pushed vector holds ahead and the chunk it leaves behind when it moves.
 const FOLLOW_BYTES: f64 = 8.0;
@@ -141,7 +143,8 @@ const SHARE_INTEREST: f64 = 1.0;
 const FOLLOW_INTEREST: f64 = 0.5;
 
 /// Bytes per user of once-per-item memory (`response.once_per_item`), for the variant that
-/// keeps most: a list header (24 B) and 4 B per note read, doubled for a pushed vector's
+/// keeps most: a list header (8 B), its block's length and capacity (16 B) and 4 B per
+/// note read, doubled for a pushed vector's
 /// capacity; a user reads at most one note per decision (about 0.9 measured) and each
 /// note once.
 fn read_memory_bytes(s: &Scenario, notes: f64) -> f64 {
@@ -150,9 +153,14 @@ fn read_memory_bytes(s: &Scenario, notes: f64) -> f64 {
         .filter(|v| v.params.response.once_per_item)
         .map(|v| {
             let reads = (v.params.world.steps_per_tick * f64::from(v.params.ticks)).min(notes);
-            24.0 + 8.0 * reads
+            8.0 + 16.0 + 8.0 * reads
         })
         .fold(0.0, f64::max)
+}
+
+/// Bytes per row of a CSR holding `edges` edges ([`ROW_BYTES`], doubled past `u32`).
+fn row_bytes(edges: f64) -> f64 {
+    if edges <= f64::from(u32::MAX) { ROW_BYTES } else { 2.0 * ROW_BYTES }
 }
 
 /// Scratch of the standard library's stable sort (driftsort) over `len` elements of 8 B:
@@ -208,10 +216,11 @@ impl MemoryPlan {
         // order), then the follow graph from its edge list next to the finished social graph.
         let order = all * (ORDER_BYTES + if split { KEY_BYTES } else { 0.0 });
         let far_bits = if split { all * topics as f64 / 8.0 } else { 0.0 };
-        let social_build = share * social_edges * SOCIAL_EDGE_BUILD_BYTES + users * ROW_BYTES + order;
-        let social_built = share * social_edges * EDGE_BYTES + users * ROW_BYTES;
+        let (social_row, follow_row) = (row_bytes(share * social_edges), row_bytes(share * follow_edges));
+        let social_build = share * social_edges * SOCIAL_EDGE_BUILD_BYTES + users * social_row + order;
+        let social_built = share * social_edges * EDGE_BYTES + users * social_row;
         let follow_rows = if split { users } else { users + creators };
-        let follow_build = share * follow_edges * FOLLOW_EDGE_BUILD_BYTES + follow_rows * ROW_BYTES + far_bits;
+        let follow_build = share * follow_edges * FOLLOW_EDGE_BUILD_BYTES + follow_rows * follow_row + far_bits;
         let build = users * columns + creator_bytes + social_build.max(social_built + follow_build);
 
         // Run: the built world, the variant's per-user state, the notes, the active pools
@@ -223,7 +232,8 @@ impl MemoryPlan {
             (1.0 - (-follows_per_user).exp()) * FOLLOW_BLOCK_BYTES + (follows_per_user - 4.0).max(0.0) * FOLLOW_BYTES;
         let per_user = columns
             + 4.0 * topics as f64
-            + 2.0 * ROW_BYTES
+            + social_row
+            + follow_row
             + p.journey.focal.len() as f64
             + USER_STATE_BYTES
             + follows

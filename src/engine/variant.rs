@@ -6,7 +6,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::session::{
-    CampaignTick, ChunkOutcome, INBOX_LIMIT, NO_NOTE, NoteCard, ReviewPost, TickView, UserRows, topic_weights,
+    CampaignTick, ChunkOutcome, INBOX_LIMIT, NO_NOTE, NoteCard, ReviewPost, TickView, UserList, UserRows, topic_weights,
 };
 use super::shard::Shard;
 use crate::model::behaviour::journey;
@@ -81,11 +81,11 @@ pub struct VariantState {
     ask_topic: Vec<u8>,
     /// Creators each user started following during the run, oldest first (follows in
     /// the world's initial follow graph are not repeated here).
-    followed: Vec<Vec<u32>>,
+    followed: Vec<UserList>,
     /// Notes each user has read, sorted: one list per user under
     /// `response.once_per_item`, none otherwise.
     #[serde(default)]
-    read: Vec<Vec<u32>>,
+    read: Vec<UserList>,
     /// Shares made last tick, delivered this tick.
     pending_shares: Vec<(u32, u32)>,
     /// Reviews advocates wrote last tick, posted this tick.
@@ -109,9 +109,9 @@ impl VariantState {
             ticks_done: 0,
             journey: vec![0; held * focal],
             ask_topic: users.primary.data.clone(),
-            followed: vec![Vec::new(); held],
+            followed: vec![UserList::new(); held],
             // Memory only where a variant keeps it (a list header per user otherwise).
-            read: if params.response.once_per_item { vec![Vec::new(); held] } else { Vec::new() },
+            read: if params.response.once_per_item { vec![UserList::new(); held] } else { Vec::new() },
             pending_shares: Vec::new(),
             pending_reviews: Vec::new(),
             measured: Accumulators::new(world.creators.count, focal),
@@ -758,7 +758,7 @@ struct NoteSnapshot {
 /// each chunk is written by one task, so no two tasks share a row.
 fn user_rows<'a>(
     (mut est, mut journey, mut ask): (&'a mut [f32], &'a mut [u8], &'a mut [u8]),
-    (mut follows, mut read): (&'a mut [Vec<u32>], &'a mut [Vec<u32>]),
+    (mut follows, mut read): (&'a mut [UserList], &'a mut [UserList]),
     (t, focal): (usize, usize),
     first: usize,
 ) -> Vec<UserRows<'a>> {

@@ -19,7 +19,7 @@ pub struct Graph {
     /// The first node whose row is held.
     first: u32,
     /// Row `i` (node `first + i`) is `targets[offsets[i]..offsets[i + 1]]`.
-    offsets: Vec<usize>,
+    offsets: Offsets,
     /// Every row's targets, sorted within a row.
     targets: Vec<u32>,
 }
@@ -34,21 +34,24 @@ impl Graph {
     /// target) and deduplicated, with sources counted from `first` (targets global).
     fn rows_from_sorted(first: u32, nodes: usize, edges: &[(u32, u32)]) -> Graph {
         debug_assert!(edges.windows(2).all(|w| w[0] < w[1]), "edges are sorted and unique");
-        let mut offsets = vec![0usize; nodes + 1];
-        for &(s, _) in edges {
-            offsets[s as usize + 1] += 1;
-        }
-        for i in 1..offsets.len() {
-            offsets[i] += offsets[i - 1];
-        }
-        Graph { first, offsets, targets: edges.iter().map(|&(_, t)| t).collect() }
+        let targets = edges.iter().map(|&(_, t)| t).collect();
+        let offsets = if u32::try_from(edges.len()).is_ok() {
+            Offsets::Narrow(row_offsets(nodes, edges))
+        } else {
+            Offsets::Wide(row_offsets(nodes, edges))
+        };
+        Graph { first, offsets, targets }
     }
 
     /// Out-neighbours of a node (none for a node whose row is not held).
     #[inline]
     pub fn neighbors(&self, v: u32) -> &[u32] {
         let i = v.wrapping_sub(self.first) as usize;
-        if i + 1 < self.offsets.len() { &self.targets[self.offsets[i]..self.offsets[i + 1]] } else { &[] }
+        match &self.offsets {
+            Offsets::Narrow(o) if i + 1 < o.len() => &self.targets[o[i] as usize..o[i + 1] as usize],
+            Offsets::Wide(o) if i + 1 < o.len() => &self.targets[o[i] as usize..o[i + 1] as usize],
+            _ => &[],
+        }
     }
 
     /// Whether node `v`'s row is held.
@@ -68,8 +71,50 @@ impl Graph {
 
     /// Bytes held by the rows and columns.
     pub fn heap_bytes(&self) -> usize {
-        self.edge_count() * 4 + self.offsets.len() * 8
+        self.edge_count() * 4 + self.offsets.heap_bytes()
     }
+}
+
+/// A CSR's row offsets: 4 B a row while the edges held fit in a `u32` (every scenario up
+/// to some 400 M users at the quickstart's ten friends a user, and any follow graph), 8 B
+/// beyond.
+#[derive(Debug)]
+enum Offsets {
+    Narrow(Vec<u32>),
+    Wide(Vec<u64>),
+}
+
+impl Offsets {
+    fn len(&self) -> usize {
+        match self {
+            Offsets::Narrow(o) => o.len(),
+            Offsets::Wide(o) => o.len(),
+        }
+    }
+
+    fn heap_bytes(&self) -> usize {
+        match self {
+            Offsets::Narrow(o) => o.len() * 4,
+            Offsets::Wide(o) => o.len() * 8,
+        }
+    }
+}
+
+/// Row offsets of `nodes` rows from their edges sorted by source (counted from the first
+/// row), in an integer type that holds the edge count.
+fn row_offsets<T>(nodes: usize, edges: &[(u32, u32)]) -> Vec<T>
+where
+    T: Copy + Default + std::ops::AddAssign + From<u32>,
+{
+    let mut offsets = vec![T::default(); nodes + 1];
+    for &(s, _) in edges {
+        offsets[s as usize + 1] += T::from(1);
+    }
+    for i in 1..offsets.len() {
+        let previous = offsets[i - 1];
+        offsets[i] += previous;
+    }
+    offsets
 }
 
 /// Positions of the ring lattice generated per parallel task.
