@@ -4,8 +4,9 @@
 //!
 //! - **building the world** (once per scenario): the user columns, then the social graph
 //!   built from an edge list of 8 B per directed edge (allocated at its exact size) that
-//!   lives next to the CSR being built from it (4 B per edge, 4 B per row while the edges fit in a u32), then the
-//!   follow graph the same way while the social CSR is kept.
+//!   lives next to the CSR being built from it (4 B per edge, 4 B per row while the
+//!   edges fit in a u32), then the follow graph the same way while the social CSR is
+//!   kept.
 //! - **running a variant** (variants run one at a time), which sets the peak at any size
 //!   with the quickstart's activity: the world's columns and CSRs; per user the
 //!   platform's interest estimates (an f32 per topic), the journey stages, the ask topic,
@@ -20,8 +21,9 @@
 //! On top comes a fixed base: the binary, its libraries, the thread pool and allocator
 //! arenas. Measured with `bench.json`'s `peak_rss_bytes` (VmHWM) on the quickstart
 //! scenario (5 ticks, 2 threads, full activity), peak / plan was 0.93 to 0.99 at 100 k users,
-//! 1.06 at 1 M and 1.03 at 10 M (run phase; 0.86 at 10 M over 2 ticks after the lists and CSR rows narrowed, measured 1.88 GiB; share deliveries are about a fifth of the
-//! peak); with `world.steps_per_tick = 1` 0.98 at 200 k and 1 M users; at 2 k
+//! 1.06 at 1 M and 1.03 at 10 M (run phase; share deliveries are about a fifth of the
+//! peak), 0.86 at 10 M over 2 ticks after the user lists and CSR rows narrowed (1.88 GiB
+//! measured); with `world.steps_per_tick = 1` 0.98 at 200 k and 1 M users; at 2 k
 //! users and 300 ticks (400 k notes) 1.10, and 0.87 with a campaign adding 300 k notes.
 //! `tests/memory.rs` keeps these within 20 %.
 //!
@@ -144,8 +146,7 @@ const FOLLOW_INTEREST: f64 = 0.5;
 
 /// Bytes per user of once-per-item memory (`response.once_per_item`), for the variant that
 /// keeps most: a list header (8 B), its block's length and capacity (16 B) and 4 B per
-/// note read, doubled for a pushed vector's
-/// capacity; a user reads at most one note per decision (about 0.9 measured) and each
+/// note read, doubled for a pushed vector's capacity; a user reads at most one note per decision (about 0.9 measured) and each
 /// note once.
 fn read_memory_bytes(s: &Scenario, notes: f64) -> f64 {
     s.variants

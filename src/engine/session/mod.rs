@@ -115,9 +115,8 @@ pub struct NoteCard {
     pub focal: u8,
 }
 
-/// A user's list of creators or notes (follows made, notes read): a pointer-sized header
-/// (8 B against a `Vec`'s 24 B; most users' lists stay empty and allocate nothing), which
-/// is 16 B per user in every variant's state.
+/// A user's list of creators or notes (follows made, notes read): a pointer-sized header,
+/// 8 B against a `Vec`'s 24 B, since most users' lists stay empty and allocate nothing.
 pub type UserList = thin_vec::ThinVec<u32>;
 
 /// The rows of a chunk of users that only they write.
