@@ -146,8 +146,8 @@ const FOLLOW_INTEREST: f64 = 0.5;
 
 /// Bytes per user of once-per-item memory (`response.once_per_item`), for the variant that
 /// keeps most: a list header (8 B), its block's length and capacity (16 B) and 4 B per
-/// note read, doubled for a pushed vector's capacity; a user reads at most one note per decision (about 0.9 measured) and each
-/// note once.
+/// note read, doubled for a pushed vector's capacity; a user reads at most one note per
+/// decision (about 0.9 measured) and each note once.
 fn read_memory_bytes(s: &Scenario, notes: f64) -> f64 {
     s.variants
         .iter()
