@@ -5,7 +5,7 @@
 use rand_pcg::Pcg64Mcg;
 
 use super::*;
-use crate::model::platform::{FeedPolicy, TWO_32, user_ring};
+use crate::model::platform::{FeedPolicy, PoolSpan, TWO_32, user_ring};
 use crate::rng::unit;
 use crate::scenario::{MAX_CANDIDATES, MAX_TOPICS, SlateOrder};
 
@@ -44,8 +44,8 @@ impl<F: FeedPolicy> TickView<'_, F> {
         slate: &mut [u32],
         out: &mut ChunkOutcome,
     ) -> usize {
-        let f = &self.params.feed;
-        let (mut cand, mut pool) = ([0u32; C], [0u16; C]);
+        let temperature = self.params.feed.ranking_temperature;
+        let (mut cand, mut topic_of) = ([0u32; C], [0u8; C]);
         // The best K so far as keys in descending order: a key orders by score, then by
         // earlier retrieval, and carries the candidate's index in its low half.
         let mut top = [0u64; C];
@@ -56,11 +56,11 @@ impl<F: FeedPolicy> TickView<'_, F> {
             };
             mask |= bit(n);
             let mut s = score + view.term[topic];
-            if f.ranking_temperature > 0.0 {
+            if temperature > 0.0 {
                 let u = unit(&mut a.rng).max(1e-300);
-                s += (f.ranking_temperature * -(-u.ln()).ln()) as f32;
+                s += (temperature * -(-u.ln()).ln()) as f32;
             }
-            (cand[len], pool[len]) = (n, view.pool[topic]);
+            (cand[len], topic_of[len]) = (n, topic as u8);
             let key = u64::from(ordered_bits(s)) << 32 | u64::from(!(len as u32));
             len += 1;
             // Insertion into the descending top K, branch-free: position j keeps the
@@ -76,7 +76,7 @@ impl<F: FeedPolicy> TickView<'_, F> {
             let i = !(key as u32) as usize;
             *place = cand[i];
             // Demand counts the retrievals that became impressions (pacing plans them).
-            out.draws[pool[i] as usize] += 1;
+            out.draws[view.pool[topic_of[i] as usize] as usize] += 1;
         }
         shown
     }
@@ -124,7 +124,7 @@ impl<F: FeedPolicy> TickView<'_, F> {
         for _ in 0..3 {
             let [hi, lo] = halves(&mut a.rng);
             let topic = topics.draw(hi);
-            if let Some((n, score)) = self.pools.draw_in(view.pool[topic] as usize, lo)
+            if let Some((n, score)) = self.pools.draw_span(view.span[topic], lo)
                 && (taken.mask & bit(n) == 0 || !holds(taken.notes, n))
             {
                 return Some((n, topic, score));
@@ -336,17 +336,20 @@ impl TopicDraw {
 }
 
 /// What retrieval and ranking need of one topic for this user: the pool of the user's
-/// ring, and (with a ranking stage) the ranking's interest term `sharpness · ln(estimated
+/// ring (its index, for pacing's counts, and where its slots lie), and (with a ranking
+/// stage) the ranking's interest term `sharpness · ln(estimated
 /// interest)`. Prepared once per session; the recommender's learning refreshes a topic
 /// when it moves its estimate.
 pub struct SlateTopics {
     pool: [u16; MAX_TOPICS],
+    span: [PoolSpan; MAX_TOPICS],
     term: [f32; MAX_TOPICS],
 }
 
 impl SlateTopics {
     pub(super) fn new<F: FeedPolicy>(view: &TickView<'_, F>, est: &[f32]) -> SlateTopics {
-        let mut topics = SlateTopics { pool: [0; MAX_TOPICS], term: [0.0; MAX_TOPICS] };
+        let mut topics =
+            SlateTopics { pool: [0; MAX_TOPICS], span: [PoolSpan::default(); MAX_TOPICS], term: [0.0; MAX_TOPICS] };
         for (t, &e) in est.iter().enumerate() {
             topics.refresh(view, t, e);
         }
@@ -357,7 +360,8 @@ impl SlateTopics {
     #[inline]
     pub(super) fn refresh<F: FeedPolicy>(&mut self, view: &TickView<'_, F>, topic: usize, estimate: f32) {
         let f = &view.params.feed;
-        self.pool[topic] = view.pools.index(topic, user_ring(f.audience, estimate, view.cutoffs[topic])) as u16;
+        let pool = view.pools.index(topic, user_ring(f.audience, estimate, view.cutoffs[topic]));
+        (self.pool[topic], self.span[topic]) = (pool as u16, view.pools.span(pool));
         if f.candidates.is_some() {
             self.term[topic] = (f.interest_sharpness as f32) * estimate.max(1e-6).ln();
         }

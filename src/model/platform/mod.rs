@@ -34,7 +34,7 @@ mod staging;
 
 pub use feeds::{FeedPolicy, Signal, SingleColumnFeed, TwoColumnFeed};
 pub(crate) use pools::TWO_32;
-pub use pools::{AliasTable, Pools};
+pub use pools::{AliasTable, PoolSpan, Pools};
 pub use rings::{ring_of, user_ring};
 pub use search::SearchIndex;
 pub use staging::Staging;

@@ -98,10 +98,10 @@ impl AliasTable {
     }
 }
 
-/// One slot of a [`PoolTable`]: what a retrieval reads, on one slot. The slot draws its
-/// own note when the fraction of the 32-bit draw is below `keep` (its probability times
-/// 2³², rounded up, so the test is the same as comparing the fraction with it), else its
-/// alias, and carries both notes' ranking scores so the ranking reads no other row.
+/// One slot of the tick's pool slots: what a retrieval reads, on one slot. The slot draws
+/// its own note when the fraction of the 32-bit draw is below `keep` (its probability
+/// times 2³², rounded up, so the test is the same as comparing the fraction with it), else
+/// its alias, and carries both notes' ranking scores so the ranking reads no other row.
 #[derive(Debug, Clone, Copy)]
 struct PoolSlot {
     keep: u64,
@@ -111,46 +111,39 @@ struct PoolSlot {
     alias_score: f32,
 }
 
-/// A pool's alias table for retrieval: the [`AliasTable`] of its notes with the notes'
-/// scores beside them, drawn with 32 random bits in integers.
-#[derive(Debug, Default, Clone)]
-pub struct PoolTable {
-    slots: Vec<PoolSlot>,
+impl PoolSlot {
+    /// A pool's slots: the [`AliasTable`] of its notes, its probabilities in 32-bit
+    /// integers, with the notes' scores beside them.
+    fn of(table: &AliasTable, score: impl Fn(u32) -> f32) -> impl Iterator<Item = PoolSlot> {
+        table.slots.iter().map(move |s| PoolSlot {
+            keep: (s.prob * TWO_32).ceil() as u64,
+            item: s.item,
+            alias: s.alias,
+            item_score: score(s.item),
+            alias_score: score(s.alias),
+        })
+    }
 }
 
-impl PoolTable {
-    fn new(table: &AliasTable, score: impl Fn(u32) -> f32) -> PoolTable {
-        let slots = table
-            .slots
-            .iter()
-            .map(|s| PoolSlot {
-                keep: (s.prob * TWO_32).ceil() as u64,
-                item: s.item,
-                alias: s.alias,
-                item_score: score(s.item),
-                alias_score: score(s.alias),
-            })
-            .collect();
-        PoolTable { slots }
-    }
+/// Where one pool's slots lie in the tick's slot array. A session keeps the spans of its
+/// topics' pools at hand ([`Pools::span`]), so a retrieval's only dependent read is the
+/// slot itself.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PoolSpan {
+    start: usize,
+    len: usize,
+}
 
-    /// Draws a note and its score with 32 random bits: `r · n / 2³²` picks the slot (its
-    /// integer part) and decides between its note and its alias (its fraction).
-    #[inline]
-    pub fn draw(&self, r: u32) -> Option<(u32, f32)> {
-        let n = self.slots.len() as u64;
-        if n == 0 {
-            return None;
-        }
-        let x = u64::from(r) * n;
-        let s = &self.slots[(x >> 32) as usize];
-        Some(if x & 0xFFFF_FFFF < s.keep { (s.item, s.item_score) } else { (s.alias, s.alias_score) })
+/// Draws a note and its score from a pool's slots with 32 random bits: `r · n / 2³²` picks
+/// the slot (its integer part) and decides between its note and its alias (its fraction).
+#[inline]
+fn draw_slot(slots: &[PoolSlot], span: PoolSpan, r: u32) -> Option<(u32, f32)> {
+    if span.len == 0 {
+        return None;
     }
-
-    /// Number of notes.
-    pub fn len(&self) -> usize {
-        self.slots.len()
-    }
+    let x = u64::from(r) * span.len as u64;
+    let s = &slots[span.start + (x >> 32) as usize];
+    Some(if x & 0xFFFF_FFFF < s.keep { (s.item, s.item_score) } else { (s.alias, s.alias_score) })
 }
 
 /// 2³², the scale of a 32-bit random fraction (pool and topic draws).
@@ -161,7 +154,10 @@ pub(crate) const TWO_32: f64 = (1u64 << 32) as f64;
 pub struct Pools {
     topics: usize,
     rings: usize,
-    pools: Vec<PoolTable>,
+    /// Every pool's slots, pool after pool.
+    slots: Vec<PoolSlot>,
+    /// Each pool's place in `slots`, by [`Self::index`].
+    spans: Vec<PoolSpan>,
     /// First active note: `scores[n - first]` is note n's.
     first: usize,
     /// Each active note's log weight before pacing (its part of the ranking score).
@@ -185,12 +181,12 @@ impl Pools {
 
     /// Number of pools.
     pub fn len(&self) -> usize {
-        self.pools.len()
+        self.spans.len()
     }
 
     /// Whether there are no pools.
     pub fn is_empty(&self) -> bool {
-        self.pools.is_empty()
+        self.spans.is_empty()
     }
 
     /// Builds the tick's pools. `followers` holds each creator's current follower count;
@@ -208,8 +204,14 @@ impl Pools {
         demand: &[f64],
     ) -> Pools {
         let rings = Self::rings(feed.audience);
-        let mut pools =
-            Pools { topics, rings, pools: Vec::new(), first: active.start, scores: vec![0.0; active.len()] };
+        let mut pools = Pools {
+            topics,
+            rings,
+            slots: Vec::new(),
+            spans: Vec::new(),
+            first: active.start,
+            scores: vec![0.0; active.len()],
+        };
         // The mean engagement rate of active notes: a note's rate enters its weight
         // relative to it, so `quality_weight` means the same on feeds whose layouts
         // produce different rates per impression.
@@ -258,7 +260,7 @@ impl Pools {
             }
             raw.push((n as u32, w, reach, remaining));
         }
-        pools.pools = pools.paced_tables(notes, raw, &pool_total, demand);
+        pools.paced_tables(notes, raw, &pool_total, demand);
         pools
     }
 
@@ -266,12 +268,12 @@ impl Pools {
     /// would be overrun by the draws expected this tick has its weight scaled down to the
     /// impressions it has left. `raw` holds (note, weight, rings reached, impressions left).
     fn paced_tables(
-        &self,
+        &mut self,
         notes: &Notes,
         raw: Vec<(u32, f64, usize, Option<f64>)>,
         pool_total: &[f64],
         demand: &[f64],
-    ) -> Vec<PoolTable> {
+    ) {
         let mut lists: Vec<(Vec<u32>, Vec<f64>)> = vec![(Vec::new(), Vec::new()); self.topics * self.rings];
         for (n, w, reach, remaining) in raw {
             let topic = notes.topic[n as usize] as usize;
@@ -293,15 +295,34 @@ impl Pools {
                 weights.push(w);
             }
         }
-        let score = |n: u32| self.scores[n as usize - self.first];
-        lists.iter().map(|(notes, weights)| PoolTable::new(&AliasTable::new(notes, weights), score)).collect()
+        let (scores, first) = (&self.scores, self.first);
+        let score = |n: u32| scores[n as usize - first];
+        self.slots = Vec::with_capacity(lists.iter().map(|(notes, _)| notes.len()).sum());
+        self.spans = Vec::with_capacity(lists.len());
+        for (notes, weights) in &lists {
+            let start = self.slots.len();
+            self.slots.extend(PoolSlot::of(&AliasTable::new(notes, weights), score));
+            self.spans.push(PoolSpan { start, len: self.slots.len() - start });
+        }
     }
 
-    /// Draws a note and its ranking score ([`Self::score`]) from pool `index` (see
-    /// [`Self::index`]) with 32 random bits.
+    /// Where pool `index` (see [`Self::index`]) lies, for [`Self::draw_span`].
+    #[inline]
+    pub fn span(&self, index: usize) -> PoolSpan {
+        self.spans[index]
+    }
+
+    /// Draws a note and its ranking score ([`Self::score`]) from the pool at `span` with
+    /// 32 random bits.
+    #[inline]
+    pub fn draw_span(&self, span: PoolSpan, r: u32) -> Option<(u32, f32)> {
+        draw_slot(&self.slots, span, r)
+    }
+
+    /// Draws a note and its ranking score from pool `index` with 32 random bits.
     #[inline]
     pub fn draw_in(&self, index: usize, r: u32) -> Option<(u32, f32)> {
-        self.pools[index].draw(r)
+        self.draw_span(self.span(index), r)
     }
 
     /// An active note's part of the ranking score: its log weight before pacing.
@@ -312,7 +333,7 @@ impl Pools {
 
     /// Notes listed in each pool (a note appears in every ring it reaches).
     pub fn listed(&self) -> usize {
-        self.pools.iter().map(PoolTable::len).sum()
+        self.slots.len()
     }
 
     /// Number of topics.
@@ -349,10 +370,13 @@ mod tests {
         let items: Vec<u32> = (0..7).collect();
         let weights = [0.5, 3.0, 1.0, 0.25, 2.0, 1e-9, 1.0];
         let alias = AliasTable::new(&items, &weights);
-        let pool = PoolTable::new(&alias, |n| n as f32 * 0.5);
+        // Behind another pool's slots, as in the tick's slot array.
+        let mut slots: Vec<PoolSlot> = PoolSlot::of(&AliasTable::new(&[20, 21], &[1.0, 2.0]), |_| 9.0).collect();
+        let span = PoolSpan { start: slots.len(), len: items.len() };
+        slots.extend(PoolSlot::of(&alias, |n| n as f32 * 0.5));
         let mut rng = stream(9, 0, 0, Purpose::Variant);
         for r in (0..20_000).map(|_| rand::Rng::next_u32(&mut rng)).chain([0, 1, u32::MAX]) {
-            let (n, score) = pool.draw(r).unwrap();
+            let (n, score) = draw_slot(&slots, span, r).unwrap();
             // The same draw through the alias table's fraction in floating point.
             let x = u64::from(r) * items.len() as u64;
             let s = alias.slots[(x >> 32) as usize];
@@ -360,7 +384,7 @@ mod tests {
             assert_eq!(n, if frac < s.prob { s.item } else { s.alias });
             assert_eq!(score, n as f32 * 0.5);
         }
-        assert_eq!(PoolTable::default().draw(7), None);
+        assert_eq!(draw_slot(&slots, PoolSpan { start: 2, len: 0 }, 7), None);
     }
 
     #[test]
