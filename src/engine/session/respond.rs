@@ -17,8 +17,8 @@ use crate::scenario::ContentKind;
 
 impl<F: FeedPolicy> TickView<'_, F> {
     /// Shows items to the user through a channel; the user may read one. With `learn`
-    /// (a feed slate) the recommender learns from every slot and refreshes what the
-    /// user's next slates are drawn with.
+    /// (a feed slate) the recommender learns from every slot and marks what the user's
+    /// next slates are drawn with stale.
     pub(super) fn show(
         &self,
         a: &mut Actor,
@@ -109,7 +109,7 @@ impl<F: FeedPolicy> TickView<'_, F> {
                     }
                     Signal::Negative => *e -= (f.skip_learning_rate as f32) * *e,
                 }
-                view.refresh(self, topic, *e);
+                view.mark_stale(topic);
             }
         }
     }

@@ -22,6 +22,7 @@ impl<F: FeedPolicy> TickView<'_, F> {
         slate: &mut [u32],
         out: &mut ChunkOutcome,
     ) -> usize {
+        view.catch_up(self, a.est);
         match self.params.feed.candidates {
             // Small candidate arrays for the usual ranking, large ones for catalogues.
             Some(c) if c <= 32 => self.rank_slate::<32>(a, (k, c as usize), topics, view, slate, out),
@@ -338,27 +339,51 @@ impl TopicDraw {
 /// What retrieval and ranking need of one topic for this user: the pool of the user's
 /// ring (its index, for pacing's counts, and where its slots lie), and (with a ranking
 /// stage) the ranking's interest term `sharpness · ln(estimated
-/// interest)`. Prepared once per session; the recommender's learning refreshes a topic
-/// when it moves its estimate.
+/// interest)`. Prepared once per session; the recommender's learning marks a topic stale
+/// when it moves its estimate, and the next slate refreshes the stale ones from their
+/// latest estimates (a slate often moves one topic several times, and the session's last
+/// slate moves topics no later slate reads).
 pub struct SlateTopics {
     pool: [u16; MAX_TOPICS],
     span: [PoolSpan; MAX_TOPICS],
     term: [f32; MAX_TOPICS],
+    /// Topics whose estimate moved since their refresh, one bit each.
+    stale: u64,
 }
 
 impl SlateTopics {
     pub(super) fn new<F: FeedPolicy>(view: &TickView<'_, F>, est: &[f32]) -> SlateTopics {
-        let mut topics =
-            SlateTopics { pool: [0; MAX_TOPICS], span: [PoolSpan::default(); MAX_TOPICS], term: [0.0; MAX_TOPICS] };
+        let mut topics = SlateTopics {
+            pool: [0; MAX_TOPICS],
+            span: [PoolSpan::default(); MAX_TOPICS],
+            term: [0.0; MAX_TOPICS],
+            stale: 0,
+        };
         for (t, &e) in est.iter().enumerate() {
             topics.refresh(view, t, e);
         }
         topics
     }
 
-    /// After the estimate of `topic` moved to `estimate`.
+    /// After the estimate of `topic` moved.
     #[inline]
-    pub(super) fn refresh<F: FeedPolicy>(&mut self, view: &TickView<'_, F>, topic: usize, estimate: f32) {
+    pub(super) fn mark_stale(&mut self, topic: usize) {
+        self.stale |= 1 << topic;
+    }
+
+    /// Refreshes the stale topics from the user's estimates `est`.
+    #[inline]
+    pub(super) fn catch_up<F: FeedPolicy>(&mut self, view: &TickView<'_, F>, est: &[f32]) {
+        while self.stale != 0 {
+            let topic = self.stale.trailing_zeros() as usize;
+            self.stale &= self.stale - 1;
+            self.refresh(view, topic, est[topic]);
+        }
+    }
+
+    /// Topic `topic` at estimate `estimate`.
+    #[inline]
+    fn refresh<F: FeedPolicy>(&mut self, view: &TickView<'_, F>, topic: usize, estimate: f32) {
         let f = &view.params.feed;
         let pool = view.pools.index(topic, user_ring(f.audience, estimate, view.cutoffs[topic]));
         (self.pool[topic], self.span[topic]) = (pool as u16, view.pools.span(pool));
