@@ -338,11 +338,11 @@ impl TopicDraw {
 
 /// What retrieval and ranking need of one topic for this user: the pool of the user's
 /// ring (its index, for pacing's counts, and where its slots lie), and (with a ranking
-/// stage) the ranking's interest term `sharpness · ln(estimated
-/// interest)`. Prepared once per session; the recommender's learning marks a topic stale
-/// when it moves its estimate, and the next slate refreshes the stale ones from their
-/// latest estimates (a slate often moves one topic several times, and the session's last
-/// slate moves topics no later slate reads).
+/// stage) the ranking's interest term `sharpness · ln(estimated interest)`. Prepared once
+/// per session; the recommender's learning marks a topic stale when it moves its
+/// estimate, and the next slate refreshes the stale ones from their latest estimates (a
+/// slate often moves one topic several times, and the session's last slate moves topics no
+/// later slate reads).
 pub struct SlateTopics {
     pool: [u16; MAX_TOPICS],
     span: [PoolSpan; MAX_TOPICS],

@@ -319,12 +319,6 @@ impl Pools {
         draw_slot(&self.slots, span, r)
     }
 
-    /// Draws a note and its ranking score from pool `index` with 32 random bits.
-    #[inline]
-    pub fn draw_in(&self, index: usize, r: u32) -> Option<(u32, f32)> {
-        self.draw_span(self.span(index), r)
-    }
-
     /// An active note's part of the ranking score: its log weight before pacing.
     #[inline]
     pub fn score(&self, note: u32) -> f32 {
