@@ -13,7 +13,7 @@
 //!   the inbox offset and the list of creators followed during the run (8 B plus its
 //!   heap block); every note posted so far (columns, counters, stage state, the credited
 //!   counters and the tick's per-note snapshots, measured at 135 to 185 B per note in
-//!   all); the pools of the active notes; per-creator totals and output rows; and one
+//!   all); the pools of the active notes and each worker thread's counts of them; per-creator totals and output rows; and one
 //!   tick's share deliveries at their peak (the sort at the start of a tick: chunk
 //!   outcomes, the merged list, its sort scratch and the inbox), about 24 B each, with
 //!   the deliveries per tick taken from the response model's share chance.
@@ -111,6 +111,16 @@ const NOTE_SNAPSHOT_BYTES: f64 = 4.0 + 4.0 + 16.0;
 /// threshold, its note and alias, both scores) in up to three ring pools, besides the
 /// alias table it is built from (16 B a slot, freed per pool).
 const POOL_BYTES: f64 = 72.0;
+/// Bytes per active note and worker thread of the user phase's count buffers
+/// ([`crate::model::content::LocalCounts`]: a 48 B row per note for each worker).
+const LOCAL_COUNT_BYTES: f64 = 48.0;
+
+/// The worker threads planned for: every core (`--threads 0`, the default), which also
+/// covers a run on fewer threads.
+fn planned_workers() -> f64 {
+    std::thread::available_parallelism().map_or(1, usize::from) as f64
+}
+
 /// Bytes per creator: columns, run totals, current followers, the newest-note snapshot
 /// and one output row per variant (a row with its group name is about 100 B).
 const CREATOR_BYTES: f64 = 64.0;
@@ -258,7 +268,7 @@ impl MemoryPlan {
         let run = users * per_user
             + share * (social_edges + follow_edges) * EDGE_BYTES
             + notes * per_note
-            + active_notes * POOL_BYTES
+            + active_notes * (POOL_BYTES + LOCAL_COUNT_BYTES * planned_workers())
             + creator_bytes
             + notes * NOTE_ROW_BYTES * variants
             + shares;

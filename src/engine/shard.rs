@@ -35,7 +35,7 @@ use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
 use super::session::{ChunkOutcome, ReviewPost};
 use crate::cluster::wire::{Reader, Writer};
 use crate::cluster::{Comm, Solo};
-use crate::model::content::{NewNote, Notes};
+use crate::model::content::{COUNTERS, NewNote, Notes};
 use crate::model::platform::Sampled;
 use crate::scenario::ContentKind;
 
@@ -89,14 +89,9 @@ pub struct Before {
     follows: Vec<u32>,
 }
 
-/// Counters per note exchanged between ranks.
-const COUNTERS: usize = 11;
-
 /// The counters of a note, in a fixed order.
 fn counters(notes: &Notes, n: usize) -> [&AtomicU32; COUNTERS] {
-    let c = &notes.counters[n];
-    let [a, b, d] = &c.impressions;
-    [a, b, d, &c.reads, &c.likes, &c.collects, &c.comments, &c.shares, &c.follows, &c.observed, &c.positives]
+    notes.counters[n].cells()
 }
 
 impl Shard<'_> {

@@ -1,5 +1,6 @@
 //! One variant's state and its tick.
 
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
 
 use rayon::prelude::*;
@@ -10,7 +11,7 @@ use super::session::{
 };
 use super::shard::Shard;
 use crate::model::behaviour::journey;
-use crate::model::content::{Notes, RINGS};
+use crate::model::content::{LocalCounts, Notes, RINGS};
 use crate::model::platform::{
     AliasTable, Estimates, FeedPolicy, Pools, Sampled, SearchIndex, SimUnits, SingleColumnFeed, Staging, TwoColumnFeed,
     rings, user_ring,
@@ -535,13 +536,24 @@ impl<'w> VariantRun<'w> {
             (&mut self.state.estimates.values[..], &mut self.state.journey[..], &mut self.state.ask_topic[..]);
         let rows =
             user_rows(columns, (&mut self.state.followed, &mut self.state.read), (t, focal), self.shard.users.start);
-        rows.into_par_iter()
+        // One count buffer per worker thread: a task locks its thread's own (never
+        // contended; a task runs on one thread and starts no other task).
+        let counts: Vec<Mutex<LocalCounts>> =
+            (0..rayon::current_num_threads()).map(|_| Mutex::new(LocalCounts::new(active.clone()))).collect();
+        let outcomes = rows
+            .into_par_iter()
             .map(|r| {
                 let mut out = ChunkOutcome::new(pools.len(), focal);
-                view.run_chunk(r, &mut out);
+                let worker = rayon::current_thread_index().unwrap_or(0) % counts.len();
+                let mut counts = counts[worker].lock().expect("a worker's counts are never poisoned");
+                view.run_chunk(r, &mut counts, &mut out);
                 out
             })
-            .collect()
+            .collect();
+        for c in counts {
+            c.into_inner().expect("a worker's counts are never poisoned").add_into(notes);
+        }
+        outcomes
     }
 
     /// Phase 3 under sequential arrival: users act one after another, in a random order
@@ -567,6 +579,7 @@ impl<'w> VariantRun<'w> {
             order.swap(i, (crate::rng::unit(&mut rng) * (i + 1) as f64) as usize % (i + 1));
         }
         let mut out = ChunkOutcome::new(pools.len(), focal);
+        let mut counts = LocalCounts::new(active.clone());
         let has_read = !self.state.read.is_empty();
         // One process holds every user (arrival is sequential only there).
         debug_assert_eq!(world.users.local(), 0..n);
@@ -601,7 +614,8 @@ impl<'w> VariantRun<'w> {
                 follows: &mut s.followed[u..u + 1],
                 read: if has_read { &mut s.read[u..u + 1] } else { &mut [] },
             };
-            view.run_chunk(rows, &mut out);
+            view.run_chunk(rows, &mut counts, &mut out);
+            counts.add_into(&s.notes);
             snap = take_snapshot(p, &self.units, &s.notes, &self.focal_of, active.clone());
         }
         vec![out]

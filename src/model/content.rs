@@ -98,7 +98,47 @@ impl Tally {
     }
 }
 
+/// How many counters a note has ([`NoteCounters::cells`] lists them).
+pub const COUNTERS: usize = 11;
+/// Index of the first of the [`RINGS`] impression counters in [`NoteCounters::cells`].
+pub const IMPRESSIONS: usize = 0;
+/// Index of `reads` in [`NoteCounters::cells`].
+pub const READS: usize = 3;
+/// Index of `likes` in [`NoteCounters::cells`].
+pub const LIKES: usize = 4;
+/// Index of `collects` in [`NoteCounters::cells`].
+pub const COLLECTS: usize = 5;
+/// Index of `comments` in [`NoteCounters::cells`].
+pub const COMMENTS: usize = 6;
+/// Index of `shares` in [`NoteCounters::cells`].
+pub const SHARES: usize = 7;
+/// Index of `follows` in [`NoteCounters::cells`].
+pub const FOLLOWS: usize = 8;
+/// Index of `observed` in [`NoteCounters::cells`].
+pub const OBSERVED: usize = 9;
+/// Index of `positives` in [`NoteCounters::cells`].
+pub const POSITIVES: usize = 10;
+
 impl NoteCounters {
+    /// The counters in a fixed order: impressions by ring, reads, likes, collects,
+    /// comments, shares, follows, observed, positives (the indices above).
+    pub fn cells(&self) -> [&AtomicU32; COUNTERS] {
+        let [a, b, d] = &self.impressions;
+        [
+            a,
+            b,
+            d,
+            &self.reads,
+            &self.likes,
+            &self.collects,
+            &self.comments,
+            &self.shares,
+            &self.follows,
+            &self.observed,
+            &self.positives,
+        ]
+    }
+
     /// A snapshot of the counters (call only between parallel phases).
     pub fn tally(&self) -> Tally {
         Tally {
@@ -111,6 +151,52 @@ impl NoteCounters {
             follows: self.follows.load(Relaxed),
             observed: self.observed.load(Relaxed),
             positives: self.positives.load(Relaxed),
+        }
+    }
+}
+
+/// One worker's increments of the notes' counters during the user phase, as plain
+/// integers: a locked add on a shared counter costs several times a plain one, and two
+/// workers counting the same popular notes would pass their cache lines back and forth.
+/// [`LocalCounts::add_into`] adds them to the notes' counters after the phase; integer
+/// sums do not depend on the order of addition, so neither do the results.
+///
+/// It covers a range of notes (the tick's active ones); a count of a note outside it goes
+/// straight to that note's atomic counter.
+#[derive(Debug, Default)]
+pub struct LocalCounts {
+    first: usize,
+    /// One row per note of the range, padded to 48 B.
+    rows: Vec<[u32; 12]>,
+}
+
+impl LocalCounts {
+    /// Zero counts for the notes `notes`.
+    pub fn new(notes: std::ops::Range<usize>) -> LocalCounts {
+        LocalCounts { first: notes.start, rows: vec![[0; 12]; notes.len()] }
+    }
+
+    /// Counts one event of counter `cell` ([`NoteCounters::cells`]) of note `n`.
+    #[inline]
+    pub fn add(&mut self, notes: &Notes, n: usize, cell: usize) {
+        match self.rows.get_mut(n.wrapping_sub(self.first)) {
+            Some(row) => row[cell] += 1,
+            None => {
+                notes.counters[n].cells()[cell].fetch_add(1, Relaxed);
+            }
+        }
+    }
+
+    /// Adds the counts to the notes' counters and zeroes them.
+    pub fn add_into(&mut self, notes: &Notes) {
+        for (row, c) in self.rows.iter_mut().zip(&notes.counters[self.first..]) {
+            if row.iter().any(|&x| x != 0) {
+                for (cell, x) in c.cells().into_iter().zip(row.iter_mut()) {
+                    if *x != 0 {
+                        cell.fetch_add(std::mem::take(x), Relaxed);
+                    }
+                }
+            }
         }
     }
 }

@@ -21,7 +21,7 @@ use rand_distr::{Distribution, Normal, Poisson};
 use rand_pcg::Pcg64Mcg;
 
 use crate::model::behaviour::journey::{self, ASK};
-use crate::model::content::{NewNote, Notes};
+use crate::model::content::{LocalCounts, NewNote, Notes};
 use crate::model::platform::channel::{FEED, FOLLOW, SEARCH, SHARE};
 use crate::model::platform::{AliasTable, FeedPolicy, Pools, SearchIndex, user_ring};
 use crate::model::world::{Segment, World, segment_matches as matches};
@@ -72,7 +72,8 @@ pub struct TickView<'a, F> {
     pub search: &'a SearchIndex,
     /// Estimated-interest ring cut-offs per topic (`[core, high-potential]`).
     pub cutoffs: &'a [[f32; 2]],
-    /// The notes; their atomic counters take this tick's impressions, reads and acts.
+    /// The notes; their counters take this tick's impressions, reads and acts (through
+    /// each worker's [`LocalCounts`]).
     pub notes: &'a Notes,
     /// Each note's stage (crowd ring reach) at the tick's start.
     pub stage: &'a [u8],
@@ -226,11 +227,14 @@ struct Actor<'r> {
     read: Option<&'r mut UserList>,
     consumed: u32,
     rng: Pcg64Mcg,
+    /// The worker's counts of note events (added to the notes' counters after the phase).
+    counts: &'r mut LocalCounts,
 }
 
 impl<F: FeedPolicy> TickView<'_, F> {
-    /// Runs a chunk of users.
-    pub fn run_chunk(&self, rows: UserRows, out: &mut ChunkOutcome) {
+    /// Runs a chunk of users. Their note events are counted in `counts`, which the caller
+    /// adds to the notes' counters after the phase ([`LocalCounts::add_into`]).
+    pub fn run_chunk(&self, rows: UserRows, counts: &mut LocalCounts, out: &mut ChunkOutcome) {
         let t = self.world.users.topics;
         let focal = self.params.journey.focal.len();
         let n = rows.ask_topic.len();
@@ -253,6 +257,7 @@ impl<F: FeedPolicy> TickView<'_, F> {
                 read: read.next(),
                 consumed: 0,
                 rng: stream(self.params.seed, self.tick, u as u64, Purpose::Session),
+                counts: &mut *counts,
             };
             self.session(&mut actor, out);
         }

@@ -9,7 +9,9 @@ use super::slate::SlateTopics;
 use super::*;
 use crate::model::behaviour::journey::{self, ACT, ADVOCATE, Exposure};
 use crate::model::behaviour::{CoverView, choose_cover, engage};
-use crate::model::content::{NO_CAMPAIGN, NewNote};
+use crate::model::content::{
+    COLLECTS, COMMENTS, FOLLOWS, IMPRESSIONS, LIKES, NO_CAMPAIGN, NewNote, OBSERVED, POSITIVES, READS, SHARES,
+};
 use crate::model::platform::channel::{FEED, SEARCH};
 use crate::model::platform::{FeedPolicy, Signal, ring_of};
 use crate::rng::unit;
@@ -64,7 +66,7 @@ impl<F: FeedPolicy> TickView<'_, F> {
                 social: card.social,
                 read_before: a.read.as_ref().is_some_and(|r| r.binary_search(&(n as u32)).is_ok()),
             };
-            self.notes.counters[n].impressions[ring_of(truth[topic], core, hp)].fetch_add(1, Relaxed);
+            a.counts.add(self.notes, n, IMPRESSIONS + ring_of(truth[topic], core, hp));
             out.channel[channel] += 1;
             // Feed slots are drawn from the rings the note reached (promoted ones are
             // counted apart): only search, shares and follows reach beyond them.
@@ -100,12 +102,11 @@ impl<F: FeedPolicy> TickView<'_, F> {
             for (i, &n) in items.iter().enumerate() {
                 let topic = self.cards[n as usize].topic as usize;
                 let e = &mut a.est[topic];
-                let counters = &self.notes.counters[n as usize];
-                counters.observed.fetch_add(1, Relaxed);
+                a.counts.add(self.notes, n as usize, OBSERVED);
                 match self.feed.observe(chosen, i, f.signal_noise, &mut a.rng) {
                     Signal::Positive => {
                         *e += (f.learning_rate as f32) * (1.0 - *e);
-                        counters.positives.fetch_add(1, Relaxed);
+                        a.counts.add(self.notes, n as usize, POSITIVES);
                     }
                     Signal::Negative => *e -= (f.skip_learning_rate as f32) * *e,
                 }
@@ -119,8 +120,7 @@ impl<F: FeedPolicy> TickView<'_, F> {
         let p = self.params;
         let n = note as usize;
         a.consumed += 1;
-        let c = &self.notes.counters[n];
-        c.reads.fetch_add(1, Relaxed);
+        a.counts.add(self.notes, n, READS);
         if let Some(read) = a.read.as_mut()
             && let Err(at) = read.binary_search(&note)
         {
@@ -132,15 +132,15 @@ impl<F: FeedPolicy> TickView<'_, F> {
         let author = self.notes.author[n];
         // A user follows a creator at most once: a follower cannot follow again.
         acts.follow &= !self.follows_already(a, author);
-        for (hit, counter) in [
-            (acts.like, &c.likes),
-            (acts.collect, &c.collects),
-            (acts.comment, &c.comments),
-            (acts.share, &c.shares),
-            (acts.follow, &c.follows),
+        for (hit, cell) in [
+            (acts.like, LIKES),
+            (acts.collect, COLLECTS),
+            (acts.comment, COMMENTS),
+            (acts.share, SHARES),
+            (acts.follow, FOLLOWS),
         ] {
             if hit {
-                counter.fetch_add(1, Relaxed);
+                a.counts.add(self.notes, n, cell);
             }
         }
         if acts.follow {
