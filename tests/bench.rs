@@ -38,6 +38,20 @@ fn bench_writes_its_figures() {
     for phase in ["post", "distribute", "choose_engage", "review", "account"] {
         assert!(json["phase_seconds"][phase].as_f64().is_some(), "phase_seconds.{phase}");
     }
+    // Each feed's share: the variants' impressions add up to the run's, and their user
+    // phases to its user phase.
+    let variants = json["by_variant"].as_array().unwrap();
+    let names: Vec<&str> = variants.iter().map(|v| v["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["two_column", "single_column"]);
+    let sum = |key: &str| variants.iter().map(|v| v[key].as_f64().unwrap()).sum::<f64>();
+    assert_eq!(sum("impressions"), json["impressions"].as_f64().unwrap());
+    let user_phase = json["phase_seconds"]["choose_engage"].as_f64().unwrap();
+    assert!((sum("user_phase_seconds") - user_phase).abs() <= 1e-9 * user_phase.max(1.0), "{json}");
+    for v in variants {
+        assert!(v["decisions"].as_u64().unwrap() > 0, "{v}");
+        assert!(v["user_phase_ns_per_impression"].as_f64().unwrap() > 0.0, "{v}");
+    }
+    assert!(table.contains("single_column:"), "{table}");
 }
 
 #[test]

@@ -71,6 +71,21 @@ pub struct PhasePerTick {
     pub account: f64,
 }
 
+/// One variant's share of the run: which feed costs what.
+#[derive(Debug, Clone, Serialize)]
+pub struct VariantFigures {
+    /// Variant name.
+    pub name: String,
+    /// Impressions over the variant's ticks.
+    pub impressions: u64,
+    /// Decisions users made (feed slates, searches, follow-feed looks).
+    pub decisions: u64,
+    /// Wall-clock seconds of the variant's user phase.
+    pub user_phase_seconds: f64,
+    /// Wall-clock nanoseconds of the user phase per impression.
+    pub user_phase_ns_per_impression: f64,
+}
+
 /// The `bench.json` document.
 #[derive(Debug, Clone, Serialize)]
 pub struct BenchReport {
@@ -119,6 +134,8 @@ pub struct BenchReport {
     /// `impressions_per_second / reference_impressions_per_second`: the full model's
     /// speed as a share of the bare loop's on this machine.
     pub ratio_to_reference: f64,
+    /// Each variant's impressions and user-phase time, in the scenario's order.
+    pub by_variant: Vec<VariantFigures>,
 }
 
 impl BenchReport {
@@ -165,6 +182,25 @@ impl BenchReport {
             } else {
                 0.0
             },
+            by_variant: out
+                .variants
+                .iter()
+                .map(|v| {
+                    let impressions = v.ticks.iter().map(|t| t.impressions).sum();
+                    let seconds = v.phase_seconds.choose_engage;
+                    VariantFigures {
+                        name: v.name.clone(),
+                        impressions,
+                        decisions: v.ticks.iter().map(|t| t.decisions).sum(),
+                        user_phase_seconds: seconds,
+                        user_phase_ns_per_impression: if impressions > 0 {
+                            seconds * 1e9 / impressions as f64
+                        } else {
+                            0.0
+                        },
+                    }
+                })
+                .collect(),
         }
     }
 
@@ -221,6 +257,16 @@ impl BenchReport {
             plan::human_bytes(self.planned_bytes),
             self.peak_rss_bytes as f64 / self.planned_bytes.max(1) as f64
         );
+        for v in &self.by_variant {
+            let _ = writeln!(
+                s,
+                "  {}: {} impressions, {:.2} per decision, user phase {:.1} ns per impression",
+                v.name,
+                v.impressions,
+                v.impressions as f64 / v.decisions.max(1) as f64,
+                v.user_phase_ns_per_impression
+            );
+        }
         let _ = writeln!(
             s,
             "reference kernel (4-item logit feed, {} M users, {} k items, 1 thread): {:.2} M impressions/s; \
