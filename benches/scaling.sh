@@ -22,8 +22,8 @@ if [[ ! -x $BIN ]]; then
 fi
 mkdir -p "$OUT"
 
-echo "| users | threads | ticks | impressions | wall s | impressions/s | CPU ns per impression | peak RSS MiB | bytes/user | ratio to reference |"
-echo "|---|---|---|---|---|---|---|---|---|---|"
+echo "| users | threads | ticks | impressions | wall s | impressions/s | CPU ns per impression | peak RSS MiB | bytes/user | ratio to reference | user-phase ns per impression, by variant |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|"
 for u in $USERS; do
     for t in $THREADS; do
         dir="$OUT/$u-users-$t-threads"
@@ -35,9 +35,11 @@ for u in $USERS; do
 import json, sys
 b = json.load(open(sys.argv[1]))
 ns = 1e9 / b["impressions_per_cpu_second"]
+variants = ", ".join("%s %.0f" % (v["name"], v["user_phase_ns_per_impression"]) for v in b["by_variant"])
 print(f"| {b['users']:,} | {b['threads']} | {b['ticks']} | {b['impressions']:,} | {b['wall_seconds']:.1f} "
       f"| {b['impressions_per_second'] / 1e6:.2f} M | {ns:.0f} | {b['peak_rss_bytes'] / 2**20:.0f} "
-      f"| {b['bytes_per_user']:.0f} | {b['ratio_to_reference']:.3f} |")
+      f"| {b['bytes_per_user']:.0f} | {b['ratio_to_reference']:.3f} "
+      f"| {variants} |")
 PY
     done
 done

@@ -6,8 +6,9 @@
 //! 2. **distribute**: ring cut-offs and candidate [`Pools`](crate::model::platform::Pools) are built from a snapshot of
 //!    note counters and stages.
 //! 3. **choose and engage**: users act in parallel chunks. A user reads only the
-//!    snapshot and writes only its own estimate row and integer atomic counters, so
-//!    the outcome is the same for any thread count or chunk size.
+//!    snapshot and writes only its own estimate row and its worker's integer note
+//!    counts (added to the notes' counters after the phase), so the outcome is the same
+//!    for any thread count or chunk size.
 //! 4. **review**: notes that used their stage quota are promoted or stalled.
 //! 5. **account**: per-creator totals and the tick's metrics, computed sequentially.
 //!

@@ -536,22 +536,27 @@ impl<'w> VariantRun<'w> {
             (&mut self.state.estimates.values[..], &mut self.state.journey[..], &mut self.state.ask_topic[..]);
         let rows =
             user_rows(columns, (&mut self.state.followed, &mut self.state.read), (t, focal), self.shard.users.start);
-        // One count buffer per worker thread: a task locks its thread's own (never
-        // contended; a task runs on one thread and starts no other task).
-        let counts: Vec<Mutex<LocalCounts>> =
-            (0..rayon::current_num_threads()).map(|_| Mutex::new(LocalCounts::new(active.clone()))).collect();
+        // One count buffer per worker thread, made when the thread runs its first chunk
+        // (a pool with more threads than chunks makes no more than it uses): a task locks
+        // its thread's own (never contended; a task runs on one thread and starts no
+        // other task).
+        let counts: Vec<Mutex<Option<LocalCounts>>> =
+            (0..rayon::current_num_threads()).map(|_| Mutex::new(None)).collect();
         let outcomes = rows
             .into_par_iter()
             .map(|r| {
                 let mut out = ChunkOutcome::new(pools.len(), focal);
                 let worker = rayon::current_thread_index().unwrap_or(0) % counts.len();
                 let mut counts = counts[worker].lock().expect("a worker's counts are never poisoned");
-                view.run_chunk(r, &mut counts, &mut out);
+                let counts = counts.get_or_insert_with(|| LocalCounts::new(active.clone()));
+                view.run_chunk(r, counts, &mut out);
                 out
             })
             .collect();
         for c in counts {
-            c.into_inner().expect("a worker's counts are never poisoned").add_into(notes);
+            if let Some(mut c) = c.into_inner().expect("a worker's counts are never poisoned") {
+                c.add_into(notes);
+            }
         }
         outcomes
     }

@@ -4,9 +4,10 @@
 //! changes, so every variant of a scenario sees exactly the same notes: differences
 //! between variants come from distribution alone (common random numbers).
 //!
-//! Counters are atomics so users on any thread can count what they see without locks;
-//! they are integers, so their totals do not depend on the order of increments. Nobody
-//! reads them while users act: the feed reads a snapshot taken at the tick's start.
+//! Counters are integers, so their totals do not depend on the order of increments.
+//! During the user phase each worker thread counts in its own [`LocalCounts`], added to
+//! the notes' atomic counters after the phase. Nobody reads them while users act: the
+//! feed reads a snapshot taken at the tick's start.
 
 use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
 

@@ -7,8 +7,9 @@
 //! move the user's 5A journey (S7), lead to a follow, or a share to friends (S6).
 //!
 //! The user reads only the tick's snapshot ([`TickView`]) and writes only its own rows
-//! ([`UserRows`]), integer atomics and its chunk's [`ChunkOutcome`], so results do not
-//! depend on threads or scheduling.
+//! ([`UserRows`]), its worker's integer note counts ([`LocalCounts`]), integer atomics
+//! (follows gained) and its chunk's [`ChunkOutcome`], so results do not depend on
+//! threads or scheduling.
 
 mod respond;
 mod slate;
