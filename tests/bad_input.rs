@@ -317,6 +317,37 @@ fn value_out_of_range_in_a_variant() {
     );
 }
 
+/// A ranking stage needs at least as many candidates as its slate shows: K covers on
+/// two columns, one item on a single column, whatever `slate_size` says there.
+#[test]
+fn candidates_below_the_slate() {
+    let (text, line) = replace_line("candidates = 10 ", "candidates = 4");
+    let b = Broken::new(&text);
+    let stderr = b.run(&[]);
+    assert_has(
+        &stderr,
+        &[
+            &format!("feedsim: {}:{line}: `feed.candidates`", b.path()),
+            "= 4 is out of range: valid values are feed.slate_size (5) to 128",
+        ],
+    );
+    // The single-column variant accepts one candidate (it shows one item) ...
+    let (one, _) = replace_line("signal_noise = 0.2 ", "signal_noise = 0.2\ncandidates = 1");
+    let ok = Broken::new(&one);
+    Command::cargo_bin("feedsim").unwrap().args(["validate", &ok.path()]).assert().success();
+    // ... and no fewer.
+    let (none, line) = replace_line("signal_noise = 0.2 ", "candidates = 0");
+    let b = Broken::new(&none);
+    let stderr = b.run(&[]);
+    assert_has(
+        &stderr,
+        &[
+            &format!("feedsim: {}:{line}: `feed.candidates` in variant `single_column`", b.path()),
+            "= 0 is out of range: valid values are 1, the one item a single-column slate shows, to 128",
+        ],
+    );
+}
+
 #[test]
 fn variant_without_a_name() {
     let (text, _) = replace_line("name = \"single_column\"", "nme = \"single_column\"");

@@ -369,11 +369,16 @@ static PARAMS: &[Rule<Params>] = &[
     ),
     range("feed.slate_size", 1.0, MAX_SLATE as f64, |p| f64::from(p.feed.slate_size)),
     explained("feed.candidates", |p| {
-        let k = p.feed.slate_size;
+        let k = p.feed.shown_per_slate();
+        let shown = if p.feed.layout == Layout::SingleColumn {
+            "1, the one item a single-column slate shows,".to_string()
+        } else {
+            format!("feed.slate_size ({k})")
+        };
         p.feed
             .candidates
             .filter(|&c| c < k || c > MAX_CANDIDATES)
-            .map(|c| format!("= {c} is out of range: valid values are feed.slate_size ({k}) to {MAX_CANDIDATES}"))
+            .map(|c| format!("= {c} is out of range: valid values are {shown} to {MAX_CANDIDATES}"))
     }),
     range("feed.columns", 1.0, 16.0, |p| f64::from(p.feed.columns)),
     explained("feed.columns", |p| {

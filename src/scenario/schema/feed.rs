@@ -115,6 +115,17 @@ pub struct FeedSpec {
     pub neutral: bool,
 }
 
+impl FeedSpec {
+    /// Items a feed slate shows (K): `slate_size`, or one on the single-column layout.
+    /// Pacing plans a decision's draws with it and a ranking stage needs C ≥ K.
+    pub fn shown_per_slate(&self) -> u32 {
+        match self.layout {
+            Layout::SingleColumn => 1,
+            Layout::TwoColumn | Layout::Grid | Layout::List => self.slate_size,
+        }
+    }
+}
+
 fn yes() -> bool {
     true
 }
