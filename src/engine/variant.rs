@@ -322,8 +322,7 @@ impl<'w> VariantRun<'w> {
                 &self.segment_means[s * t..(s + 1) * t]
             };
             let total = topic_weights(row, f.interest_sharpness, &mut weights);
-            // A decision draws as many notes as its slate shows: one on a single column.
-            let slots = f64::from(tr.activity) * f64::from(f.shown_per_slate());
+            let slots = f64::from(tr.activity) * f64::from(f.slate_size);
             for k in 0..t {
                 let p = (1.0 - f.exploration) * weights[k] / total + f.exploration / t as f64;
                 demand[pools.index(k, user_ring(f.audience, row[k], cutoffs[k]))] += slots * p;

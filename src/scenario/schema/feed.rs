@@ -116,8 +116,8 @@ pub struct FeedSpec {
 }
 
 impl FeedSpec {
-    /// Items a feed slate shows (K): `slate_size`, or one on the single-column layout.
-    /// Pacing plans a decision's draws with it and a ranking stage needs C ≥ K.
+    /// Items a feed slate shows (K): `slate_size`, or one on the single-column layout. A
+    /// ranking stage needs C ≥ K.
     pub fn shown_per_slate(&self) -> u32 {
         match self.layout {
             Layout::SingleColumn => 1,
