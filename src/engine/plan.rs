@@ -13,10 +13,11 @@
 //!   the inbox offset and the list of creators followed during the run (8 B plus its
 //!   heap block); every note posted so far (columns, counters, stage state, the credited
 //!   counters and the tick's per-note snapshots, measured at 135 to 185 B per note in
-//!   all); the pools of the active notes and each worker thread's counts of them; per-creator totals and output rows; and one
-//!   tick's share deliveries at their peak (the sort at the start of a tick: chunk
-//!   outcomes, the merged list, its sort scratch and the inbox), about 24 B each, with
-//!   the deliveries per tick taken from the response model's share chance.
+//!   all); the pools of the active notes and each worker thread's counts of them;
+//!   per-creator totals and output rows; and one tick's share deliveries at their peak
+//!   (the sort at the start of a tick: chunk outcomes, the merged list, its sort scratch
+//!   and the inbox), about 24 B each, with the deliveries per tick taken from the
+//!   response model's share chance.
 //!
 //! On top comes a fixed base: the binary, its libraries, the thread pool and allocator
 //! arenas. Measured with `bench.json`'s `peak_rss_bytes` (VmHWM) on the quickstart
