@@ -89,11 +89,6 @@ pub struct Before {
     follows: Vec<u32>,
 }
 
-/// The counters of a note, in a fixed order.
-fn counters(notes: &Notes, n: usize) -> [&AtomicU32; COUNTERS] {
-    notes.counters[n].cells()
-}
-
 impl Shard<'_> {
     /// Copies the counters the user phase may change (empty with one rank).
     pub fn before(&self, notes: &Notes, active: Range<usize>, follows_gained: &[AtomicU32]) -> Before {
@@ -101,7 +96,7 @@ impl Shard<'_> {
             return Before { notes: Vec::new(), follows: Vec::new() };
         }
         Before {
-            notes: active.flat_map(|n| counters(notes, n).map(|c| c.load(Relaxed))).collect(),
+            notes: active.flat_map(|n| notes.counters[n].cells().map(|c| c.load(Relaxed))).collect(),
             follows: follows_gained.iter().map(|g| g.load(Relaxed)).collect(),
         }
     }
@@ -122,7 +117,7 @@ impl Shard<'_> {
         let mut body = Writer::default();
         for n in active.clone() {
             let old = old.next().expect("a copy per active note");
-            let cells = counters(notes, n);
+            let cells = notes.counters[n].cells();
             let mut mask = 0u16;
             for (i, (c, &o)) in cells.iter().zip(old).enumerate() {
                 if c.load(Relaxed) != o {
@@ -165,7 +160,7 @@ impl Shard<'_> {
             for _ in 0..r.u32() {
                 let n = r.u32() as usize;
                 let mask = r.u16();
-                let cells = counters(notes, n);
+                let cells = notes.counters[n].cells();
                 for (i, c) in cells.iter().enumerate() {
                     if mask >> i & 1 == 1 {
                         let d = r.u32();

@@ -167,14 +167,14 @@ impl NoteCounters {
 #[derive(Debug, Default)]
 pub struct LocalCounts {
     first: usize,
-    /// One row per note of the range, padded to 48 B.
-    rows: Vec<[u32; 12]>,
+    /// One row per note of the range, in [`NoteCounters::cells`] order, padded to 48 B.
+    rows: Vec<[u32; COUNTERS + 1]>,
 }
 
 impl LocalCounts {
     /// Zero counts for the notes `notes`.
     pub fn new(notes: std::ops::Range<usize>) -> LocalCounts {
-        LocalCounts { first: notes.start, rows: vec![[0; 12]; notes.len()] }
+        LocalCounts { first: notes.start, rows: vec![[0; COUNTERS + 1]; notes.len()] }
     }
 
     /// Counts one event of counter `cell` ([`NoteCounters::cells`]) of note `n`.
