@@ -161,8 +161,8 @@ fn median_diff(runs: &[Replicate], metric: &str) -> MedianInterval {
 /// institutions' notes; per read and per decision are reported beside it.
 ///
 /// Does not emerge per impression: single_column converts more per impression (paired
-/// median −1.84 [−2.62, −0.35] per 1,000 over 20 replicates), while two_column converts
-/// more per read (+3.75 [+1.18, +7.60]); per decision the difference is not resolved
+/// median −1.57 [−2.36, −0.62] per 1,000 over 20 replicates), while two_column converts
+/// more per read (+4.90 [+1.82, +7.93]); per decision the difference is not resolved
 /// (README, claims table). Kept runnable with `cargo test --release -- --ignored c4`.
 #[test]
 #[ignore = "C4 does not emerge per impression in this model (README, claims table): run with --ignored"]

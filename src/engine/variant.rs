@@ -305,10 +305,14 @@ impl<'w> VariantRun<'w> {
 
     /// Expected draws per pool when nothing has been measured yet (first tick), summed
     /// over every user in id order: a rank reads its users' estimate rows and takes the
-    /// others' first rows, their segments' means (no user has acted yet).
+    /// others' first rows, their segments' means (no user has acted yet). A user makes
+    /// `activity × decisions_scale` decisions, each showing the layout's K feed items
+    /// (one on the single-column feed); search and follow-feed decisions are not taken
+    /// off, so the plan is an upper bound (from the second tick on, demand is measured).
     fn expected_demand(&self, pools: &Pools, cutoffs: &[[f32; 2]]) -> Vec<f64> {
         let users = &self.world.users;
         let f = &self.params.feed;
+        let (decisions_scale, shown) = (self.params.response.decisions_scale, f64::from(f.shown_per_slate()));
         let t = users.topics;
         let local = users.local();
         let mut demand = vec![0.0; pools.len()];
@@ -322,7 +326,7 @@ impl<'w> VariantRun<'w> {
                 &self.segment_means[s * t..(s + 1) * t]
             };
             let total = topic_weights(row, f.interest_sharpness, &mut weights);
-            let slots = f64::from(tr.activity) * f64::from(f.slate_size);
+            let slots = f64::from(tr.activity) * decisions_scale * shown;
             for k in 0..t {
                 let p = (1.0 - f.exploration) * weights[k] / total + f.exploration / t as f64;
                 demand[pools.index(k, user_ring(f.audience, row[k], cutoffs[k]))] += slots * p;
@@ -836,6 +840,30 @@ mod tests {
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/music_lab.toml");
         let sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
         crate::scenario::load_file(std::path::Path::new(path), &sets).unwrap().variants[0].params.clone()
+    }
+
+    /// Before any user has acted, pacing plans the feed items users will be shown: per
+    /// user `activity × decisions_scale` decisions of K items each (one on single-column,
+    /// where a slate of `slate_size` would plan five times the draws the feed makes).
+    #[test]
+    fn first_tick_demand_plans_the_items_a_decision_shows() {
+        for sets in [
+            &[][..],
+            &["feed.layout=\"single_column\""],
+            &["feed.layout=\"single_column\"", "response.decisions_scale=3"],
+        ] {
+            let path = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/quickstart.toml");
+            let sets: Vec<String> = sets.iter().chain(&["world.users=2000"]).map(|s| s.to_string()).collect();
+            let p = crate::scenario::load_file(std::path::Path::new(path), &sets).unwrap().variants[0].params.clone();
+            let world = World::build(&p);
+            let mut run = VariantRun::new(&world, &p);
+            run.distribute(0);
+            let planned: f64 = run.state.demand.iter().sum();
+            let mut activity = 0.0;
+            world.users.scan(|_, tr| activity += f64::from(tr.activity));
+            let want = activity * p.response.decisions_scale * f64::from(p.feed.shown_per_slate());
+            assert!((planned - want).abs() <= 1e-9 * want, "{sets:?}: planned {planned}, want {want}");
+        }
     }
 
     #[test]
