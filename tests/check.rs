@@ -102,9 +102,12 @@ fn check_passes_on_fresh_baselines_and_fails_outside_tolerance() {
         .filter(|e| e["informational"] == true)
         .count();
     assert!(out.contains(&format!("{info} informational")) && out.contains("smallest detectable change"), "{out}");
-    // Within tolerance still passes.
+    assert!(!out.contains("bit for bit"), "an exact rerun is not told to update: {out}");
+    // Within tolerance still passes, with a note that the baseline is no longer exact.
     nudge(&file, "single_column", "creator_impressions_gini", 0.5);
-    feedsim().args(["check", "--baselines", b, "--threads", "2"]).assert().success();
+    let assert = feedsim().args(["check", "--baselines", b, "--threads", "2"]).assert().success();
+    let out = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
+    assert!(out.contains("note: 1 of") && out.contains("bit for bit") && out.contains("--update"), "{out}");
     // Outside fails with a readable table.
     let expected = nudge(&file, "single_column", "creator_impressions_gini", 2.5);
     let assert = feedsim().args(["check", "--baselines", b, "--threads", "2"]).assert().code(1);

@@ -263,6 +263,15 @@ fn print_checked(b: &Baseline, c: &Checked, failed: usize, t0: std::time::Instan
             },
         );
     }
+    let differing = c.differing();
+    if differing > 0 && failed == 0 {
+        println!(
+            "  note: {differing} of {} means are not the baseline's bit for bit (all within tolerance): \
+             the model's results changed since it was written; if that was meant, rewrite it with \
+             `feedsim check --update` so the next change is measured from this one",
+            c.rows.len()
+        );
+    }
     if !c.new_metrics.is_empty() {
         println!(
             "  note: {} metrics are not in the baseline ({}); `feedsim check --update` adds them",

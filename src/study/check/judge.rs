@@ -73,6 +73,13 @@ impl Checked {
         self.rows.iter().filter(|r| r.informational && !r.ok()).count()
     }
 
+    /// Checks whose rerun mean is not the baseline's bit for bit (within tolerance or
+    /// not): an unchanged model reproduces every mean exactly, so a baseline with such
+    /// checks predates a change of the results.
+    pub fn differing(&self) -> usize {
+        self.rows.iter().filter(|r| r.moved.is_some_and(|m| m != 0.0)).count()
+    }
+
     /// Median and largest relative detectable change of the checks that can fail and
     /// have replicate spread (`None` when undefined for some: a zero mean).
     pub fn detectable_summary(&self) -> Option<(Option<f64>, Option<f64>)> {

@@ -165,7 +165,12 @@ mod tests {
         assert!((a.detectable_change.unwrap() - a.tolerance).abs() < 1e-12);
         assert!(b.variants[0].metrics["b"].tolerance > 0.0);
         let c = compare_with(&b, &r);
-        assert_eq!((c.checked(), c.failures().len(), c.new_metrics.len()), (2, 0, 0));
+        assert_eq!((c.checked(), c.failures().len(), c.new_metrics.len(), c.differing()), (2, 0, 0, 0));
+        // A move well within the tolerance passes, and is still told apart from none.
+        let mut nudged = r.clone();
+        nudged.variants[0].metrics.get_mut("a").unwrap()[0] += 1e-9;
+        let c = compare_with(&b, &nudged);
+        assert_eq!((c.failures().len(), c.differing()), (0, 1));
         let mut moved = r.clone();
         for x in moved.variants[0].metrics.get_mut("a").unwrap() {
             *x += 1.5 * a.tolerance;
