@@ -92,11 +92,11 @@ fn c2_single_column_keeps_the_head() {
     let d = diff(&c, "head_stability.top_kept_beyond_chance");
     eprintln!("C2 top-10 kept beyond chance, two_column − single_column = {d:?}");
     assert!(d.ci_high < 0.0, "two_column keeps its head as well as single_column: {d:?}");
-    // Flip: the single-column feed's two head-favouring mechanisms, its one-item layout
-    // and its follower weighting, both made two-column; its traffic pools and noisy
-    // signal keep running. Either alone leaves most of the gap (README: the two are
-    // redundant, their interaction is negative), so the flip removes both. The gap must
-    // shrink by at least half.
+    // Flip: the single-column feed's two head-favouring mechanisms in the decomposition,
+    // its one-item layout and its follower weighting, both made two-column; its traffic
+    // pools and noisy signal keep running. The gap must shrink by at least half. (Measured
+    // apart, README: equal follower weighting alone leaves a third of the gap; the
+    // two-column layout alone leaves it larger.)
     let mut s = equal_follower_weighting(four_weeks());
     s.variants[1].params.feed.layout = Layout::TwoColumn;
     let f = diff(&run(&s), "head_stability.top_kept_beyond_chance");

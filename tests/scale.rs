@@ -18,17 +18,24 @@ fn at(users: u32) -> Comparison {
 #[test]
 fn intensive_metrics_converge_with_world_size() {
     let (small, mid, large) = (at(5_000), at(20_000), at(80_000));
-    let metrics = ["creator_impressions_gini", "top1pct_share", "ring_share.core", "channel_share.feed"];
+    let metrics = ["creator_impressions_gini", "top1pct_share", "ring_share.core", "channel_share.feed", "read_rate"];
     // Reported, not asserted: these still drift between 20 k and 80 k users (README, *World
-    // size*).
-    for m in ["follower_elasticity", "interest_rank_corr", "read_rate"] {
-        for v in ["two_column", "single_column"] {
-            let e = |c: &Comparison| c.estimate(v, m).map_or(f64::NAN, |x| x.mean);
-            eprintln!("{v} {m} (not asserted): 5 k {:.4}, 20 k {:.4}, 80 k {:.4}", e(&small), e(&mid), e(&large));
-        }
+    // size*). The single-column top-1 % share falls by 0.02–0.03 from 20 k to 80 k users at
+    // 14 ticks, over 8 replicates 0.609 → 0.589 with covers showing simulated counts and
+    // 0.628 → 0.597 with platform counts; three replicates resolve it only sometimes.
+    let reported = [
+        ("two_column", "follower_elasticity"),
+        ("single_column", "follower_elasticity"),
+        ("two_column", "interest_rank_corr"),
+        ("single_column", "interest_rank_corr"),
+        ("single_column", "top1pct_share"),
+    ];
+    for (v, m) in reported {
+        let e = |c: &Comparison| c.estimate(v, m).map_or(f64::NAN, |x| x.mean);
+        eprintln!("{v} {m} (not asserted): 5 k {:.4}, 20 k {:.4}, 80 k {:.4}", e(&small), e(&mid), e(&large));
     }
     for v in ["two_column", "single_column"] {
-        for m in metrics {
+        for m in metrics.into_iter().filter(|&m| !reported.contains(&(v, m))) {
             let e = |c: &Comparison| c.estimate(v, m).unwrap_or_else(|| panic!("{v} {m}"));
             let (a, b, c) = (e(&small), e(&mid), e(&large));
             // Half-width of a 95 % interval of the difference of two means of 3 (t = 2.78).
@@ -38,10 +45,10 @@ fn intensive_metrics_converge_with_world_size() {
             eprintln!("{v} {m}: 5 k {:.4}, 20 k {:.4}, 80 k {:.4}; spread {spread:.4}", a.mean, b.mean, c.mean);
             assert!(late <= early.max(spread), "{v} {m}: 20 k → 80 k moved {late}, 5 k → 20 k {early}");
             if v == "two_column" && m == "creator_impressions_gini" {
-                // Still drifting, and reported: the two-column Gini falls by about 0.006
-                // from 20 k to 80 k users at 14 ticks (0.8429 → 0.8371 before the retrieval
-                // rewrite, 0.8410 → 0.8349 after), a fifth of its 5 k → 20 k change (0.031)
-                // but more than three replicates resolve (spread 0.005–0.008).
+                // Still drifting, and reported: the two-column Gini falls from 20 k to 80 k
+                // users at 14 ticks by 0.013 (0.8516 → 0.8386 with covers showing platform
+                // counts; 0.006, 0.8410 → 0.8349, with simulated ones), about half its 5 k →
+                // 20 k change (0.023) but more than three replicates resolve (spread 0.006).
                 continue;
             }
             // A materiality floor of 0.002 (a fifth of a percentage point of a share): the

@@ -723,11 +723,12 @@ fn take_snapshot(
     } else {
         0.0
     };
+    let upa = p.users_per_agent();
     for n in active {
         snap.latest_note[notes.author[n] as usize] = n as u32;
         let tally = notes.counters[n].tally();
         if p.feed.show_counts {
-            snap.visible[n] = social_signal(&tally, p, shown_total);
+            snap.visible[n] = social_signal(&tally, p, upa, shown_total);
         }
         snap.rank_score[n] =
             units.smoothed_rate(tally.engagement_score(&p.engagement_weights), tally.total_impressions()) as f32;
@@ -749,15 +750,22 @@ fn take_snapshot(
 /// A note's social signal as covers show it: its shown count (`feed.count_shown`) in
 /// the form `response.social_signal` gives (`shown_total`: the sum of the shown counts
 /// of the active notes, for `share`).
-fn social_signal(tally: &crate::model::content::Tally, p: &Params, shown_total: f64) -> f32 {
+///
+/// Covers show the platform's count, so the simulated count is read in platform units,
+/// `upa` (real users per simulated user) times it, as stage quotas and follows are: in
+/// simulated units a fourfold world would add ln 4 to every note with engagement and the
+/// signal would grow with `world.users` (docs/model.md, *What scales with users*). The
+/// `share` form is a ratio of counts and needs no unit.
+fn social_signal(tally: &crate::model::content::Tally, p: &Params, upa: f64, shown_total: f64) -> f32 {
     if p.feed.count_shown == ItemCount::Likes && p.response.social_signal == SocialSignal::Log {
-        // The original form, computed as it always was (results stay bit-identical).
-        return (1.0 + tally.likes as f32).ln();
+        // In f32, as it always was: with one participant per simulated user (upa = 1) the
+        // results stay bit-identical.
+        return (1.0 + upa as f32 * tally.likes as f32).ln();
     }
     let c = tally.count(p.feed.count_shown) as f64;
     match p.response.social_signal {
-        SocialSignal::Log => (1.0 + c).ln() as f32,
-        SocialSignal::Linear => c as f32,
+        SocialSignal::Log => (1.0 + upa * c).ln() as f32,
+        SocialSignal::Linear => (upa * c) as f32,
         SocialSignal::Share => {
             if shown_total > 0.0 {
                 (c / shown_total) as f32
@@ -869,15 +877,31 @@ mod tests {
     #[test]
     fn the_social_signal_takes_the_shown_count_in_the_chosen_form() {
         let t = Tally { impressions: [100, 0, 0], reads: 20, likes: 7, ..Tally::default() };
-        assert_eq!(social_signal(&t, &params(&[]), 0.0), 8f32.ln());
+        assert_eq!(social_signal(&t, &params(&[]), 1.0, 0.0), 8f32.ln());
         let p = params(&["response.social_signal=\"linear\""]);
-        assert_eq!(social_signal(&t, &p, 0.0), 7.0);
+        assert_eq!(social_signal(&t, &p, 1.0, 0.0), 7.0);
         let p = params(&["response.social_signal=\"linear\"", "feed.count_shown=\"reads\""]);
-        assert_eq!(social_signal(&t, &p, 0.0), 20.0);
+        assert_eq!(social_signal(&t, &p, 1.0, 0.0), 20.0);
+        assert_eq!(social_signal(&t, &p, 50.0, 0.0), 1000.0, "in platform units");
         let p = params(&["response.social_signal=\"share\"", "feed.count_shown=\"impressions\""]);
-        assert_eq!(social_signal(&t, &p, 400.0), 0.25);
-        assert_eq!(social_signal(&t, &p, 0.0), 0.0, "no counts yet: no share");
+        assert_eq!(social_signal(&t, &p, 1.0, 400.0), 0.25);
+        assert_eq!(social_signal(&t, &p, 50.0, 400.0), 0.25, "a share needs no unit");
+        assert_eq!(social_signal(&t, &p, 1.0, 0.0), 0.0, "no counts yet: no share");
         let p = params(&["feed.count_shown=\"impressions\""]);
-        assert!((social_signal(&t, &p, 0.0) - 101f32.ln()).abs() < 1e-6);
+        assert!((social_signal(&t, &p, 1.0, 0.0) - 101f32.ln()).abs() < 1e-6);
+    }
+
+    /// Covers show platform counts: a world four times as large, whose simulated users
+    /// each stand for a quarter as many real ones and whose notes gather four times the
+    /// simulated likes, shows the same signal (in simulated counts it showed ln 4 more).
+    #[test]
+    fn the_social_signal_does_not_grow_with_the_world() {
+        let p = params(&[]);
+        for (likes, upa) in [(7u32, 6000.0), (0, 6000.0), (250, 60_000.0)] {
+            let small = Tally { likes, ..Tally::default() };
+            let large = Tally { likes: 4 * likes, ..Tally::default() };
+            let (a, b) = (social_signal(&small, &p, upa, 0.0), social_signal(&large, &p, upa / 4.0, 0.0));
+            assert_eq!(a, b, "{likes} likes at {upa} real users per simulated one");
+        }
     }
 }

@@ -86,7 +86,8 @@ pub struct TickView<'a, F> {
     pub inbox_notes: &'a [u32],
     /// Each creator's newest active note, or [`NO_NOTE`].
     pub latest_note: &'a [u32],
-    /// ln(1 + likes) per note as covers show it (0 when counts are hidden).
+    /// The social signal per note as covers show it, ln(1 + the platform's likes) by default
+    /// (0 when counts are hidden).
     pub visible: &'a [f32],
     /// What covers show and responses read of each active note, packed (one row per
     /// cover instead of one per column).
