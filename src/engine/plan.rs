@@ -115,6 +115,8 @@ const POOL_BYTES: f64 = 72.0;
 /// Bytes per active note and worker thread of the user phase's count buffers
 /// ([`crate::model::content::LocalCounts`]: a 48 B row per note for each worker).
 const LOCAL_COUNT_BYTES: f64 = 48.0;
+/// Bytes per creator and worker thread of the same buffers (expected follows, a u64).
+const LOCAL_FOLLOW_BYTES: f64 = 8.0;
 
 /// The worker threads planned for: every core (`--threads 0`, the default), which also
 /// covers a run on fewer threads.
@@ -270,6 +272,7 @@ impl MemoryPlan {
             + share * (social_edges + follow_edges) * EDGE_BYTES
             + notes * per_note
             + active_notes * (POOL_BYTES + LOCAL_COUNT_BYTES * planned_workers())
+            + creators * LOCAL_FOLLOW_BYTES * planned_workers()
             + creator_bytes
             + notes * NOTE_ROW_BYTES * variants
             + shares;

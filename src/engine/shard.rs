@@ -30,7 +30,7 @@
 //! ranks. With one rank nothing is exchanged and nothing is copied but the sampled rows.
 
 use std::ops::Range;
-use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
 use super::session::{ChunkOutcome, ReviewPost};
 use crate::cluster::wire::{Reader, Writer};
@@ -86,12 +86,12 @@ impl<'c> Shard<'c> {
 /// Counters as they were before the user phase, to find what this rank added.
 pub struct Before {
     notes: Vec<u32>,
-    follows: Vec<u32>,
+    follows: Vec<u64>,
 }
 
 impl Shard<'_> {
     /// Copies the counters the user phase may change (empty with one rank).
-    pub fn before(&self, notes: &Notes, active: Range<usize>, follows_gained: &[AtomicU32]) -> Before {
+    pub fn before(&self, notes: &Notes, active: Range<usize>, follows_gained: &[AtomicU64]) -> Before {
         if !self.is_split() {
             return Before { notes: Vec::new(), follows: Vec::new() };
         }
@@ -107,7 +107,7 @@ impl Shard<'_> {
     /// changed, as (id, which counters, their increments), and adds what the others sent.
     /// Integer sums do not depend on the order of addition, so every rank ends with the
     /// counters one process would have.
-    pub fn sum_counters(&self, before: Before, notes: &Notes, active: Range<usize>, follows_gained: &[AtomicU32]) {
+    pub fn sum_counters(&self, before: Before, notes: &Notes, active: Range<usize>, follows_gained: &[AtomicU64]) {
         if !self.is_split() {
             return;
         }
@@ -138,7 +138,7 @@ impl Shard<'_> {
         w.u32(touched);
         w.0.extend_from_slice(&body.0);
         drop(body);
-        let gained: Vec<(u32, u32)> = follows_gained
+        let gained: Vec<(u32, u64)> = follows_gained
             .iter()
             .zip(&before.follows)
             .enumerate()
@@ -148,7 +148,7 @@ impl Shard<'_> {
         w.u32(gained.len() as u32);
         for (c, d) in gained {
             w.u32(c);
-            w.u32(d);
+            w.u64(d);
         }
         let mine = w.0.len();
         let all = self.comm.gather_bytes(&w.0);
@@ -171,7 +171,7 @@ impl Shard<'_> {
                 }
             }
             for _ in 0..r.u32() {
-                let (c, d) = (r.u32() as usize, r.u32());
+                let (c, d) = (r.u32() as usize, r.u64());
                 if !own {
                     follows_gained[c].fetch_add(d, Relaxed);
                 }

@@ -1,7 +1,7 @@
 //! One variant's state and its tick.
 
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -11,7 +11,7 @@ use super::session::{
 };
 use super::shard::Shard;
 use crate::model::behaviour::journey;
-use crate::model::content::{LocalCounts, Notes, RINGS};
+use crate::model::content::{FOLLOW_UNIT, LocalCounts, Notes, RINGS};
 use crate::model::platform::{
     AliasTable, Estimates, FeedPolicy, Pools, Sampled, SearchIndex, SimUnits, SingleColumnFeed, Staging, TwoColumnFeed,
     rings, user_ring,
@@ -70,8 +70,9 @@ pub struct VariantState {
     notes: Notes,
     staging: Staging,
     estimates: Estimates,
-    /// Users who started following each creator during the run (at most once each).
-    follows_gained: Vec<AtomicU32>,
+    /// Expected follows each creator gained during the run, in [`FOLLOW_UNIT`]s: per
+    /// read by a user not following yet, the read's follow chance.
+    follows_gained: Vec<AtomicU64>,
     /// Expected draws per pool for the coming tick (last tick's measured draws).
     demand: Vec<f64>,
     /// Ticks completed; the next tick to run.
@@ -105,7 +106,7 @@ impl VariantState {
             notes: Notes::default(),
             staging: Staging::default(),
             estimates: Estimates::from_segments(users),
-            follows_gained: (0..world.creators.count).map(|_| AtomicU32::new(0)).collect(),
+            follows_gained: (0..world.creators.count).map(|_| AtomicU64::new(0)).collect(),
             demand: Vec::new(),
             ticks_done: 0,
             journey: vec![0; held * focal],
@@ -278,10 +279,15 @@ impl<'w> VariantRun<'w> {
     /// Current follower counts of every creator, in platform units (real users).
     ///
     /// A creator starts with `F0` followers of the platform's `P` users. A simulated user
-    /// who starts following it stands for `P / users` real users, of whom the share
-    /// `F0 / P` already followed, so each new follower adds `(P / users) · (1 − F0 / P)`:
-    /// `followers = F0 + gained · (P / users) · (1 − F0 / P)`. Each user follows a creator
-    /// at most once, so `gained ≤ users` and a creator never exceeds the platform's users.
+    /// who reads its note stands for `P / users` real readers, of whom the share `F0 / P`
+    /// already follow and the read's follow chance `c` would follow: the read adds
+    /// `c · (P / users) · (1 − F0 / P)` followers, the expectation over the readers it
+    /// stands for, rather than all of them at once when the one simulated user follows
+    /// (which made gains come in lumps of `P / users`, coarser the smaller the world).
+    /// Chances count while the simulated user does not follow yet, so their sum has the
+    /// expectation of its follows: `gained` (expected follows) is about ≤ users, and a
+    /// creator never exceeds the platform's users.
+    /// `followers = F0 + gained · (P / users) · (1 − F0 / P)`.
     fn followers_now(&self) -> Vec<f64> {
         let platform = self.params.world.platform_users as f64;
         let per_user = self.params.users_per_agent();
@@ -292,7 +298,8 @@ impl<'w> VariantRun<'w> {
             .zip(&self.state.follows_gained)
             .map(|(&f, g)| {
                 let f = (f as f64).min(platform);
-                (f + f64::from(g.load(Relaxed)) * per_user * (1.0 - f / platform)).min(platform)
+                let gained = g.load(Relaxed) as f64 / FOLLOW_UNIT;
+                (f + gained * per_user * (1.0 - f / platform)).min(platform)
             })
             .collect()
     }
@@ -515,6 +522,7 @@ impl<'w> VariantRun<'w> {
             return self.users_arrive(feed, (pools, search, cutoffs), snap, (&campaigns, &trend_boost), active, tick);
         }
         let notes = &self.state.notes;
+        let creators = world.creators.count;
         let view = TickView {
             world,
             params: p,
@@ -525,7 +533,6 @@ impl<'w> VariantRun<'w> {
             cutoffs,
             notes,
             stage: &self.state.staging.stage,
-            follows_gained: &self.state.follows_gained,
             inbox_start: &self.inbox_start,
             inbox_notes: &self.inbox_notes,
             latest_note: &snap.latest_note,
@@ -552,14 +559,14 @@ impl<'w> VariantRun<'w> {
                 let mut out = ChunkOutcome::new(pools.len(), focal);
                 let worker = rayon::current_thread_index().unwrap_or(0) % counts.len();
                 let mut counts = counts[worker].lock().expect("a worker's counts are never poisoned");
-                let counts = counts.get_or_insert_with(|| LocalCounts::new(active.clone()));
+                let counts = counts.get_or_insert_with(|| LocalCounts::new(active.clone(), creators));
                 view.run_chunk(r, counts, &mut out);
                 out
             })
             .collect();
         for c in counts {
             if let Some(mut c) = c.into_inner().expect("a worker's counts are never poisoned") {
-                c.add_into(notes);
+                c.add_into(notes, &self.state.follows_gained);
             }
         }
         outcomes
@@ -588,7 +595,7 @@ impl<'w> VariantRun<'w> {
             order.swap(i, (crate::rng::unit(&mut rng) * (i + 1) as f64) as usize % (i + 1));
         }
         let mut out = ChunkOutcome::new(pools.len(), focal);
-        let mut counts = LocalCounts::new(active.clone());
+        let mut counts = LocalCounts::new(active.clone(), world.creators.count);
         let has_read = !self.state.read.is_empty();
         // One process holds every user (arrival is sequential only there).
         debug_assert_eq!(world.users.local(), 0..n);
@@ -604,7 +611,6 @@ impl<'w> VariantRun<'w> {
                 cutoffs,
                 notes: &s.notes,
                 stage: &s.staging.stage,
-                follows_gained: &s.follows_gained,
                 inbox_start: &self.inbox_start,
                 inbox_notes: &self.inbox_notes,
                 latest_note: &snap.latest_note,
@@ -624,7 +630,7 @@ impl<'w> VariantRun<'w> {
                 read: if has_read { &mut s.read[u..u + 1] } else { &mut [] },
             };
             view.run_chunk(rows, &mut counts, &mut out);
-            counts.add_into(&s.notes);
+            counts.add_into(&s.notes, &s.follows_gained);
             snap = take_snapshot(p, &self.units, &s.notes, &self.focal_of, active.clone());
         }
         vec![out]

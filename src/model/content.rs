@@ -9,7 +9,7 @@
 //! the notes' atomic counters after the phase. Nobody reads them while users act: the
 //! feed reads a snapshot taken at the tick's start.
 
-use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering::Relaxed};
 
 use rand_distr::{Distribution, Normal, Poisson};
 use serde::{Deserialize, Serialize};
@@ -156,6 +156,10 @@ impl NoteCounters {
     }
 }
 
+/// Expected follows are counted in 2⁻³² of a follow: integer sums, so their totals do not
+/// depend on the order of addition, and 2³² follows per creator before they overflow.
+pub const FOLLOW_UNIT: f64 = 4_294_967_296.0;
+
 /// One worker's increments of the notes' counters during the user phase, as plain
 /// integers: a locked add on a shared counter costs several times a plain one, and two
 /// workers counting the same popular notes would pass their cache lines back and forth.
@@ -169,12 +173,20 @@ pub struct LocalCounts {
     first: usize,
     /// One row per note of the range, in [`NoteCounters::cells`] order, padded to 48 B.
     rows: Vec<[u32; COUNTERS + 1]>,
+    /// Expected follows gained per creator, in [`FOLLOW_UNIT`]s.
+    follows: Vec<u64>,
 }
 
 impl LocalCounts {
-    /// Zero counts for the notes `notes`.
-    pub fn new(notes: std::ops::Range<usize>) -> LocalCounts {
-        LocalCounts { first: notes.start, rows: vec![[0; COUNTERS + 1]; notes.len()] }
+    /// Zero counts for the notes `notes` and `creators` creators.
+    pub fn new(notes: std::ops::Range<usize>, creators: usize) -> LocalCounts {
+        LocalCounts { first: notes.start, rows: vec![[0; COUNTERS + 1]; notes.len()], follows: vec![0; creators] }
+    }
+
+    /// Counts `chance` of a follow of `creator` (a read by a user who stands for many).
+    #[inline]
+    pub fn add_follow_chance(&mut self, creator: usize, chance: f64) {
+        self.follows[creator] += (chance * FOLLOW_UNIT).round() as u64;
     }
 
     /// Counts one event of counter `cell` ([`NoteCounters::cells`]) of note `n`.
@@ -188,8 +200,14 @@ impl LocalCounts {
         }
     }
 
-    /// Adds the counts to the notes' counters and zeroes them.
-    pub fn add_into(&mut self, notes: &Notes) {
+    /// Adds the counts to the notes' counters and the creators' expected follows
+    /// (`follows`, in [`FOLLOW_UNIT`]s) and zeroes them.
+    pub fn add_into(&mut self, notes: &Notes, follows: &[AtomicU64]) {
+        for (x, f) in self.follows.iter_mut().zip(follows) {
+            if *x != 0 {
+                f.fetch_add(std::mem::take(x), Relaxed);
+            }
+        }
         for (row, c) in self.rows.iter_mut().zip(&notes.counters[self.first..]) {
             if row.iter().any(|&x| x != 0) {
                 for (cell, x) in c.cells().into_iter().zip(row.iter_mut()) {
@@ -410,5 +428,35 @@ fn compose(
         kind,
         credibility: kp.credibility as f32,
         campaign,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Expected follows are summed in fixed point per worker and added whole: two workers'
+    /// sums in either order give the same total, and one chance of 1 is one follow.
+    #[test]
+    fn follow_chances_sum_in_any_order() {
+        let notes = Notes::default();
+        let chances = [[0.3, 0.25, 1.0], [0.012_345, 0.5, 0.0]];
+        let total = |order: [usize; 2]| {
+            let follows: Vec<AtomicU64> = (0..2).map(|_| AtomicU64::new(0)).collect();
+            for w in order {
+                let mut c = LocalCounts::new(0..0, 2);
+                for (i, &x) in chances[w].iter().enumerate() {
+                    c.add_follow_chance(i % 2, x);
+                }
+                c.add_into(&notes, &follows);
+            }
+            follows.iter().map(|f| f.load(Relaxed)).collect::<Vec<_>>()
+        };
+        let (a, b) = (total([0, 1]), total([1, 0]));
+        assert_eq!(a, b);
+        let expected = [0.3 + 1.0 + 0.012_345, 0.25 + 0.5];
+        for (got, want) in a.iter().zip(expected) {
+            assert!((*got as f64 / FOLLOW_UNIT - want).abs() < 1e-9, "{got} vs {want}");
+        }
     }
 }

@@ -7,16 +7,14 @@
 //! move the user's 5A journey (S7), lead to a follow, or a share to friends (S6).
 //!
 //! The user reads only the tick's snapshot ([`TickView`]) and writes only its own rows
-//! ([`UserRows`]), its worker's integer note counts ([`LocalCounts`]), integer atomics
-//! (follows gained) and its chunk's [`ChunkOutcome`], so results do not depend on
+//! ([`UserRows`]), its worker's integer counts of note events and expected follows
+//! ([`LocalCounts`]) and its chunk's [`ChunkOutcome`], so results do not depend on
 //! threads or scheduling.
 
 mod respond;
 mod slate;
 
 use slate::{SlateTopics, TopicDraw};
-
-use std::sync::atomic::AtomicU32;
 
 use rand_distr::{Distribution, Normal, Poisson};
 use rand_pcg::Pcg64Mcg;
@@ -56,7 +54,7 @@ pub struct CampaignTick {
 }
 
 /// Read-only state of the tick: everything a user's session reads. It is fixed before
-/// any user acts (the counters in `notes` and `follows_gained` are only incremented), so
+/// any user acts (the counters in `notes` are only incremented), so
 /// no user sees another's decisions of the same tick.
 pub struct TickView<'a, F> {
     /// Users, creators and their graphs.
@@ -78,8 +76,6 @@ pub struct TickView<'a, F> {
     pub notes: &'a Notes,
     /// Each note's stage (crowd ring reach) at the tick's start.
     pub stage: &'a [u8],
-    /// Users who started following each creator (incremented on a follow).
-    pub follows_gained: &'a [AtomicU32],
     /// Shared notes per user: `inbox_notes[inbox_start[u]..inbox_start[u + 1]]`.
     pub inbox_start: &'a crate::model::world::Rows<u32>,
     /// See `inbox_start`.

@@ -3,12 +3,10 @@
 //! read the engagement acts, the 5A journey (S7), a follow, an advocate's review and
 //! shares to friends (S6).
 
-use std::sync::atomic::Ordering::Relaxed;
-
 use super::slate::SlateTopics;
 use super::*;
 use crate::model::behaviour::journey::{self, ACT, ADVOCATE, Exposure};
-use crate::model::behaviour::{CoverView, choose_cover, engage};
+use crate::model::behaviour::{CoverView, choose_cover, engage, follow_chance};
 use crate::model::content::{
     COLLECTS, COMMENTS, FOLLOWS, IMPRESSIONS, LIKES, NO_CAMPAIGN, NewNote, OBSERVED, POSITIVES, READS, SHARES,
 };
@@ -130,8 +128,14 @@ impl<F: FeedPolicy> TickView<'_, F> {
         out.reads += 1;
         let mut acts = engage(&p.response, view, &mut a.rng);
         let author = self.notes.author[n];
-        // A user follows a creator at most once: a follower cannot follow again.
-        acts.follow &= !self.follows_already(a, author);
+        // A user follows a creator at most once: a follower cannot follow again. Until
+        // then, each read adds its follow chance to the author's expected follows (the
+        // real readers this user stands for follow in that share).
+        let follows = self.follows_already(a, author);
+        if !follows {
+            a.counts.add_follow_chance(author as usize, follow_chance(&p.response, view));
+        }
+        acts.follow &= !follows;
         for (hit, cell) in [
             (acts.like, LIKES),
             (acts.collect, COLLECTS),
@@ -144,7 +148,6 @@ impl<F: FeedPolicy> TickView<'_, F> {
             }
         }
         if acts.follow {
-            self.follows_gained[author as usize].fetch_add(1, Relaxed);
             a.follows.push(author);
         }
         if acts.share {

@@ -111,6 +111,14 @@ fn act(a: &ActLogit, interest: f64, quality: f64, rng: &mut Pcg64Mcg) -> bool {
     below_sigmoid(unit(rng), a.intercept + a.interest * interest + a.quality * quality)
 }
 
+/// The chance that a read makes the reader follow the author (the logit `engage` draws
+/// `follow` from).
+#[inline]
+pub fn follow_chance(r: &ResponseModel, item: &CoverView) -> f64 {
+    let l = &r.follow;
+    sigmoid(l.intercept + l.interest * f64::from(item.interest) + l.quality * f64::from(item.quality))
+}
+
 /// Draws the engagement acts of a user who read or watched an item through.
 pub fn engage(r: &ResponseModel, item: &CoverView, rng: &mut Pcg64Mcg) -> Acts {
     let (i, q) = (f64::from(item.interest), f64::from(item.quality));
@@ -268,6 +276,18 @@ mod tests {
         let r = ResponseModel { column_penalty: 1.0, row_penalty: 0.0, ..r };
         let two = slot_counts(&r, 2, 2);
         assert!(f64::from(two[1]) < 0.5 * f64::from(two[0]), "{two:?}");
+    }
+
+    /// The follow chance is the chance `engage` draws a follow with.
+    #[test]
+    fn the_follow_chance_is_the_drawn_frequency() {
+        let r = ResponseModel::default();
+        let item = CoverView { interest: 0.8, quality: 0.7, ..CoverView::default() };
+        let mut rng = stream(5, 0, 0, Purpose::Variant);
+        let n = 400_000;
+        let follows = (0..n).filter(|_| engage(&r, &item, &mut rng).follow).count();
+        let (p, f) = (follow_chance(&r, &item), follows as f64 / n as f64);
+        assert!((f - p).abs() < 4.0 * (p * (1.0 - p) / n as f64).sqrt(), "drawn {f}, chance {p}");
     }
 
     #[test]
