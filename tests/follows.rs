@@ -19,7 +19,8 @@ fn follows_are_once_per_user_and_bounded_by_the_platform() {
         for c in &v.creators {
             let (f0, end) = (c.followers_start as f64, c.followers_end as f64);
             assert!(end <= platform, "{} creator {}: {end} followers > {platform} platform users", v.name, c.creator);
-            // Each new follower adds (P / users) · (1 − F0 / P): at most `users` of them.
+            // Each expected follow adds (P / users) · (1 − F0 / P); chances count until a
+            // user follows, so about `users` of them at most.
             let per_follow = platform / users * (1.0 - f0 / platform);
             // followers_end is rounded to a whole follower: a thousandth of a follow.
             let gained = (end - f0) / per_follow;
