@@ -177,6 +177,15 @@ pub struct LocalCounts {
     follows: Vec<u64>,
 }
 
+/// `x.round() as u64` for 0 ≤ x < 2⁵² without a call into libm (the baseline x86-64
+/// has no rounding instruction, and a read calls this once): `x − trunc(x)` is exact in
+/// that range, and halves round up, as `round` rounds them away from zero.
+#[inline]
+fn round_units(x: f64) -> u64 {
+    let t = x as u64;
+    t + u64::from(x - t as f64 >= 0.5)
+}
+
 impl LocalCounts {
     /// Zero counts for the notes `notes` and `creators` creators.
     pub fn new(notes: std::ops::Range<usize>, creators: usize) -> LocalCounts {
@@ -186,7 +195,7 @@ impl LocalCounts {
     /// Counts `chance` of a follow of `creator` (a read by a user who stands for many).
     #[inline]
     pub fn add_follow_chance(&mut self, creator: usize, chance: f64) {
-        self.follows[creator] += (chance * FOLLOW_UNIT).round() as u64;
+        self.follows[creator] += round_units(chance * FOLLOW_UNIT);
     }
 
     /// Counts one event of counter `cell` ([`NoteCounters::cells`]) of note `n`.
@@ -457,6 +466,22 @@ mod tests {
         let expected = [0.3 + 1.0 + 0.012_345, 0.25 + 0.5];
         for (got, want) in a.iter().zip(expected) {
             assert!((*got as f64 / FOLLOW_UNIT - want).abs() < 1e-9, "{got} vs {want}");
+        }
+    }
+
+    #[test]
+    fn follow_units_round_as_round_does() {
+        let halves = [0.0, 0.49999999999999994, 0.5, 1.5, 2.5, 4_294_967_295.5, 4_294_967_296.0];
+        let mut x = 1e-9f64;
+        let mut xs: Vec<f64> = halves.to_vec();
+        while x < 4.3e9 {
+            xs.push(x);
+            xs.push(x.next_up());
+            xs.push(x.floor() + 0.5);
+            x *= 1.37;
+        }
+        for x in xs {
+            assert_eq!(round_units(x), x.round() as u64, "{x}");
         }
     }
 }
