@@ -56,7 +56,10 @@ impl<F: FeedPolicy> TickView<'_, F> {
             let n = n as usize;
             let card = self.cards[n];
             let topic = card.topic as usize;
-            let interest = (truth[topic] + self.trend_boost[topic]).min(1.0);
+            // `min(1.0)` as a comparison: the same value for every input, NaN included,
+            // in one instruction where `f32::min` takes several.
+            let boosted = truth[topic] + self.trend_boost[topic];
+            let interest = if boosted < 1.0 { boosted } else { 1.0 };
             covers[i] = CoverView {
                 interest,
                 appeal: card.appeal,

@@ -319,7 +319,9 @@ impl TopicDraw {
         // Whatever is left (on either list, by rounding) keeps its own topic.
         let mut bits = [0u64; MAX_TOPICS];
         for (b, &k) in bits.iter_mut().zip(&keep[..t]) {
-            *b = (k.clamp(0.0, 1.0) * TWO_32) as u64;
+            // Through i64: the value is within [0, 2³²], where the conversions agree and
+            // the signed one is one instruction.
+            *b = (k.clamp(0.0, 1.0) * TWO_32) as i64 as u64;
         }
         TopicDraw { keep: bits, alias, topics: t }
     }

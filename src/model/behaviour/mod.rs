@@ -64,7 +64,9 @@ pub fn below_sigmoid(u: f64, x: f64) -> bool {
 #[inline]
 fn tabled_sigmoid(x: f64) -> f64 {
     let t = ((x - SIGMOID_LO) * SIGMOID_STEPS).clamp(0.0, (SIGMOID_POINTS - 1) as f64);
-    let i = (t as usize).min(SIGMOID_POINTS - 2);
+    // Through u32: `t` is within [0, 160] (or NaN, 0 either way), and a float to u64
+    // conversion takes a branchy sequence on x86-64 where u32 takes one instruction.
+    let i = (t as u32 as usize).min(SIGMOID_POINTS - 2);
     let (lo, hi) = (SIGMOID_TABLE[i], SIGMOID_TABLE[i + 1]);
     lo + (t - i as f64) * (hi - lo)
 }
@@ -144,7 +146,15 @@ pub fn choose_cover(
     rng: &mut Pcg64Mcg,
 ) -> Option<usize> {
     let fatigue = r.fatigue * f64::from(consumed);
-    let utilities = slate.iter().enumerate().map(|(i, c)| {
+    // Each cover's row and column, counted rather than divided out (a division per cover
+    // cost more than the rest of its utility).
+    let (mut row, mut column) = (0u32, 0);
+    let utilities = slate.iter().map(move |c| {
+        let (i_row, i_column) = (row, column);
+        column += 1;
+        if column == columns {
+            (row, column) = (row + 1, 0);
+        }
         if c.read_before {
             // Weight 0 in the logit: shown, but not chosen again.
             return f64::NEG_INFINITY;
@@ -154,10 +164,10 @@ pub fn choose_cover(
         let mut u = r.cover_appeal_weight * f64::from(c.appeal)
             + r.cover_interest_weight * f64::from(c.interest)
             + r.social_influence * f64::from(c.social)
-            - r.row_penalty * (i / columns) as f64
+            - r.row_penalty * f64::from(i_row)
             - fatigue;
         if r.column_penalty != 0.0 {
-            u -= r.column_penalty * (i % columns) as f64;
+            u -= r.column_penalty * i_column as f64;
         }
         u
     });
