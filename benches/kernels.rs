@@ -172,7 +172,8 @@ fn choice(c: &mut Criterion) {
         b.iter(|| {
             let mut chosen = 0usize;
             for i in 0..N as usize {
-                chosen += feed.choose(response, &slates[i & 1023], (i & 7) as u32, &mut rng).map_or(0, |k| k + 1);
+                chosen +=
+                    feed.choose(response, &slates[i & 1023], (i & 7) as u32, &mut rng, &mut []).map_or(0, |k| k + 1);
             }
             chosen
         });
@@ -182,7 +183,8 @@ fn choice(c: &mut Criterion) {
         b.iter(|| {
             let mut watched = 0usize;
             for i in 0..N as usize {
-                watched += SingleColumnFeed.choose(response, &slates[i & 1023][..1], 0, &mut rng).map_or(0, |_| 1);
+                watched +=
+                    SingleColumnFeed.choose(response, &slates[i & 1023][..1], 0, &mut rng, &mut []).map_or(0, |_| 1);
             }
             watched
         });

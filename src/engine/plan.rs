@@ -102,8 +102,9 @@ const ROW_BYTES: f64 = 4.0;
 /// users over 300 ticks (about 600 k notes) peaked at 96.9 MB, 33 B per note above the
 /// previous plan.
 const NOTE_SLACK_BYTES: f64 = 50.0;
-/// Stage state (1 + 1 + 4 + 8) and credited counters (a tally, 44 B) per note.
-const NOTE_STATE_BYTES: f64 = 14.0 + 44.0;
+/// Stage state (1 + 1 + 4 + 8) and credited counters (a tally: 44 B of counts, padded
+/// to 48, and three expected counts, 24 B) per note.
+const NOTE_STATE_BYTES: f64 = 14.0 + 72.0;
 /// The tick's snapshots over every note posted so far (not only the active ones): the
 /// visible count and the ranking score (f32 each) and the note's card (16 B) the
 /// sessions read.
@@ -113,8 +114,10 @@ const NOTE_SNAPSHOT_BYTES: f64 = 4.0 + 4.0 + 16.0;
 /// alias table it is built from (16 B a slot, freed per pool).
 const POOL_BYTES: f64 = 72.0;
 /// Bytes per active note and worker thread of the user phase's count buffers
-/// ([`crate::model::content::LocalCounts`]: a 48 B row per note for each worker).
-const LOCAL_COUNT_BYTES: f64 = 48.0;
+/// ([`crate::model::content::LocalCounts`]: a 48 B row per note for each worker, and
+/// 24 B of expected counts where a simulated user stands for more than one real user;
+/// planned for every run).
+const LOCAL_COUNT_BYTES: f64 = 48.0 + 24.0;
 /// Bytes per creator and worker thread of the same buffers (expected follows, a u64).
 const LOCAL_FOLLOW_BYTES: f64 = 8.0;
 

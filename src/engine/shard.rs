@@ -35,7 +35,7 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use super::session::{ChunkOutcome, ReviewPost};
 use crate::cluster::wire::{Reader, Writer};
 use crate::cluster::{Comm, Solo};
-use crate::model::content::{COUNTERS, NewNote, Notes};
+use crate::model::content::{COUNTERS, EXPECTED, NewNote, Notes};
 use crate::model::platform::Sampled;
 use crate::scenario::ContentKind;
 
@@ -83,9 +83,38 @@ impl<'c> Shard<'c> {
     }
 }
 
+/// Writes the count of active notes whose counters moved, then for each its id, a mask of
+/// the counters that moved and their increments (`put` writes one, now − before). `now`
+/// reads a note's counters; `before` holds them, `K` per note, as they were.
+fn write_increments<T: Copy + PartialEq, const K: usize>(
+    w: &mut Writer,
+    active: Range<usize>,
+    before: &[T],
+    now: impl Fn(usize) -> [T; K],
+    put: impl Fn(&mut Writer, T, T),
+) {
+    let mut body = Writer::default();
+    let mut touched = 0u32;
+    for (n, old) in active.zip(before.chunks_exact(K)) {
+        let now = now(n);
+        let mask = now.iter().zip(old).enumerate().fold(0u16, |m, (i, (a, b))| if a != b { m | 1 << i } else { m });
+        if mask != 0 {
+            touched += 1;
+            body.u32(n as u32);
+            body.u16(mask);
+            for (&a, &b) in now.iter().zip(old).filter(|(a, b)| a != b) {
+                put(&mut body, a, b);
+            }
+        }
+    }
+    w.u32(touched);
+    w.0.extend_from_slice(&body.0);
+}
+
 /// Counters as they were before the user phase, to find what this rank added.
 pub struct Before {
     notes: Vec<u32>,
+    expected: Vec<u64>,
     follows: Vec<u64>,
 }
 
@@ -93,10 +122,11 @@ impl Shard<'_> {
     /// Copies the counters the user phase may change (empty with one rank).
     pub fn before(&self, notes: &Notes, active: Range<usize>, follows_gained: &[AtomicU64]) -> Before {
         if !self.is_split() {
-            return Before { notes: Vec::new(), follows: Vec::new() };
+            return Before { notes: Vec::new(), expected: Vec::new(), follows: Vec::new() };
         }
         Before {
-            notes: active.flat_map(|n| notes.counters[n].cells().map(|c| c.load(Relaxed))).collect(),
+            notes: active.clone().flat_map(|n| notes.counters[n].cells().map(|c| c.load(Relaxed))).collect(),
+            expected: active.flat_map(|n| notes.counters[n].expected.each_ref().map(|c| c.load(Relaxed))).collect(),
             follows: follows_gained.iter().map(|g| g.load(Relaxed)).collect(),
         }
     }
@@ -112,32 +142,22 @@ impl Shard<'_> {
             return;
         }
         let mut w = Writer::default();
-        let mut old = before.notes.chunks_exact(COUNTERS);
-        let mut touched = 0u32;
-        let mut body = Writer::default();
-        for n in active.clone() {
-            let old = old.next().expect("a copy per active note");
-            let cells = notes.counters[n].cells();
-            let mut mask = 0u16;
-            for (i, (c, &o)) in cells.iter().zip(old).enumerate() {
-                if c.load(Relaxed) != o {
-                    mask |= 1 << i;
-                }
-            }
-            if mask != 0 {
-                touched += 1;
-                body.u32(n as u32);
-                body.u16(mask);
-                for (i, (c, &o)) in cells.iter().zip(old).enumerate() {
-                    if mask >> i & 1 == 1 {
-                        body.u32(c.load(Relaxed).wrapping_sub(o));
-                    }
-                }
-            }
-        }
-        w.u32(touched);
-        w.0.extend_from_slice(&body.0);
-        drop(body);
+        // The note counters (u32) and the expected counts (u64), each as (id, which,
+        // their increments).
+        write_increments::<_, COUNTERS>(
+            &mut w,
+            active.clone(),
+            &before.notes,
+            |n| notes.counters[n].cells().map(|c| c.load(Relaxed)),
+            |w, now, old| w.u32(now.wrapping_sub(old)),
+        );
+        write_increments::<_, EXPECTED>(
+            &mut w,
+            active.clone(),
+            &before.expected,
+            |n| notes.counters[n].expected.each_ref().map(|c| c.load(Relaxed)),
+            |w, now, old| w.u64(now.wrapping_sub(old)),
+        );
         let gained: Vec<(u32, u64)> = follows_gained
             .iter()
             .zip(&before.follows)
@@ -164,6 +184,18 @@ impl Shard<'_> {
                 for (i, c) in cells.iter().enumerate() {
                     if mask >> i & 1 == 1 {
                         let d = r.u32();
+                        if !own {
+                            c.fetch_add(d, Relaxed);
+                        }
+                    }
+                }
+            }
+            for _ in 0..r.u32() {
+                let n = r.u32() as usize;
+                let mask = r.u16();
+                for (i, c) in notes.counters[n].expected.iter().enumerate() {
+                    if mask >> i & 1 == 1 {
+                        let d = r.u64();
                         if !own {
                             c.fetch_add(d, Relaxed);
                         }

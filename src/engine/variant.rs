@@ -10,8 +10,8 @@ use super::session::{
     CampaignTick, ChunkOutcome, INBOX_LIMIT, NO_NOTE, NoteCard, ReviewPost, TickView, UserList, UserRows, topic_weights,
 };
 use super::shard::Shard;
-use crate::model::behaviour::journey;
-use crate::model::content::{FOLLOW_UNIT, LocalCounts, Notes, RINGS};
+use crate::model::behaviour::{ResponseGrid, journey};
+use crate::model::content::{CHANCE_UNIT, LocalCounts, Notes, RINGS};
 use crate::model::platform::{
     AliasTable, Estimates, FeedPolicy, Pools, Sampled, SearchIndex, SimUnits, SingleColumnFeed, Staging, TwoColumnFeed,
     rings, user_ring,
@@ -70,7 +70,7 @@ pub struct VariantState {
     notes: Notes,
     staging: Staging,
     estimates: Estimates,
-    /// Expected follows each creator gained during the run, in [`FOLLOW_UNIT`]s: per
+    /// Expected follows each creator gained during the run, in [`CHANCE_UNIT`]s: per
     /// read by a user not following yet, the read's follow chance.
     follows_gained: Vec<AtomicU64>,
     /// Expected draws per pool for the coming tick (last tick's measured draws).
@@ -298,7 +298,7 @@ impl<'w> VariantRun<'w> {
             .zip(&self.state.follows_gained)
             .map(|(&f, g)| {
                 let f = (f as f64).min(platform);
-                let gained = g.load(Relaxed) as f64 / FOLLOW_UNIT;
+                let gained = g.load(Relaxed) as f64 / CHANCE_UNIT;
                 (f + gained * per_user * (1.0 - f / platform)).min(platform)
             })
             .collect()
@@ -523,10 +523,13 @@ impl<'w> VariantRun<'w> {
         }
         let notes = &self.state.notes;
         let creators = world.creators.count;
+        let expected = self.units.counts_expected();
+        let grid = expected.then(|| ResponseGrid::new(&p.response, &p.engagement_weights, p.feed.count_shown));
         let view = TickView {
             world,
             params: p,
             feed,
+            expected: grid.as_ref(),
             tick,
             pools,
             search,
@@ -589,6 +592,8 @@ impl<'w> VariantRun<'w> {
         let (world, p) = (self.world, self.params);
         let (t, focal) = (world.users.topics, p.journey.focal.len());
         let n = world.users.count;
+        let expected = self.units.counts_expected();
+        let grid = expected.then(|| ResponseGrid::new(&p.response, &p.engagement_weights, p.feed.count_shown));
         let mut order: Vec<usize> = (0..n).collect();
         let mut rng = stream(p.seed, tick, 0, Purpose::Arrival);
         for i in (1..n).rev() {
@@ -605,6 +610,7 @@ impl<'w> VariantRun<'w> {
                 world,
                 params: p,
                 feed,
+                expected: grid.as_ref(),
                 tick,
                 pools,
                 search,
@@ -725,7 +731,7 @@ fn take_snapshot(
     };
     // The sum of the shown counts, for the `share` form of the social signal.
     let shown_total: f64 = if p.feed.show_counts && p.response.social_signal == SocialSignal::Share {
-        active.clone().map(|n| notes.counters[n].tally().count(p.feed.count_shown) as f64).sum()
+        active.clone().map(|n| units.shown(&notes.counters[n].tally(), p.feed.count_shown)).sum()
     } else {
         0.0
     };
@@ -734,10 +740,10 @@ fn take_snapshot(
         snap.latest_note[notes.author[n] as usize] = n as u32;
         let tally = notes.counters[n].tally();
         if p.feed.show_counts {
-            snap.visible[n] = social_signal(&tally, p, upa, shown_total);
+            snap.visible[n] = social_signal(units.shown(&tally, p.feed.count_shown), p, upa, shown_total);
         }
         snap.rank_score[n] =
-            units.smoothed_rate(tally.engagement_score(&p.engagement_weights), tally.total_impressions()) as f32;
+            units.smoothed_rate(units.engagement(&tally, &p.engagement_weights), tally.total_impressions()) as f32;
     }
     // Every note, not only the active ones: a share or a search result may show a note
     // that left the pools (its social signal is then 0, as `visible` has it).
@@ -753,22 +759,22 @@ fn take_snapshot(
     snap
 }
 
-/// A note's social signal as covers show it: its shown count (`feed.count_shown`) in
-/// the form `response.social_signal` gives (`shown_total`: the sum of the shown counts
-/// of the active notes, for `share`).
+/// A note's social signal as covers show it: its shown count (`feed.count_shown`, as the
+/// platform counts it: [`SimUnits::shown`], in simulated units) in the form
+/// `response.social_signal` gives (`shown_total`: the sum of the shown counts of the
+/// active notes, for `share`).
 ///
 /// Covers show the platform's count, so the simulated count is read in platform units,
 /// `upa` (real users per simulated user) times it, as stage quotas and follows are: in
 /// simulated units a fourfold world would add ln 4 to every note with engagement and the
 /// signal would grow with `world.users` (docs/model.md, *What scales with users*). The
 /// `share` form is a ratio of counts and needs no unit.
-fn social_signal(tally: &crate::model::content::Tally, p: &Params, upa: f64, shown_total: f64) -> f32 {
+fn social_signal(c: f64, p: &Params, upa: f64, shown_total: f64) -> f32 {
     if p.feed.count_shown == ItemCount::Likes && p.response.social_signal == SocialSignal::Log {
         // In f32, as it always was: with one participant per simulated user (upa = 1) the
-        // results stay bit-identical.
-        return (1.0 + upa as f32 * tally.likes as f32).ln();
+        // count is the drawn likes and the results stay bit-identical.
+        return (1.0 + upa as f32 * c as f32).ln();
     }
-    let c = tally.count(p.feed.count_shown) as f64;
     match p.response.social_signal {
         SocialSignal::Log => (1.0 + upa * c).ln() as f32,
         SocialSignal::Linear => (upa * c) as f32,
@@ -880,21 +886,26 @@ mod tests {
         }
     }
 
+    /// The signal of a tally's drawn count (one real user per simulated one sees it so).
+    fn signal(t: &Tally, p: &Params, upa: f64, shown_total: f64) -> f32 {
+        social_signal(t.count(p.feed.count_shown) as f64, p, upa, shown_total)
+    }
+
     #[test]
     fn the_social_signal_takes_the_shown_count_in_the_chosen_form() {
         let t = Tally { impressions: [100, 0, 0], reads: 20, likes: 7, ..Tally::default() };
-        assert_eq!(social_signal(&t, &params(&[]), 1.0, 0.0), 8f32.ln());
+        assert_eq!(signal(&t, &params(&[]), 1.0, 0.0), 8f32.ln());
         let p = params(&["response.social_signal=\"linear\""]);
-        assert_eq!(social_signal(&t, &p, 1.0, 0.0), 7.0);
+        assert_eq!(signal(&t, &p, 1.0, 0.0), 7.0);
         let p = params(&["response.social_signal=\"linear\"", "feed.count_shown=\"reads\""]);
-        assert_eq!(social_signal(&t, &p, 1.0, 0.0), 20.0);
-        assert_eq!(social_signal(&t, &p, 50.0, 0.0), 1000.0, "in platform units");
+        assert_eq!(signal(&t, &p, 1.0, 0.0), 20.0);
+        assert_eq!(signal(&t, &p, 50.0, 0.0), 1000.0, "in platform units");
         let p = params(&["response.social_signal=\"share\"", "feed.count_shown=\"impressions\""]);
-        assert_eq!(social_signal(&t, &p, 1.0, 400.0), 0.25);
-        assert_eq!(social_signal(&t, &p, 50.0, 400.0), 0.25, "a share needs no unit");
-        assert_eq!(social_signal(&t, &p, 1.0, 0.0), 0.0, "no counts yet: no share");
+        assert_eq!(signal(&t, &p, 1.0, 400.0), 0.25);
+        assert_eq!(signal(&t, &p, 50.0, 400.0), 0.25, "a share needs no unit");
+        assert_eq!(signal(&t, &p, 1.0, 0.0), 0.0, "no counts yet: no share");
         let p = params(&["feed.count_shown=\"impressions\""]);
-        assert!((social_signal(&t, &p, 1.0, 0.0) - 101f32.ln()).abs() < 1e-6);
+        assert!((signal(&t, &p, 1.0, 0.0) - 101f32.ln()).abs() < 1e-6);
     }
 
     /// Covers show platform counts: a world four times as large, whose simulated users
@@ -906,7 +917,7 @@ mod tests {
         for (likes, upa) in [(7u32, 6000.0), (0, 6000.0), (250, 60_000.0)] {
             let small = Tally { likes, ..Tally::default() };
             let large = Tally { likes: 4 * likes, ..Tally::default() };
-            let (a, b) = (social_signal(&small, &p, upa, 0.0), social_signal(&large, &p, upa / 4.0, 0.0));
+            let (a, b) = (signal(&small, &p, upa, 0.0), signal(&large, &p, upa / 4.0, 0.0));
             assert_eq!(a, b, "{likes} likes at {upa} real users per simulated one");
         }
     }

@@ -42,10 +42,23 @@ pub struct NoteCounters {
     pub observed: AtomicU32,
     /// Of those, the ones it observed as positive (chosen, or seen as completed).
     pub positives: AtomicU32,
+    /// The responses' chances summed over the note's impressions, in [`CHANCE_UNIT`]s, in
+    /// [`EXPECTED`] order: what the real users a simulated user stands for do, besides
+    /// the one whose act was drawn ([`crate::model::platform::SimUnits::observed`]).
+    pub expected: [AtomicU64; EXPECTED],
 }
 
+/// How many expected counts a note has.
+pub const EXPECTED: usize = 3;
+/// Index of the expected engagement score (CES) in [`NoteCounters::expected`].
+pub const EXPECTED_ENGAGEMENT: usize = 0;
+/// Index of the expected positive signals (of observed feed slots).
+pub const EXPECTED_POSITIVES: usize = 1;
+/// Index of the expected count covers show (`feed.count_shown`).
+pub const EXPECTED_SHOWN: usize = 2;
+
 /// A plain copy of a note's counters.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Default, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Tally {
     /// Impressions by ring.
     pub impressions: [u32; RINGS],
@@ -65,6 +78,8 @@ pub struct Tally {
     pub observed: u32,
     /// Observed positive signals.
     pub positives: u32,
+    /// The expected counts, in [`EXPECTED`] order (as counts, not [`CHANCE_UNIT`]s).
+    pub expected: [f64; EXPECTED],
 }
 
 impl Tally {
@@ -152,13 +167,15 @@ impl NoteCounters {
             follows: self.follows.load(Relaxed),
             observed: self.observed.load(Relaxed),
             positives: self.positives.load(Relaxed),
+            expected: self.expected.each_ref().map(|e| e.load(Relaxed) as f64 / CHANCE_UNIT),
         }
     }
 }
 
-/// Expected follows are counted in 2⁻³² of a follow: integer sums, so their totals do not
-/// depend on the order of addition, and 2³² follows per creator before they overflow.
-pub const FOLLOW_UNIT: f64 = 4_294_967_296.0;
+/// Expected follows and a note's expected counts are counted in 2⁻³² of an event:
+/// integer sums, so their totals do not depend on the order of addition, and 2³² events
+/// per creator or note before they overflow.
+pub const CHANCE_UNIT: f64 = 4_294_967_296.0;
 
 /// One worker's increments of the notes' counters during the user phase, as plain
 /// integers: a locked add on a shared counter costs several times a plain one, and two
@@ -171,38 +188,62 @@ pub const FOLLOW_UNIT: f64 = 4_294_967_296.0;
 #[derive(Debug, Default)]
 pub struct LocalCounts {
     first: usize,
-    /// One row per note of the range, in [`NoteCounters::cells`] order, padded to 48 B.
-    rows: Vec<[u32; COUNTERS + 1]>,
-    /// Expected follows gained per creator, in [`FOLLOW_UNIT`]s.
+    /// One row per note of the range: its counts and expected counts side by side, so
+    /// that an impression's counting touches one place.
+    rows: Vec<LocalRow>,
+    /// Expected follows gained per creator, in [`CHANCE_UNIT`]s.
     follows: Vec<u64>,
+}
+
+/// A note's row in [`LocalCounts`]: its counts in [`NoteCounters::cells`] order and its
+/// expected counts in [`CHANCE_UNIT`]s (72 B).
+#[derive(Debug, Default, Clone, Copy)]
+struct LocalRow {
+    cells: [u32; COUNTERS],
+    expected: [u64; EXPECTED],
 }
 
 /// `x.round() as u64` for 0 ≤ x < 2⁵² without a call into libm (the baseline x86-64
 /// has no rounding instruction, and a read calls this once): `x − trunc(x)` is exact in
 /// that range, and halves round up, as `round` rounds them away from zero.
+///
+/// Through i64, whose conversions are one instruction each where u64's take a branchy
+/// sequence on x86-64 (the same values below 2⁶³).
 #[inline]
 fn round_units(x: f64) -> u64 {
-    let t = x as u64;
-    t + u64::from(x - t as f64 >= 0.5)
+    let t = x as i64;
+    (t + i64::from(x - t as f64 >= 0.5)) as u64
 }
 
 impl LocalCounts {
     /// Zero counts for the notes `notes` and `creators` creators.
     pub fn new(notes: std::ops::Range<usize>, creators: usize) -> LocalCounts {
-        LocalCounts { first: notes.start, rows: vec![[0; COUNTERS + 1]; notes.len()], follows: vec![0; creators] }
+        LocalCounts { first: notes.start, rows: vec![LocalRow::default(); notes.len()], follows: vec![0; creators] }
+    }
+
+    /// Counts `chance` of expected count `which` ([`NoteCounters::expected`]) of note `n`.
+    #[inline]
+    pub fn add_chance(&mut self, notes: &Notes, n: usize, which: usize, chance: f64) {
+        let units = round_units(chance * CHANCE_UNIT);
+        match self.rows.get_mut(n.wrapping_sub(self.first)) {
+            Some(row) => row.expected[which] += units,
+            None => {
+                notes.counters[n].expected[which].fetch_add(units, Relaxed);
+            }
+        }
     }
 
     /// Counts `chance` of a follow of `creator` (a read by a user who stands for many).
     #[inline]
     pub fn add_follow_chance(&mut self, creator: usize, chance: f64) {
-        self.follows[creator] += round_units(chance * FOLLOW_UNIT);
+        self.follows[creator] += round_units(chance * CHANCE_UNIT);
     }
 
     /// Counts one event of counter `cell` ([`NoteCounters::cells`]) of note `n`.
     #[inline]
     pub fn add(&mut self, notes: &Notes, n: usize, cell: usize) {
         match self.rows.get_mut(n.wrapping_sub(self.first)) {
-            Some(row) => row[cell] += 1,
+            Some(row) => row.cells[cell] += 1,
             None => {
                 notes.counters[n].cells()[cell].fetch_add(1, Relaxed);
             }
@@ -210,7 +251,7 @@ impl LocalCounts {
     }
 
     /// Adds the counts to the notes' counters and the creators' expected follows
-    /// (`follows`, in [`FOLLOW_UNIT`]s) and zeroes them.
+    /// (`follows`, in [`CHANCE_UNIT`]s) and zeroes them.
     pub fn add_into(&mut self, notes: &Notes, follows: &[AtomicU64]) {
         for (x, f) in self.follows.iter_mut().zip(follows) {
             if *x != 0 {
@@ -218,11 +259,16 @@ impl LocalCounts {
             }
         }
         for (row, c) in self.rows.iter_mut().zip(&notes.counters[self.first..]) {
-            if row.iter().any(|&x| x != 0) {
-                for (cell, x) in c.cells().into_iter().zip(row.iter_mut()) {
+            if row.cells.iter().any(|&x| x != 0) {
+                for (cell, x) in c.cells().into_iter().zip(row.cells.iter_mut()) {
                     if *x != 0 {
                         cell.fetch_add(std::mem::take(x), Relaxed);
                     }
+                }
+            }
+            for (cell, x) in c.expected.iter().zip(row.expected.iter_mut()) {
+                if *x != 0 {
+                    cell.fetch_add(std::mem::take(x), Relaxed);
                 }
             }
         }
@@ -465,8 +511,38 @@ mod tests {
         assert_eq!(a, b);
         let expected = [0.3 + 1.0 + 0.012_345, 0.25 + 0.5];
         for (got, want) in a.iter().zip(expected) {
-            assert!((*got as f64 / FOLLOW_UNIT - want).abs() < 1e-9, "{got} vs {want}");
+            assert!((*got as f64 / CHANCE_UNIT - want).abs() < 1e-9, "{got} vs {want}");
         }
+    }
+
+    /// A note's expected counts, from workers holding it in their range or not, sum to the
+    /// same units in either order.
+    #[test]
+    fn expected_counts_sum_in_any_order() {
+        let mut notes = Notes::default();
+        for _ in 0..3 {
+            notes.counters.push(NoteCounters::default());
+        }
+        let adds = [(0, EXPECTED_ENGAGEMENT, 0.37), (2, EXPECTED_SHOWN, 0.004), (0, EXPECTED_ENGAGEMENT, 1.25)];
+        let total = |order: [usize; 2]| {
+            for c in &notes.counters {
+                c.expected.iter().for_each(|e| e.store(0, Relaxed));
+            }
+            for w in order {
+                // Worker 0 holds notes 0..2 in its range; worker 1 none (straight to the note).
+                let mut c = LocalCounts::new(if w == 0 { 0..2 } else { 0..0 }, 0);
+                for &(n, which, x) in &adds {
+                    c.add_chance(&notes, n, which, x);
+                }
+                c.add_into(&notes, &[]);
+            }
+            notes.counters.iter().map(|c| c.tally().expected).collect::<Vec<_>>()
+        };
+        let (a, b) = (total([0, 1]), total([1, 0]));
+        assert_eq!(a, b);
+        assert!((a[0][EXPECTED_ENGAGEMENT] - 2.0 * (0.37 + 1.25)).abs() < 1e-9);
+        assert!((a[2][EXPECTED_SHOWN] - 2.0 * 0.004).abs() < 1e-9);
+        assert_eq!(a[1], [0.0; EXPECTED]);
     }
 
     #[test]

@@ -63,6 +63,10 @@ pub struct TickView<'a, F> {
     pub params: &'a Params,
     /// The layout: slate size, how a user decides, what the recommender observes.
     pub feed: &'a F,
+    /// Where a simulated user stands for more than one real user, the grid of expected
+    /// responses by which each impression also counts their chances
+    /// ([`crate::model::platform::SimUnits::observed`]).
+    pub expected: Option<&'a crate::model::behaviour::ResponseGrid>,
     /// The tick being run.
     pub tick: u32,
     /// The candidate pools slates sample from.

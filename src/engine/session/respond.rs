@@ -6,14 +6,15 @@
 use super::slate::SlateTopics;
 use super::*;
 use crate::model::behaviour::journey::{self, ACT, ADVOCATE, Exposure};
-use crate::model::behaviour::{CoverView, choose_cover, engage, follow_chance};
+use crate::model::behaviour::{CoverView, ResponseGrid, choose_cover, engage, follow_chance};
 use crate::model::content::{
-    COLLECTS, COMMENTS, FOLLOWS, IMPRESSIONS, LIKES, NO_CAMPAIGN, NewNote, OBSERVED, POSITIVES, READS, SHARES,
+    COLLECTS, COMMENTS, EXPECTED_ENGAGEMENT, EXPECTED_POSITIVES, EXPECTED_SHOWN, FOLLOWS, IMPRESSIONS, LIKES,
+    NO_CAMPAIGN, NewNote, OBSERVED, POSITIVES, READS, SHARES,
 };
 use crate::model::platform::channel::{FEED, SEARCH};
 use crate::model::platform::{FeedPolicy, Signal, ring_of};
 use crate::rng::unit;
-use crate::scenario::ContentKind;
+use crate::scenario::{ContentKind, ItemCount};
 
 impl<F: FeedPolicy> TickView<'_, F> {
     /// Shows items to the user through a channel; the user may read one. With `learn`
@@ -86,12 +87,18 @@ impl<F: FeedPolicy> TickView<'_, F> {
             }
         }
         let covers = &covers[..items.len()];
+        // Each cover's chance to be read, when the platform counts expected responses.
+        let mut chances = [0.0f64; N];
+        let wanted = if self.expected.is_some() { items.len() } else { 0 };
         let chosen = if channel == SEARCH {
             // Results are a grid on either app (assumption): a choice among covers.
-            choose_cover(&p.response, covers, 2, a.consumed, &mut a.rng)
+            choose_cover(&p.response, covers, 2, a.consumed, &mut a.rng, &mut chances[..wanted])
         } else {
-            self.feed.choose(&p.response, covers, a.consumed, &mut a.rng)
+            self.feed.choose(&p.response, covers, a.consumed, &mut a.rng, &mut chances[..wanted])
         };
+        if let Some(grid) = self.expected {
+            self.count_chances(grid, a, items, covers, &chances[..items.len()]);
+        }
         if let Some(i) = chosen {
             self.read(a, items[i], &covers[i], out);
         }
@@ -104,6 +111,16 @@ impl<F: FeedPolicy> TickView<'_, F> {
                 let topic = self.cards[n as usize].topic as usize;
                 let e = &mut a.est[topic];
                 a.counts.add(self.notes, n as usize, OBSERVED);
+                if self.expected.is_some() {
+                    // The chance the recommender observes this slot as positive.
+                    let (c, noise) = (chances[i], f.signal_noise);
+                    a.counts.add_chance(
+                        self.notes,
+                        n as usize,
+                        EXPECTED_POSITIVES,
+                        c * (1.0 - noise) + (1.0 - c) * noise,
+                    );
+                }
                 match self.feed.observe(chosen, i, f.signal_noise, &mut a.rng) {
                     Signal::Positive => {
                         *e += (f.learning_rate as f32) * (1.0 - *e);
@@ -113,6 +130,23 @@ impl<F: FeedPolicy> TickView<'_, F> {
                 }
                 view.mark_stale(topic);
             }
+        }
+    }
+
+    /// Counts what the real users a simulated user stands for are expected to do with the
+    /// items shown (each item's read chance in `chances`): the engagement score its read
+    /// brings and the count covers show ([`crate::model::platform::SimUnits::observed`]).
+    fn count_chances(&self, grid: &ResponseGrid, a: &mut Actor, items: &[u32], covers: &[CoverView], chances: &[f64]) {
+        let p = self.params;
+        // Whether the follow act is possible matters only where it is counted.
+        let by_follow = p.engagement_weights.follow != 0.0 || p.feed.count_shown == ItemCount::Follows;
+        let impressions = p.feed.count_shown == ItemCount::Impressions;
+        for ((&n, cover), &c) in items.iter().zip(covers).zip(chances) {
+            let follows = by_follow && self.follows_already(a, self.notes.author[n as usize]);
+            let (engagement, shown) = grid.read(cover, follows);
+            let n = n as usize;
+            a.counts.add_chance(self.notes, n, EXPECTED_ENGAGEMENT, c * engagement);
+            a.counts.add_chance(self.notes, n, EXPECTED_SHOWN, if impressions { 1.0 } else { c * shown });
         }
     }
 

@@ -9,7 +9,7 @@ pub mod journey;
 use rand_pcg::Pcg64Mcg;
 
 use crate::rng::unit;
-use crate::scenario::{ActLogit, ResponseModel};
+use crate::scenario::{ActLogit, EngagementWeights, ItemCount, ResponseModel};
 
 /// What a user perceives of one slate item.
 #[derive(Debug, Clone, Copy, Default)]
@@ -144,6 +144,7 @@ pub fn choose_cover(
     columns: usize,
     consumed: u32,
     rng: &mut Pcg64Mcg,
+    chances: &mut [f64],
 ) -> Option<usize> {
     let fatigue = r.fatigue * f64::from(consumed);
     // Each cover's row and column, counted rather than divided out (a division per cover
@@ -173,9 +174,9 @@ pub fn choose_cover(
     });
     // A small array for the usual slates, a large one for catalogue pages.
     if slate.len() <= SMALL_SLATE {
-        logit_choice::<SMALL_SLATE>(utilities, r.outside_option, unit(rng))
+        logit_choice::<SMALL_SLATE>(utilities, r.outside_option, unit(rng), chances)
     } else {
-        logit_choice::<{ crate::scenario::MAX_SLATE as usize }>(utilities, r.outside_option, unit(rng))
+        logit_choice::<{ crate::scenario::MAX_SLATE as usize }>(utilities, r.outside_option, unit(rng), chances)
     }
 }
 
@@ -186,8 +187,17 @@ const SMALL_SLATE: usize = 16;
 /// rather than swiping away: a logistic in interest, quality and the social signal, less
 /// the tick's fatigue.
 #[inline]
-pub fn watches_through(r: &ResponseModel, c: &CoverView, consumed: u32, rng: &mut Pcg64Mcg) -> bool {
+pub fn watches_through(
+    r: &ResponseModel,
+    c: &CoverView,
+    consumed: u32,
+    rng: &mut Pcg64Mcg,
+    chance: Option<&mut f64>,
+) -> bool {
     if c.read_before {
+        if let Some(p) = chance {
+            *p = 0.0;
+        }
         return false;
     }
     let a = &r.completion;
@@ -196,18 +206,131 @@ pub fn watches_through(r: &ResponseModel, c: &CoverView, consumed: u32, rng: &mu
         + a.quality * f64::from(c.quality)
         + r.social_influence * f64::from(c.social)
         - r.fatigue * f64::from(consumed);
-    below_sigmoid(unit(rng), x)
+    match chance {
+        // The same answer as `below_sigmoid`, which is `u < sigmoid(x)`.
+        Some(p) => {
+            *p = sigmoid(x);
+            unit(rng) < *p
+        }
+        None => below_sigmoid(unit(rng), x),
+    }
+}
+
+/// The engagement score (CES) a read of `item` is expected to bring: each act's chance
+/// times its weight. The follow act counts only for a reader not following the author
+/// yet (`follows`), as in [`engage`]'s caller.
+/// (The engine reads it off a [`ResponseGrid`].)
+pub fn expected_engagement(r: &ResponseModel, w: &EngagementWeights, item: &CoverView, follows: bool) -> f64 {
+    let (i, q) = (f64::from(item.interest), f64::from(item.quality));
+    let chance = |a: &ActLogit| sigmoid(a.intercept + a.interest * i + a.quality * q);
+    let mut e = w.like * chance(&r.like)
+        + w.collect * chance(&r.collect)
+        + w.comment * chance(&r.comment)
+        + w.share * chance(&r.share);
+    if !follows && w.follow != 0.0 {
+        e += w.follow * chance(&r.follow);
+    }
+    e
+}
+
+/// Points per unit of interest and of quality in a [`ResponseGrid`].
+const GRID_STEPS: usize = 64;
+
+/// What a read is expected to bring, tabled over (interest, quality) ∈ [0, 1]² for one
+/// response model: the engagement score without the follow act, the follow act's chance,
+/// and the chance of the count covers show, at 65 × 65 points, bilinear between them.
+/// The platform's expected counts read it once per impression (the five logistics it
+/// stands for cost as much as the rest of an impression); the bilinear step is within
+/// about 10⁻⁴ of the exact values for the model's coefficients, and an expectation needs
+/// no more.
+#[derive(Debug, Clone)]
+pub struct ResponseGrid {
+    /// The values at the points, interest-major, in f32 (half the cache of f64); a fixed
+    /// size, so that no read needs a bounds check.
+    points: Box<[[f32; 3]; GRID_POINTS]>,
+    follow_weight: f64,
+    shown_follows: bool,
+}
+
+/// Points of a [`ResponseGrid`].
+const GRID_POINTS: usize = (GRID_STEPS + 1) * (GRID_STEPS + 1);
+
+impl ResponseGrid {
+    /// The grid of a response model, CES weights and shown count.
+    pub fn new(r: &ResponseModel, w: &EngagementWeights, shown: ItemCount) -> ResponseGrid {
+        let n = GRID_STEPS + 1;
+        let mut points = Box::new([[0.0; 3]; GRID_POINTS]);
+        for ii in 0..n {
+            for qi in 0..n {
+                let item = CoverView {
+                    interest: (ii as f64 / GRID_STEPS as f64) as f32,
+                    quality: (qi as f64 / GRID_STEPS as f64) as f32,
+                    ..CoverView::default()
+                };
+                let without_follow =
+                    expected_engagement(r, &EngagementWeights { follow: 0.0, ..w.clone() }, &item, true);
+                let follow = follow_chance(r, &item);
+                let values = [without_follow, follow, count_chance(r, shown, &item, false)];
+                points[ii * n + qi] = values.map(|v| v as f32);
+            }
+        }
+        ResponseGrid { points, follow_weight: w.follow, shown_follows: shown == ItemCount::Follows }
+    }
+
+    /// A read's expected engagement score and its chance to add to the shown count, for a
+    /// reader who follows the author already (`follows`: no follow act) or not.
+    #[inline]
+    pub fn read(&self, item: &CoverView, follows: bool) -> (f64, f64) {
+        // Interest and quality lie in [0, 1]; the comparisons keep any other value (and
+        // NaN) on the grid.
+        let at = |x: f32| {
+            let x = f64::from(if x > 0.0 { if x < 1.0 { x } else { 1.0 } } else { 0.0 }) * GRID_STEPS as f64;
+            let i = (x as u32 as usize).min(GRID_STEPS - 1);
+            (i, x - i as f64)
+        };
+        let ((i, fi), (q, fq)) = (at(item.interest), at(item.quality));
+        let n = GRID_STEPS + 1;
+        let p = |k: usize, j: usize| self.points[k * n + j];
+        let (a, b, c, d) = (p(i, q), p(i, q + 1), p(i + 1, q), p(i + 1, q + 1));
+        let v = |m: usize| {
+            let (a, b, c, d) = (f64::from(a[m]), f64::from(b[m]), f64::from(c[m]), f64::from(d[m]));
+            let lo = a + fq * (b - a);
+            let hi = c + fq * (d - c);
+            lo + fi * (hi - lo)
+        };
+        let (engagement, follow, shown) = (v(0), v(1), v(2));
+        let engagement = if follows { engagement } else { engagement + self.follow_weight * follow };
+        (engagement, if follows && self.shown_follows { 0.0 } else { shown })
+    }
+}
+
+/// The chance that a read of `item` adds one to the count `what` (1 for a read; the
+/// engine reads it off a [`ResponseGrid`]).
+pub fn count_chance(r: &ResponseModel, what: ItemCount, item: &CoverView, follows: bool) -> f64 {
+    let (i, q) = (f64::from(item.interest), f64::from(item.quality));
+    let chance = |a: &ActLogit| sigmoid(a.intercept + a.interest * i + a.quality * q);
+    match what {
+        ItemCount::Impressions | ItemCount::Reads => 1.0,
+        ItemCount::Likes => chance(&r.like),
+        ItemCount::Collects => chance(&r.collect),
+        ItemCount::Comments => chance(&r.comment),
+        ItemCount::Shares => chance(&r.share),
+        ItemCount::Follows if follows => 0.0,
+        ItemCount::Follows => chance(&r.follow),
+    }
 }
 
 /// Multinomial logit over items with the given utilities plus an outside option (choose
 /// none). `u` is uniform in [0, 1). Returns the chosen index or `None`. At most N items
 /// are considered; an item of utility −∞ has weight 0 (it is never chosen). Utilities are evaluated once; exponentials use the inlined
-/// [`crate::fastmath::exp`].
+/// [`crate::fastmath::exp`]. Each item's chance of being chosen goes into `chances`, as
+/// far as it is long (pass `&mut []` when they are not wanted).
 #[inline]
 pub fn logit_choice<const N: usize>(
     utilities: impl Iterator<Item = f64> + Clone,
     outside: f64,
     u: f64,
+    chances: &mut [f64],
 ) -> Option<usize> {
     let mut weights = [0.0f64; N];
     let mut k = 0;
@@ -222,6 +345,9 @@ pub fn logit_choice<const N: usize>(
     for w in &mut weights[..k] {
         *w = if *w == f64::NEG_INFINITY { 0.0 } else { crate::fastmath::exp(*w - max) };
         total += *w;
+    }
+    for (c, w) in chances.iter_mut().zip(&weights[..k]) {
+        *c = w / total;
     }
     let mut x = u * total;
     for (i, w) in weights[..k].iter().enumerate() {
@@ -245,7 +371,7 @@ mod tests {
         let mut counts = [0u32; 4];
         let n = 200_000;
         for _ in 0..n {
-            match logit_choice::<16>(utils.iter().copied(), 0.5, unit(&mut rng)) {
+            match logit_choice::<16>(utils.iter().copied(), 0.5, unit(&mut rng), &mut []) {
                 Some(i) => counts[i] += 1,
                 None => counts[3] += 1,
             }
@@ -264,7 +390,7 @@ mod tests {
         let covers = vec![CoverView { appeal: 0.5, interest: 0.5, quality: 0.5, ..CoverView::default() }; k];
         let mut counts = vec![0u32; k];
         for _ in 0..40_000 {
-            if let Some(i) = choose_cover(r, &covers, columns, 0, &mut rng) {
+            if let Some(i) = choose_cover(r, &covers, columns, 0, &mut rng, &mut []) {
                 counts[i] += 1;
             }
         }
@@ -290,6 +416,102 @@ mod tests {
 
     /// The follow chance is the chance `engage` draws a follow with.
     #[test]
+    fn the_expected_engagement_is_the_drawn_mean() {
+        let r = ResponseModel::default();
+        let w = EngagementWeights { like: 1.0, collect: 1.0, comment: 4.0, share: 4.0, follow: 8.0 };
+        let item = CoverView { interest: 0.7, quality: 0.6, ..CoverView::default() };
+        let mut rng = stream(9, 0, 0, Purpose::Variant);
+        let n = 400_000;
+        let (mut sum, mut sq, mut without_follow, mut likes) = (0.0, 0.0, 0.0, 0.0);
+        for _ in 0..n {
+            let a = engage(&r, &item, &mut rng);
+            let base = w.like * f64::from(u8::from(a.like))
+                + w.collect * f64::from(u8::from(a.collect))
+                + w.comment * f64::from(u8::from(a.comment))
+                + w.share * f64::from(u8::from(a.share));
+            let ces = base + w.follow * f64::from(u8::from(a.follow));
+            (sum, sq, without_follow) = (sum + ces, sq + ces * ces, without_follow + base);
+            likes += f64::from(u8::from(a.like));
+        }
+        let (mean, sd) = (sum / n as f64, (sq / n as f64 - (sum / n as f64).powi(2)).sqrt());
+        let bound = 4.0 * sd / (n as f64).sqrt();
+        let want = expected_engagement(&r, &w, &item, false);
+        assert!((mean - want).abs() < bound, "drawn {mean}, expected {want}");
+        // A reader who follows the author already cannot follow again.
+        let want = expected_engagement(&r, &w, &item, true);
+        assert!(
+            (without_follow / n as f64 - want).abs() < bound,
+            "drawn {}, expected {want}",
+            without_follow / n as f64
+        );
+        let (drawn, chance) = (likes / n as f64, count_chance(&r, ItemCount::Likes, &item, false));
+        assert!((drawn - chance).abs() < 4.0 * (chance * (1.0 - chance) / n as f64).sqrt());
+        assert_eq!(count_chance(&r, ItemCount::Follows, &item, true), 0.0);
+        assert_eq!(count_chance(&r, ItemCount::Reads, &item, false), 1.0);
+    }
+
+    /// The grid reads the exact expectations to within 10⁻³ anywhere in [0, 1]².
+    #[test]
+    fn the_response_grid_is_close_to_the_exact_expectations() {
+        let r = ResponseModel::default();
+        let w = EngagementWeights { like: 1.0, collect: 1.0, comment: 4.0, share: 4.0, follow: 8.0 };
+        let grid = ResponseGrid::new(&r, &w, ItemCount::Likes);
+        let mut worst = 0.0f64;
+        for k in 0..=997 {
+            let item = CoverView {
+                interest: (k as f32 * 0.618_034).fract(),
+                quality: (k as f32 * 0.414_213_5).fract(),
+                ..CoverView::default()
+            };
+            for follows in [false, true] {
+                let (e, l) = grid.read(&item, follows);
+                worst = worst.max((e - expected_engagement(&r, &w, &item, follows)).abs());
+                worst = worst.max((l - count_chance(&r, ItemCount::Likes, &item, follows)).abs());
+            }
+        }
+        assert!(worst < 1e-3, "worst {worst}");
+        let follows = ResponseGrid::new(&r, &w, ItemCount::Follows);
+        let item = CoverView { interest: 0.5, quality: 0.5, ..CoverView::default() };
+        assert_eq!(follows.read(&item, true).1, 0.0, "a follower adds no follow");
+        assert!(follows.read(&item, false).1 > 0.0);
+    }
+
+    /// The chances a choice reports are its own: the draw is unchanged by asking for them,
+    /// they match the drawn frequencies, and with the outside option they sum to 1.
+    #[test]
+    fn choices_report_their_chances() {
+        let r = ResponseModel::default();
+        let covers: Vec<CoverView> = (0..5)
+            .map(|i| CoverView { interest: 0.2 * i as f32, appeal: 0.5, quality: 0.5, ..CoverView::default() })
+            .collect();
+        let (mut a, mut b) = (stream(4, 0, 0, Purpose::Variant), stream(4, 0, 0, Purpose::Variant));
+        let mut counts = [0u32; 5];
+        let mut chances = [0.0; 5];
+        let n = 200_000;
+        for _ in 0..n {
+            let with = choose_cover(&r, &covers, 2, 3, &mut a, &mut chances);
+            assert_eq!(with, choose_cover(&r, &covers, 2, 3, &mut b, &mut []));
+            if let Some(i) = with {
+                counts[i] += 1;
+            }
+        }
+        assert!(chances.iter().sum::<f64>() < 1.0, "the outside option has its chance");
+        for (c, &p) in counts.iter().zip(&chances) {
+            let f = f64::from(*c) / n as f64;
+            assert!((f - p).abs() < 4.0 * (p * (1.0 - p) / n as f64).sqrt() + 1e-12, "drawn {f}, chance {p}");
+        }
+        let (mut a, mut b) = (stream(6, 0, 0, Purpose::Variant), stream(6, 0, 0, Purpose::Variant));
+        let (mut watched, mut chance) = (0u32, 0.0);
+        for _ in 0..n {
+            let with = watches_through(&r, &covers[3], 2, &mut a, Some(&mut chance));
+            assert_eq!(with, watches_through(&r, &covers[3], 2, &mut b, None));
+            watched += u32::from(with);
+        }
+        let f = f64::from(watched) / n as f64;
+        assert!((f - chance).abs() < 4.0 * (chance * (1.0 - chance) / n as f64).sqrt(), "drawn {f}, chance {chance}");
+    }
+
+    #[test]
     fn the_follow_chance_is_the_drawn_frequency() {
         let r = ResponseModel::default();
         let item = CoverView { interest: 0.8, quality: 0.7, ..CoverView::default() };
@@ -304,9 +526,12 @@ mod tests {
     fn an_item_of_minus_infinite_utility_is_never_chosen() {
         let mut rng = stream(4, 0, 0, Purpose::Variant);
         for _ in 0..10_000 {
-            assert_ne!(logit_choice::<16>([f64::NEG_INFINITY, 0.0].into_iter(), -1.0, unit(&mut rng)), Some(0));
+            assert_ne!(
+                logit_choice::<16>([f64::NEG_INFINITY, 0.0].into_iter(), -1.0, unit(&mut rng), &mut []),
+                Some(0)
+            );
         }
-        assert_eq!(logit_choice::<16>([f64::NEG_INFINITY].into_iter(), 0.0, 0.99), None);
+        assert_eq!(logit_choice::<16>([f64::NEG_INFINITY].into_iter(), 0.0, 0.99, &mut []), None);
     }
 
     #[test]
@@ -340,7 +565,7 @@ mod tests {
 
     #[test]
     fn logit_never_overflows() {
-        assert_eq!(logit_choice::<16>([1e6, 0.0].into_iter(), -1e6, 0.5), Some(0));
-        assert_eq!(logit_choice::<16>(std::iter::empty(), 0.0, 0.99), None);
+        assert_eq!(logit_choice::<16>([1e6, 0.0].into_iter(), -1e6, 0.5, &mut []), Some(0));
+        assert_eq!(logit_choice::<16>(std::iter::empty(), 0.0, 0.99, &mut []), None);
     }
 }

@@ -26,9 +26,16 @@ pub trait FeedPolicy: Sync {
     /// Items shown per decision.
     fn slate_size(&self) -> usize;
     /// The slot the user consumes, if any. `consumed` is what the user already consumed
-    /// this tick (fatigue).
-    fn choose(&self, response: &ResponseModel, slate: &[CoverView], consumed: u32, rng: &mut Pcg64Mcg)
-    -> Option<usize>;
+    /// this tick (fatigue). Each slot's chance of being consumed goes into `chances`, as
+    /// far as it is long (`&mut []` when they are not wanted).
+    fn choose(
+        &self,
+        response: &ResponseModel,
+        slate: &[CoverView],
+        consumed: u32,
+        rng: &mut Pcg64Mcg,
+        chances: &mut [f64],
+    ) -> Option<usize>;
     /// The signal the recommender records for slot `slot` given the user's decision.
     fn observe(&self, chosen: Option<usize>, slot: usize, noise: f64, rng: &mut Pcg64Mcg) -> Signal {
         let truth = if chosen == Some(slot) { Signal::Positive } else { Signal::Negative };
@@ -59,8 +66,15 @@ impl FeedPolicy for TwoColumnFeed {
         self.slate_size
     }
 
-    fn choose(&self, r: &ResponseModel, slate: &[CoverView], consumed: u32, rng: &mut Pcg64Mcg) -> Option<usize> {
-        choose_cover(r, slate, self.columns, consumed, rng)
+    fn choose(
+        &self,
+        r: &ResponseModel,
+        slate: &[CoverView],
+        consumed: u32,
+        rng: &mut Pcg64Mcg,
+        chances: &mut [f64],
+    ) -> Option<usize> {
+        choose_cover(r, slate, self.columns, consumed, rng, chances)
     }
 }
 
@@ -74,8 +88,15 @@ impl FeedPolicy for SingleColumnFeed {
         1
     }
 
-    fn choose(&self, r: &ResponseModel, slate: &[CoverView], consumed: u32, rng: &mut Pcg64Mcg) -> Option<usize> {
+    fn choose(
+        &self,
+        r: &ResponseModel,
+        slate: &[CoverView],
+        consumed: u32,
+        rng: &mut Pcg64Mcg,
+        chances: &mut [f64],
+    ) -> Option<usize> {
         let c = slate.first()?;
-        watches_through(r, c, consumed, rng).then_some(0)
+        watches_through(r, c, consumed, rng, chances.first_mut()).then_some(0)
     }
 }

@@ -39,6 +39,8 @@ pub use rings::{ring_of, user_ring};
 pub use search::SearchIndex;
 pub use staging::Staging;
 
+use crate::model::content::{EXPECTED_ENGAGEMENT, EXPECTED_POSITIVES, EXPECTED_SHOWN, Tally};
+
 /// The feed's counts in simulated units. A scenario gives quotas and priors in platform
 /// impressions (real users' impressions); one simulated user stands for
 /// `platform_users / users` real ones, so dividing by that factor gives the same share of
@@ -50,6 +52,9 @@ pub struct SimUnits {
     pub stage_quotas: Vec<f64>,
     /// Pseudo-impressions of the engagement-rate prior, in simulated impressions.
     pub rate_prior: f64,
+    /// The share of the real users a simulated user stands for whose acts are drawn: one
+    /// of them, `1 / users_per_agent` ([`Self::observed`]).
+    pub drawn_share: f64,
 }
 
 impl SimUnits {
@@ -58,7 +63,45 @@ impl SimUnits {
         SimUnits {
             stage_quotas: feed.stage_quotas.iter().map(|q| q / users_per_agent).collect(),
             rate_prior: feed.rate_prior_impressions / users_per_agent,
+            drawn_share: 1.0 / users_per_agent,
         }
+    }
+
+    /// Whether the platform sees more than the drawn acts: a simulated user stands for
+    /// more than one real user, so the others' expected acts count too.
+    pub fn counts_expected(&self) -> bool {
+        self.drawn_share < 1.0
+    }
+
+    /// What the platform counts of a response, in simulated units: a simulated user
+    /// stands for `upa` real users, one of whose acts is drawn (`realized`), while the
+    /// other `upa − 1` act as often as the response's chance says (`expected`, the
+    /// chances summed). Their sum over `upa`, `realized / upa + (1 − 1/upa) · expected`,
+    /// has the platform's mean and about its noise: a platform count over many real
+    /// users is close to its expectation, where a simulated count of a small world
+    /// would be far from it. With one real user per simulated one it is the drawn count.
+    #[inline]
+    pub fn observed(&self, realized: f64, expected: f64) -> f64 {
+        if self.counts_expected() {
+            self.drawn_share * realized + (1.0 - self.drawn_share) * expected
+        } else {
+            realized
+        }
+    }
+
+    /// The engagement score (CES) the platform counts for a note ([`Self::observed`]).
+    pub fn engagement(&self, t: &Tally, weights: &crate::scenario::EngagementWeights) -> f64 {
+        self.observed(t.engagement_score(weights), t.expected[EXPECTED_ENGAGEMENT])
+    }
+
+    /// The positive signals the platform counts for a note's observed feed slots.
+    pub fn positives(&self, t: &Tally) -> f64 {
+        self.observed(f64::from(t.positives), t.expected[EXPECTED_POSITIVES])
+    }
+
+    /// The count covers show (`feed.count_shown`) as the platform counts it.
+    pub fn shown(&self, t: &Tally, what: crate::scenario::ItemCount) -> f64 {
+        self.observed(t.count(what) as f64, t.expected[EXPECTED_SHOWN])
     }
 
     /// A note's engagement score per impression, shrunk towards zero while it has few
@@ -80,13 +123,10 @@ impl SimUnits {
 /// The mean engagement score per impression over notes' tallies (1 when nothing was
 /// engaged with yet): pools and search weigh a note's rate relative to it, so a quality
 /// weight means the same on feeds whose layouts produce different rates per impression.
-pub fn mean_engagement_rate(
-    tallies: &[crate::model::content::Tally],
-    weights: &crate::scenario::EngagementWeights,
-) -> f64 {
+pub fn mean_engagement_rate(tallies: &[Tally], weights: &crate::scenario::EngagementWeights, units: &SimUnits) -> f64 {
     let (mut ces, mut imps) = (0.0, 0.0);
     for t in tallies {
-        ces += t.engagement_score(weights);
+        ces += units.engagement(t, weights);
         imps += t.total_impressions() as f64;
     }
     if ces > 0.0 { ces / imps } else { 1.0 }
@@ -94,10 +134,10 @@ pub fn mean_engagement_rate(
 
 /// The mean share of positive signals per observed feed slot over notes' tallies (1 when
 /// nothing was observed positive yet).
-pub fn mean_feedback_rate(tallies: &[crate::model::content::Tally]) -> f64 {
+pub fn mean_feedback_rate(tallies: &[Tally], units: &SimUnits) -> f64 {
     let (mut pos, mut obs) = (0.0, 0.0);
     for t in tallies {
-        pos += f64::from(t.positives);
+        pos += units.positives(t);
         obs += f64::from(t.observed);
     }
     if pos > 0.0 { pos / obs } else { 1.0 }
@@ -199,15 +239,29 @@ impl Sampled {
 mod tests {
     use super::SimUnits;
 
+    /// The platform's count is the drawn one for one real user per simulated user, and
+    /// nearly the expectation for many.
+    #[test]
+    fn the_platform_counts_the_drawn_act_and_the_others_expected_ones() {
+        let one = SimUnits { stage_quotas: Vec::new(), rate_prior: 0.0, drawn_share: 1.0 };
+        assert!(!one.counts_expected());
+        assert_eq!(one.observed(3.0, 2.2), 3.0);
+        let four = SimUnits { stage_quotas: Vec::new(), rate_prior: 0.0, drawn_share: 0.25 };
+        assert!(four.counts_expected());
+        assert_eq!(four.observed(3.0, 2.2), 0.25 * 3.0 + 0.75 * 2.2);
+        let many = SimUnits { stage_quotas: Vec::new(), rate_prior: 0.0, drawn_share: 1e-5 };
+        assert!((many.observed(3.0, 2.2) - 2.2).abs() < 1e-4);
+    }
+
     #[test]
     fn the_prior_fades_as_impressions_accumulate() {
-        let units = SimUnits { stage_quotas: Vec::new(), rate_prior: 20.0 };
+        let units = SimUnits { stage_quotas: Vec::new(), rate_prior: 20.0, drawn_share: 1.0 };
         assert_eq!(units.prior_share(0), 1.0);
         assert_eq!(units.prior_share(20), 0.5);
         assert_eq!(units.prior_share(180), 0.1);
         assert!((1..1000).all(|n| units.prior_share(n) < units.prior_share(n - 1)));
         // Without a prior there is nothing to fade: evidence counts from the start.
-        let none = SimUnits { stage_quotas: Vec::new(), rate_prior: 0.0 };
+        let none = SimUnits { stage_quotas: Vec::new(), rate_prior: 0.0, drawn_share: 1.0 };
         assert_eq!((none.prior_share(0), none.prior_share(5)), (1.0, 0.0));
     }
 }

@@ -216,8 +216,8 @@ impl Pools {
         // relative to it, so `quality_weight` means the same on feeds whose layouts
         // produce different rates per impression.
         let tallies: Vec<_> = active.clone().map(|n| notes.counters[n].tally()).collect();
-        let mean_rate = mean_engagement_rate(&tallies, weights);
-        let mean_feedback = mean_feedback_rate(&tallies);
+        let mean_rate = mean_engagement_rate(&tallies, weights, units);
+        let mean_feedback = mean_feedback_rate(&tallies, units);
         // Raw weights and how many rings each note reaches.
         let mut raw: Vec<(u32, f64, usize, Option<f64>)> = Vec::with_capacity(active.len());
         let mut pool_total = vec![0.0f64; topics * rings];
@@ -226,14 +226,14 @@ impl Pools {
                 continue;
             }
             let imps = t.total_impressions();
-            let ces = t.engagement_score(weights);
+            let ces = units.engagement(&t, weights);
             let remaining = staging.remaining(units, n, imps);
             if remaining == Some(0.0) {
                 continue;
             }
             let stage = staging.stage[n] as usize;
             let rate = units.smoothed_rate(ces, imps) / mean_rate;
-            let feedback = units.smoothed_rate(f64::from(t.positives), u64::from(t.observed)) / mean_feedback;
+            let feedback = units.smoothed_rate(units.positives(&t), u64::from(t.observed)) / mean_feedback;
             let age = f64::from(tick - notes.born[n]);
             // The author's followers and the note's raw popularity are priors on its
             // quality: they carry weight while the note has little evidence of its own

@@ -42,9 +42,9 @@ impl SearchIndex {
         let mut topic_lists = vec![(Vec::new(), Vec::new()); topics];
         let mut focal_lists = vec![(Vec::new(), Vec::new()); focal];
         let tallies: Vec<_> = active.clone().map(|n| notes.counters[n].tally()).collect();
-        let mean_rate = mean_engagement_rate(&tallies, weights);
+        let mean_rate = mean_engagement_rate(&tallies, weights, units);
         for (n, t) in active.zip(&tallies) {
-            let rate = units.smoothed_rate(t.engagement_score(weights), t.total_impressions()) / mean_rate;
+            let rate = units.smoothed_rate(units.engagement(t, weights), t.total_impressions()) / mean_rate;
             let age = f64::from(tick - notes.born[n]);
             let author = notes.author[n];
             let log_w = p.search.quality_weight * rate - std::f64::consts::LN_2 * age / p.feed.freshness_half_life

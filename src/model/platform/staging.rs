@@ -73,7 +73,7 @@ impl Staging {
             ThresholdBasis::PerImpression => 1.0,
             ThresholdBasis::RelativeToMean => {
                 let tallies: Vec<_> = active.clone().map(|n| notes.counters[n].tally()).collect();
-                super::mean_engagement_rate(&tallies, weights)
+                super::mean_engagement_rate(&tallies, weights, units)
             }
         };
         for n in active {
@@ -86,7 +86,7 @@ impl Staging {
             if (imps as f64) < f64::from(self.stage_start[n]) + units.stage_quotas[s] {
                 continue;
             }
-            let rate = t.engagement_score(weights) / imps.max(1) as f64 / basis;
+            let rate = units.engagement(&t, weights) / imps.max(1) as f64 / basis;
             if rate >= feed.stage_thresholds[s] {
                 self.stage[n] += 1;
                 self.stage_start[n] = imps.min(u64::from(u32::MAX)) as u32;
