@@ -19,7 +19,7 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-use libtest_mimic::{Arguments, Trial};
+use libtest_mimic::Arguments;
 
 /// The tunable that turns off glibc's AVX2, FMA and AVX-512 routines.
 const SSE2_ONLY: &str = "glibc.cpu.hwcaps=-AVX2,-FMA,-AVX512F";
@@ -65,13 +65,7 @@ fn main() -> std::process::ExitCode {
         }
         None => false,
     };
-    let trial = |name: &str, test: fn()| {
-        Trial::test(name, move || {
-            test();
-            Ok(())
-        })
-        .with_ignored_flag(ignore)
-    };
+    let trial = |name: &str, test: fn()| common::trial(name, test).with_ignored_flag(ignore);
     let tests = vec![
         trial("the_tunable_switches_glibcs_routines", the_tunable_switches_glibcs_routines),
         trial("quickstart_is_identical_with_sse2_routines", quickstart_is_identical_with_sse2_routines),

@@ -14,7 +14,8 @@
 mod common;
 
 use assert_cmd::Command;
-use libtest_mimic::{Arguments, Trial};
+use common::trial;
+use libtest_mimic::Arguments;
 
 const NOT_MEASURED: &str = "peak memory is not measured on this platform (feedsim reads VmHWM from \
                             /proc/self/status, as on Linux), so the plan cannot be checked against a run";
@@ -23,12 +24,6 @@ fn main() -> std::process::ExitCode {
     let args = Arguments::from_args();
     let missing = (feedsim::observe::output::peak_rss_bytes() == 0).then(|| NOT_MEASURED.to_string());
     let ignore = common::ignore_without(missing, "tests that measure peak memory");
-    let trial = |name: &str, test: fn()| {
-        Trial::test(name, move || {
-            test();
-            Ok(())
-        })
-    };
     let tests = vec![
         trial("plan_matches_measured_peak_at_200k_users", plan_matches_measured_peak_at_200k_users)
             .with_ignored_flag(ignore),

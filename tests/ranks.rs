@@ -11,7 +11,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use libtest_mimic::{Arguments, Trial};
+use libtest_mimic::Arguments;
 
 /// Every rank count below runs on one machine, more ranks than cores included.
 const RANKS: [usize; 3] = [1, 2, 4];
@@ -29,13 +29,7 @@ fn main() -> std::process::ExitCode {
     let args = Arguments::from_args();
     let missing = std::env::var_os("FEEDSIM_MPI_BIN").is_none().then(|| NO_MPI.to_string());
     let ignore = common::ignore_without(missing, "MPI rank tests");
-    let trial = |name: &str, test: fn()| {
-        Trial::test(name, move || {
-            test();
-            Ok(())
-        })
-        .with_ignored_flag(ignore)
-    };
+    let trial = |name: &str, test: fn()| common::trial(name, test).with_ignored_flag(ignore);
     let tests = vec![
         trial("quickstart_is_identical_on_1_2_and_4_ranks", quickstart_is_identical_on_1_2_and_4_ranks),
         trial(

@@ -12,7 +12,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command as Std;
 
 use assert_cmd::Command;
-use libtest_mimic::{Arguments, Trial};
+use common::trial;
+use libtest_mimic::Arguments;
 
 fn feedsim() -> Command {
     Command::cargo_bin("feedsim").unwrap()
@@ -43,12 +44,6 @@ fn chromium() -> PathBuf {
 fn main() -> std::process::ExitCode {
     let args = Arguments::from_args();
     let ignore = common::ignore_without(find_chromium().is_none().then(|| NO_CHROMIUM.into()), "browser tests");
-    let trial = |name: &str, test: fn()| {
-        Trial::test(name, move || {
-            test();
-            Ok(())
-        })
-    };
     let tests = vec![
         trial("run_report_loads_in_chromium_with_every_chart", run_report_loads_in_chromium_with_every_chart)
             .with_ignored_flag(ignore),

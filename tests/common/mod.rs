@@ -18,6 +18,15 @@ pub fn load(name: &str, overrides: &[&str]) -> Scenario {
     load_file(&scenario_path(name), &o).expect("shipped scenario loads")
 }
 
+/// A libtest-mimic trial of a plain test function, for the test files that run their own
+/// harness (so that a test needing a missing tool shows as ignored).
+pub fn trial(name: &str, test: fn()) -> libtest_mimic::Trial {
+    libtest_mimic::Trial::test(name, move || {
+        test();
+        Ok(())
+    })
+}
+
 /// Runs a scenario on `threads` threads without progress output.
 pub fn run_on(s: &Scenario, threads: usize) -> RunOutput {
     run(s, RunOptions::new(threads)).expect("run succeeds")
