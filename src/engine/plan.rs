@@ -114,10 +114,9 @@ const NOTE_SNAPSHOT_BYTES: f64 = 4.0 + 4.0 + 16.0;
 /// alias table it is built from (16 B a slot, freed per pool).
 const POOL_BYTES: f64 = 72.0;
 /// Bytes per active note and worker thread of the user phase's count buffers
-/// ([`crate::model::content::LocalCounts`]: a 48 B row per note for each worker, and
-/// 24 B of expected counts where a simulated user stands for more than one real user;
-/// planned for every run).
-const LOCAL_COUNT_BYTES: f64 = 48.0 + 24.0;
+/// ([`crate::model::content::LocalCounts`]: a 72 B row per note for each worker, 44 B of
+/// counts and 24 B of expected counts).
+const LOCAL_COUNT_BYTES: f64 = 72.0;
 /// Bytes per creator and worker thread of the same buffers (expected follows, a u64).
 const LOCAL_FOLLOW_BYTES: f64 = 8.0;
 

@@ -45,6 +45,9 @@ pub struct VariantRun<'w> {
     campaign_reach: Vec<f64>,
     /// The feed's quotas and rate prior in simulated impressions.
     units: SimUnits,
+    /// Where a simulated user stands for more than one real user, the expected responses
+    /// the platform counts with them (the response model is fixed for the run).
+    responses: Option<ResponseGrid>,
     /// Focal index of each creator, or [`journey::NOT_FOCAL`].
     focal_of: Vec<u8>,
     /// Each segment's mean true interest per topic (every user's first estimate row).
@@ -166,6 +169,7 @@ impl<'w> VariantRun<'w> {
         let strides = [rings::cutoff_sample_stride(n), accounting::interest_sample_stride(n)];
         let mut sampled = Sampled::new(users, &strides);
         shard.sample_rows(&state.estimates.values, &mut sampled);
+        let units = SimUnits::new(&params.feed, params.users_per_agent());
         VariantRun {
             world,
             params,
@@ -178,7 +182,10 @@ impl<'w> VariantRun<'w> {
                 .filter(|&c| world.creators.kind[c as usize].is_institution())
                 .collect(),
             campaign_reach,
-            units: SimUnits::new(&params.feed, params.users_per_agent()),
+            responses: units
+                .counts_expected()
+                .then(|| ResponseGrid::new(&params.response, &params.engagement_weights, params.feed.count_shown)),
+            units,
             focal_of: (0..world.creators.count)
                 .map(|c| world.creators.group_focal[world.creators.group[c] as usize].unwrap_or(journey::NOT_FOCAL))
                 .collect(),
@@ -523,13 +530,11 @@ impl<'w> VariantRun<'w> {
         }
         let notes = &self.state.notes;
         let creators = world.creators.count;
-        let expected = self.units.counts_expected();
-        let grid = expected.then(|| ResponseGrid::new(&p.response, &p.engagement_weights, p.feed.count_shown));
         let view = TickView {
             world,
             params: p,
             feed,
-            expected: grid.as_ref(),
+            expected: self.responses.as_ref(),
             tick,
             pools,
             search,
@@ -592,8 +597,6 @@ impl<'w> VariantRun<'w> {
         let (world, p) = (self.world, self.params);
         let (t, focal) = (world.users.topics, p.journey.focal.len());
         let n = world.users.count;
-        let expected = self.units.counts_expected();
-        let grid = expected.then(|| ResponseGrid::new(&p.response, &p.engagement_weights, p.feed.count_shown));
         let mut order: Vec<usize> = (0..n).collect();
         let mut rng = stream(p.seed, tick, 0, Purpose::Arrival);
         for i in (1..n).rev() {
@@ -610,7 +613,7 @@ impl<'w> VariantRun<'w> {
                 world,
                 params: p,
                 feed,
-                expected: grid.as_ref(),
+                expected: self.responses.as_ref(),
                 tick,
                 pools,
                 search,
