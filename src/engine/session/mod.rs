@@ -11,9 +11,11 @@
 //! ([`LocalCounts`]) and its chunk's [`ChunkOutcome`], so results do not depend on
 //! threads or scheduling.
 
+mod followed;
 mod respond;
 mod slate;
 
+use followed::FollowedSet;
 use slate::{SlateTopics, TopicDraw};
 
 use rand_distr::{Distribution, Normal, Poisson};
@@ -231,9 +233,11 @@ struct Actor<'r> {
     rng: Pcg64Mcg,
     /// The worker's counts of note events (added to the notes' counters after the phase).
     counts: &'r mut LocalCounts,
+    /// The creators this user follows (initial and since), for the session.
+    followed: &'r mut FollowedSet,
 }
 
-impl<F: FeedPolicy> TickView<'_, F> {
+impl<'a, F: FeedPolicy> TickView<'a, F> {
     /// Runs a chunk of users. Their note events are counted in `counts`, which the caller
     /// adds to the notes' counters after the phase ([`LocalCounts::add_into`]).
     pub fn run_chunk(&self, rows: UserRows, counts: &mut LocalCounts, out: &mut ChunkOutcome) {
@@ -243,27 +247,40 @@ impl<F: FeedPolicy> TickView<'_, F> {
         let (mut est, mut journey) = (rows.est, rows.journey);
         let mut follows = rows.follows.iter_mut();
         let mut read = rows.read.iter_mut();
+        let mut followed = FollowedSet::new(self.world.creators.count);
         for (i, ask) in rows.ask_topic.iter_mut().enumerate() {
             let (e, rest) = est.split_at_mut(t);
             est = rest;
             let (j, rest) = journey.split_at_mut(focal);
             journey = rest;
             let u = rows.first + i;
+            let user_follows = follows.next().expect("rows have equal lengths");
+            let initial = self.initial_follows(u);
+            followed.insert_all(initial.clone().chain(user_follows.iter().copied()));
             let mut actor = Actor {
                 u,
                 seg: self.world.users.segment[u],
                 est: e,
                 journey: j,
                 ask_topic: ask,
-                follows: follows.next().expect("rows have equal lengths"),
+                follows: &mut *user_follows,
                 read: read.next(),
                 consumed: 0,
                 rng: stream(self.params.seed, self.tick, u as u64, Purpose::Session),
                 counts: &mut *counts,
+                followed: &mut followed,
             };
             self.session(&mut actor, out);
+            followed.remove_all(initial.chain(user_follows.iter().copied()));
+            debug_assert!(followed.is_empty());
         }
         debug_assert!(n == 0 || est.is_empty());
+    }
+
+    /// The creators user `u` follows in the world's initial follow graph.
+    fn initial_follows(&self, u: usize) -> impl Iterator<Item = u32> + Clone + 'a {
+        let creators = self.world.users.count as u32;
+        self.world.follows.neighbors(u as u32).iter().map(move |&node| node - creators)
     }
 
     fn session(&self, a: &mut Actor, out: &mut ChunkOutcome) {

@@ -186,6 +186,7 @@ impl<F: FeedPolicy> TickView<'_, F> {
         }
         if acts.follow {
             a.follows.push(author);
+            a.followed.insert(author);
         }
         if acts.share {
             self.share_with_friends(a, note, out);
@@ -214,11 +215,10 @@ impl<F: FeedPolicy> TickView<'_, F> {
         }
     }
 
-    /// Whether the user follows a creator: in the world's initial follow graph (sorted
-    /// neighbours) or since.
+    /// Whether the user follows a creator: in the world's initial follow graph or since.
+    #[inline]
     pub(super) fn follows_already(&self, a: &Actor, creator: u32) -> bool {
-        let node = self.world.users.count as u32 + creator;
-        self.world.follows.neighbors(a.u as u32).binary_search(&node).is_ok() || a.follows.contains(&creator)
+        a.followed.contains(creator)
     }
 
     /// After an act: the user may advocate (S7), posting a review and sharing it; a
