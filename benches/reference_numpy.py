@@ -1,17 +1,20 @@
 """The reference kernel of `feedsim bench`, vectorised in numpy, to set beside it.
 
 Install (one line):  python3 -m pip install "numpy>=2"
-Run:                 python3 benches/reference_numpy.py [--users 1000000] [--items 100000]
+Run:                 python3 benches/reference_numpy.py [--users 1000000] [--items 100000] [--json]
 
 The same feed as src/app/bench/reference.rs: per decision four items drawn uniformly
 from the catalogue, four score reads, a multinomial logit draw among them against an
 outside option, one counter increment for the chosen item; five decisions per user,
 1 M users, 100 k items, one thread (numpy's elementwise operations are single-threaded).
-It prints impressions per second; `feedsim bench` writes the Rust kernel's figure as
-`reference_impressions_per_second` in bench.json.
+It prints impressions per second (with --json, one JSON object: numpy_version,
+impressions, reads, seconds, impressions_per_second); `feedsim bench` writes the Rust
+kernel's figure as `reference_impressions_per_second` in bench.json, and with `--numpy`
+runs this script after the model and writes its figure as `numpy_impressions_per_second`.
 """
 
 import argparse
+import json
 import time
 
 import numpy as np
@@ -48,8 +51,22 @@ def main() -> None:
     p.add_argument("--users", type=int, default=1_000_000)
     p.add_argument("--items", type=int, default=100_000)
     p.add_argument("--seed", type=int, default=20240719)
+    p.add_argument("--json", action="store_true", help="print one JSON object")
     a = p.parse_args()
     impressions, reads, seconds = run(a.users, a.items, a.seed)
+    if a.json:
+        print(
+            json.dumps(
+                {
+                    "numpy_version": np.__version__,
+                    "impressions": impressions,
+                    "reads": reads,
+                    "seconds": seconds,
+                    "impressions_per_second": impressions / seconds,
+                }
+            )
+        )
+        return
     print(
         f"numpy {np.__version__}: {impressions} impressions, {reads} reads in {seconds:.3f} s: "
         f"{impressions / seconds / 1e6:.2f} M impressions/s"

@@ -1,10 +1,116 @@
-//! `feedsim bench` runs the quickstart scenario at a given size and writes bench.json.
+//! `feedsim bench` runs the quickstart scenario at a given size and writes bench.json;
+//! with `--numpy` it also times numpy's reference kernel (`benches/reference_numpy.py`).
+//!
+//! The `--numpy` run needs a Python with numpy: the interpreter in `FEEDSIM_PYTHON`, else
+//! `target/py-venv/bin/python` (`.ci/run` makes it), else `python3`. Without one that
+//! imports numpy its trial is ignored, with the reason printed, so cargo's summary counts
+//! it as ignored; with `CI` set it runs and fails.
 
 mod common;
 
-use assert_cmd::Command;
+use std::path::{Path, PathBuf};
 
-#[test]
+use assert_cmd::Command;
+use libtest_mimic::Arguments;
+
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+fn main() -> std::process::ExitCode {
+    let args = Arguments::from_args();
+    let numpy_missing = match numpy_python() {
+        Ok(_) => false,
+        Err(why) if std::env::var_os("CI").is_none() => {
+            eprintln!("note: the bench's numpy comparison is ignored: {why}");
+            true
+        }
+        Err(_) => false,
+    };
+    let tests = vec![
+        common::trial("bench_writes_its_figures", bench_writes_its_figures),
+        common::trial("bench_rejects_a_bad_override", bench_rejects_a_bad_override),
+        common::trial(
+            "bench_refuses_a_missing_numpy_script_before_running",
+            bench_refuses_a_missing_numpy_script_before_running,
+        ),
+        common::trial(
+            "bench_refuses_a_python_without_numpy_before_running",
+            bench_refuses_a_python_without_numpy_before_running,
+        ),
+        common::trial("bench_times_numpy_beside_the_model", bench_times_numpy_beside_the_model)
+            .with_ignored_flag(numpy_missing),
+    ];
+    libtest_mimic::run(&args, tests).exit_code()
+}
+
+/// An interpreter that imports numpy, or why there is none.
+fn numpy_python() -> Result<PathBuf, String> {
+    let candidates: Vec<PathBuf> = match std::env::var_os("FEEDSIM_PYTHON") {
+        Some(p) => vec![PathBuf::from(p)],
+        None => vec![Path::new(ROOT).join("target/py-venv/bin/python"), PathBuf::from("python3")],
+    };
+    for python in &candidates {
+        let ok =
+            std::process::Command::new(python).args(["-c", "import numpy"]).output().is_ok_and(|o| o.status.success());
+        if ok {
+            return Ok(python.clone());
+        }
+    }
+    Err(format!(
+        "none of {} imports numpy (install it with `python3 -m pip install \"numpy>=2\"`, or name an \
+         interpreter that has it in FEEDSIM_PYTHON)",
+        candidates.iter().map(|p| format!("`{}`", p.display())).collect::<Vec<_>>().join(", ")
+    ))
+}
+
+/// `feedsim bench` at 2 000 users and 2 ticks on one thread into `out`, with `extra` flags.
+fn small_bench(out: &Path, extra: &[&str]) -> Command {
+    let scenario = common::scenario_path("quickstart.toml");
+    let mut cmd = Command::cargo_bin("feedsim").unwrap();
+    cmd.args(["bench", "--users", "2000", "--ticks", "2", "--threads", "1"])
+        .args(["--scenario", scenario.to_str().unwrap(), "--out", out.to_str().unwrap()])
+        .args(extra);
+    cmd
+}
+
+fn bench_times_numpy_beside_the_model() {
+    let python = numpy_python().expect("an interpreter with numpy (CI is set)");
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("b");
+    let script = Path::new(ROOT).join("benches/reference_numpy.py");
+    let assert = small_bench(&out, &["--numpy", script.to_str().unwrap(), "--python", python.to_str().unwrap()])
+        .assert()
+        .success();
+    let table = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
+    assert!(table.contains("numpy reference kernel"), "{table}");
+    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("bench.json")).unwrap()).unwrap();
+    let numpy = json["numpy_impressions_per_second"].as_f64().unwrap();
+    let ratio = json["ratio_to_numpy"].as_f64().unwrap();
+    let ips = json["impressions_per_second"].as_f64().unwrap();
+    assert!(numpy > 0.0, "{json}");
+    assert!((ratio - ips / numpy).abs() <= 1e-9 * ratio.abs().max(1.0), "{json}");
+    assert!(json["numpy_version"].as_str().is_some_and(|v| v.starts_with(|c: char| c.is_ascii_digit())), "{json}");
+}
+
+fn bench_refuses_a_missing_numpy_script_before_running() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("b");
+    let assert = small_bench(&out, &["--numpy", "/nonexistent/reference_numpy.py"]).assert().code(2);
+    let err = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
+    assert!(err.contains("/nonexistent/reference_numpy.py") && err.contains("benches/reference_numpy.py"), "{err}");
+    assert!(!out.join("bench.json").exists(), "the model ran before the check");
+}
+
+fn bench_refuses_a_python_without_numpy_before_running() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("b");
+    let script = Path::new(ROOT).join("benches/reference_numpy.py");
+    // `false` starts and fails, as an interpreter without numpy fails the import.
+    let assert = small_bench(&out, &["--numpy", script.to_str().unwrap(), "--python", "false"]).assert().failure();
+    let err = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
+    assert!(err.contains("cannot import numpy") && err.contains("pip install"), "{err}");
+    assert!(!out.join("bench.json").exists(), "the model ran before the check");
+}
+
 fn bench_writes_its_figures() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("b");
@@ -52,9 +158,13 @@ fn bench_writes_its_figures() {
         assert!(v["user_phase_ns_per_impression"].as_f64().unwrap() > 0.0, "{v}");
     }
     assert!(table.contains("single_column:"), "{table}");
+    // Without --numpy, numpy's figures are null and the table leaves them out.
+    for key in ["numpy_impressions_per_second", "ratio_to_numpy", "numpy_version"] {
+        assert!(json[key].is_null(), "{key}: {json}");
+    }
+    assert!(!table.contains("numpy"), "{table}");
 }
 
-#[test]
 fn bench_rejects_a_bad_override() {
     let scenario = common::scenario_path("quickstart.toml");
     Command::cargo_bin("feedsim")

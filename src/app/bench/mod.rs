@@ -13,8 +13,10 @@
 //! and the memory `validate` plans for the same run, to check the plan against the peak.
 //!
 //! Beside the run it times a bare reference kernel ([`reference`]) in the same process,
-//! so `ratio_to_reference` compares the model with a bare loop on the same machine.
+//! so `ratio_to_reference` compares the model with a bare loop on the same machine; with
+//! `--numpy` also the same kernel in numpy ([`numpy`]), for `ratio_to_numpy`.
 
+pub mod numpy;
 pub mod reference;
 
 use std::path::PathBuf;
@@ -54,6 +56,15 @@ pub struct BenchArgs {
     /// No progress bar and no table.
     #[arg(long)]
     pub quiet: bool,
+    /// Also time the reference kernel in numpy after the model: this script (default
+    /// `benches/reference_numpy.py`, from the repository's root), run with `--python`.
+    /// Writes `numpy_impressions_per_second` and `ratio_to_numpy` into bench.json. Needs
+    /// numpy: `python3 -m pip install "numpy>=2"`.
+    #[arg(long, value_name = "SCRIPT", num_args = 0..=1, default_missing_value = "benches/reference_numpy.py")]
+    pub numpy: Option<PathBuf>,
+    /// The Python interpreter that runs `--numpy`'s script.
+    #[arg(long, value_name = "PYTHON", default_value = "python3", requires = "numpy")]
+    pub python: PathBuf,
 }
 
 /// Phase times per tick, in seconds (mean cost of one variant's tick).
@@ -134,6 +145,13 @@ pub struct BenchReport {
     /// `impressions_per_second / reference_impressions_per_second`: the full model's
     /// speed as a share of the bare loop's on this machine.
     pub ratio_to_reference: f64,
+    /// Impressions per second of the same kernel in numpy (`--numpy`:
+    /// `benches/reference_numpy.py`, run after the model); null without `--numpy`.
+    pub numpy_impressions_per_second: Option<f64>,
+    /// `impressions_per_second / numpy_impressions_per_second`; null without `--numpy`.
+    pub ratio_to_numpy: Option<f64>,
+    /// numpy's version; null without `--numpy`.
+    pub numpy_version: Option<String>,
     /// Each variant's impressions and user-phase time, in the scenario's order.
     pub by_variant: Vec<VariantFigures>,
 }
@@ -182,6 +200,9 @@ impl BenchReport {
             } else {
                 0.0
             },
+            numpy_impressions_per_second: None,
+            ratio_to_numpy: None,
+            numpy_version: None,
             by_variant: out
                 .variants
                 .iter()
@@ -202,6 +223,14 @@ impl BenchReport {
                 })
                 .collect(),
         }
+    }
+
+    /// Adds numpy's figures (`--numpy`).
+    pub fn with_numpy(mut self, run: &numpy::NumpyRun) -> BenchReport {
+        self.numpy_impressions_per_second = Some(run.impressions_per_second);
+        self.ratio_to_numpy = Some(self.impressions_per_second / run.impressions_per_second);
+        self.numpy_version = Some(run.numpy_version.clone());
+        self
     }
 
     /// The table `feedsim bench` prints.
@@ -276,6 +305,16 @@ impl BenchReport {
             self.reference_impressions_per_second / 1e6,
             self.ratio_to_reference
         );
+        if let (Some(ips), Some(ratio), Some(version)) =
+            (self.numpy_impressions_per_second, self.ratio_to_numpy, &self.numpy_version)
+        {
+            let _ = writeln!(
+                s,
+                "numpy reference kernel (the same feed in numpy {version}, 1 thread): {:.2} M impressions/s; \
+                 the model runs at {ratio:.3} × it",
+                ips / 1e6
+            );
+        }
         s
     }
 }
@@ -301,6 +340,10 @@ pub fn cmd(args: BenchArgs) -> anyhow::Result<ExitCode> {
     }
     overrides.extend(args.set.iter().cloned());
     let s = scenario::load_file(&args.scenario, &overrides)?;
+    let numpy = match &args.numpy {
+        Some(script) => Some(numpy::NumpyKernel::check(script, &args.python)?),
+        None => None,
+    };
     let planned = MemoryPlan::of(&s).total_bytes;
     let ticks_total: u64 = s.variants.iter().map(|v| u64::from(v.params.ticks)).sum();
     let bar = crate::app::progress(args.quiet, ticks_total, "ticks");
@@ -312,8 +355,18 @@ pub fn cmd(args: BenchArgs) -> anyhow::Result<ExitCode> {
     let cpu = cpu_seconds().unwrap_or(0.0);
     bar.set_message("reference kernel");
     let kernel = reference::run(reference::USERS, reference::ITEMS, s.seed);
+    let mut bench = BenchReport::of(&out, planned, cpu, &kernel);
+    // A failed numpy run loses nothing: bench.json is written without its figures, then
+    // the error is reported.
+    let mut numpy_failed = None;
+    if let Some(numpy) = &numpy {
+        bar.set_message("numpy reference kernel");
+        match numpy.run(reference::USERS, reference::ITEMS, s.seed) {
+            Ok(run) => bench = bench.with_numpy(&run),
+            Err(e) => numpy_failed = Some(e),
+        }
+    }
     bar.finish_and_clear();
-    let bench = BenchReport::of(&out, planned, cpu, &kernel);
     std::fs::create_dir_all(&args.out).with_context(|| format!("cannot create `{}`", args.out.display()))?;
     let path = args.out.join("bench.json");
     crate::io::write_atomic(&path, &crate::io::json_bytes(&bench)?)
@@ -322,5 +375,8 @@ pub fn cmd(args: BenchArgs) -> anyhow::Result<ExitCode> {
         print!("{}", bench.table());
         println!("wrote {}", path.display());
     }
-    Ok(ExitCode::SUCCESS)
+    match numpy_failed {
+        Some(e) => Err(e.context(format!("{} holds the model's figures without numpy's", path.display()))),
+        None => Ok(ExitCode::SUCCESS),
+    }
 }
