@@ -91,24 +91,26 @@ fn bench_times_numpy_beside_the_model() {
     assert!(json["numpy_version"].as_str().is_some_and(|v| v.starts_with(|c: char| c.is_ascii_digit())), "{json}");
 }
 
-fn bench_refuses_a_missing_numpy_script_before_running() {
+/// Runs `small_bench` with `extra` flags, expecting exit code `code` before the model
+/// runs (no bench.json); returns standard error.
+fn refused_before_running(extra: &[&str], code: i32) -> String {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("b");
-    let assert = small_bench(&out, &["--numpy", "/nonexistent/reference_numpy.py"]).assert().code(2);
-    let err = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
-    assert!(err.contains("/nonexistent/reference_numpy.py") && err.contains("benches/reference_numpy.py"), "{err}");
+    let assert = small_bench(&out, extra).assert().code(code);
     assert!(!out.join("bench.json").exists(), "the model ran before the check");
+    String::from_utf8(assert.get_output().stderr.clone()).unwrap()
+}
+
+fn bench_refuses_a_missing_numpy_script_before_running() {
+    let err = refused_before_running(&["--numpy", "/nonexistent/reference_numpy.py"], 2);
+    assert!(err.contains("/nonexistent/reference_numpy.py") && err.contains("benches/reference_numpy.py"), "{err}");
 }
 
 fn bench_refuses_a_python_without_numpy_before_running() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("b");
     let script = Path::new(ROOT).join("benches/reference_numpy.py");
     // `false` starts and fails, as an interpreter without numpy fails the import.
-    let assert = small_bench(&out, &["--numpy", script.to_str().unwrap(), "--python", "false"]).assert().failure();
-    let err = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
+    let err = refused_before_running(&["--numpy", script.to_str().unwrap(), "--python", "false"], 1);
     assert!(err.contains("cannot import numpy") && err.contains("pip install"), "{err}");
-    assert!(!out.join("bench.json").exists(), "the model ran before the check");
 }
 
 fn bench_writes_its_figures() {
