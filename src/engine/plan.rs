@@ -10,10 +10,10 @@
 //! - **running a variant** (variants run one at a time), which sets the peak at any size
 //!   with the quickstart's activity: the world's columns and CSRs; per user the
 //!   platform's interest estimates (an f32 per topic), the journey stages, the ask topic,
-//!   the inbox offset and the list of creators followed during the run (8 B plus its
-//!   heap block); every note posted so far (columns, counters, stage state, the credited
-//!   counters and the tick's per-note snapshots, measured at 135 to 185 B per note in
-//!   all); the pools of the active notes and each worker thread's counts of them;
+//!   the inbox offset and the creators followed during the run (8 B plus 4 B per follow,
+//!   one array for all users); every note posted so far (columns, counters, stage
+//!   state, the credited counters and the tick's per-note snapshots, 206 B per note in
+//!   quickstart); the pools of the active notes and each worker thread's counts of them;
 //!   per-creator totals and output rows; and one tick's share deliveries at their peak
 //!   (the sort at the start of a tick: chunk outcomes, the merged list, its sort scratch
 //!   and the inbox), about 24 B each, with the deliveries per tick taken from the
@@ -28,7 +28,12 @@
 //! users and 300 ticks (400 k notes) 1.10, and 0.87 with a campaign adding 300 k notes.
 //! Over a month of full activity, where each user follows about 11 creators, 0.91 at 1 M
 //! users and 0.85 at 200 k (after the follows were remeasured; 1.32 and 1.13 before).
-//! `tests/memory.rs` keeps these within 20 %, and the month at or under its plan.
+//! Since the run's follows are one array (4 B each, not a list per user) and blocks of
+//! 1 MiB and more are mapped apart (`src/main.rs`), peak / plan is: over a month 0.92 at
+//! 1 M users (274.8 MiB measured, 371.4 before) and 0.88 at 200 k; 0.97 over 5 ticks at
+//! 200 k and 0.99 over 2 at 1 M with `world.steps_per_tick = 1`; 0.92 at 2 k users × 300
+//! ticks, with or without a campaign adding 300 k notes. `tests/memory.rs` keeps these
+//! within 20 %, and the month at or under its plan.
 //!
 //! Over MPI ranks ([`MemoryPlan::on_ranks`]) a rank holds its share of everything per
 //! user and edge, the replicated notes and creators whole, a few bytes per user of the
@@ -93,15 +98,6 @@ const EDGE_BYTES: f64 = 4.0;
 /// Bytes per node of a built CSR: its row offsets, u32 while the graph's edges fit in one
 /// (8 B beyond, [`row_bytes`]).
 const ROW_BYTES: f64 = 4.0;
-/// Measured bytes per note held while a variant runs, besides the columns, the stage
-/// state and the snapshots counted below: the slack of vectors grown by pushing (the
-/// allocator keeps some freed blocks). Measured 135 to 185 B per note in all (about 110 B
-/// of them columns, counters, state and snapshots), depending on the feed, activity and
-/// how notes are spread over accounts; this is the remainder at the low end. Remeasured
-/// after the ranking stage added two feedback counters per note (and so per tally): 2 k
-/// users over 300 ticks (about 600 k notes) peaked at 96.9 MB, 33 B per note above the
-/// previous plan.
-const NOTE_SLACK_BYTES: f64 = 50.0;
 /// Stage state (1 + 1 + 4 + 8) and credited counters (a tally: 44 B of counts, padded
 /// to 48, and three expected counts, 24 B) per note.
 const NOTE_STATE_BYTES: f64 = 14.0 + 72.0;
@@ -135,21 +131,15 @@ const CREATOR_ROW_BYTES: f64 = 100.0;
 /// collected into an exact-size vector).
 const NOTE_ROW_BYTES: f64 = 56.0;
 /// Bytes per user of a variant's state besides the estimates and the journey: the ask
-/// topic (u8), the share inbox's row offset (u32) and the header of the user's list of
-/// creators followed during the run (a `UserList`, 8 B).
+/// topic (u8), the share inbox's row offset (u32) and where the user's row of creators
+/// followed during the run starts (a u64 of [`RunFollows`](crate::engine::RunFollows)).
 const USER_STATE_BYTES: f64 = 1.0 + 4.0 + 8.0;
-/// The heap block of a user's list of follows once it holds any: a `UserList` starts at
-/// 4 slots (16 B) after its length and capacity (16 B), which glibc serves from a 48 B
-/// chunk.
-const FOLLOW_BLOCK_BYTES: f64 = 48.0;
-/// Bytes per follow beyond the first block's four: 4 B, the capacity a list that doubles
-/// holds ahead, and the blocks it leaves behind each time it moves (16 + 4 x capacity B
-/// after 4, 8, 16 follows, in glibc chunks of 48, 64, 96 B). Few of those holes are
-/// reused, since by then nearly every list is growing past the same sizes. Measured: the
-/// peak of quickstart at 1 M users grows by 162 B per user from 2 to 30 ticks (the peak
-/// at 200 k users subtracted, which removes the notes and the base), while the follows
-/// grow from about 0.3 to 11.1 per user: about 18 B per follow past the first block.
-const FOLLOW_BYTES: f64 = 18.0;
+/// Bytes per follow made during the run: a creator id in one array of every user's
+/// follows, grown by exactly each tick's follows.
+const FOLLOW_BYTES: f64 = 4.0;
+/// Bytes per follow made in one tick while they are added after its user phase: the
+/// chunks' lists of (user, creator) pairs with their capacity ahead, and the merged list.
+const NEW_FOLLOW_BYTES: f64 = 8.0 * 2.0 + 8.0;
 /// Bytes per share delivery of one tick, held at its peak (the sort in `deliver`): the
 /// chunks' outcome lists (8 B per (friend, note), freed into the worker threads' arenas,
 /// which keep them resident for the next tick), the merged pending list (8 B) and the
@@ -157,10 +147,13 @@ const FOLLOW_BYTES: f64 = 18.0;
 /// comes on top ([`sort_scratch_bytes`]).
 const DELIVERY_BYTES: f64 = 8.0 + 8.0 + 4.0;
 /// Interest at which the share logit is evaluated, with the mean quality of posted
-/// notes: users share what interests them. Calibrated: it gives quickstart's measured
-/// share rate of 7.6 % per read (deliveries over friends per share over reads, tick 3 to
-/// 4 at 100 k and 1 M users).
-const SHARE_INTEREST: f64 = 1.0;
+/// notes: users share what interests them. Calibrated on a month, whose busiest tick sets
+/// the peak: it plans 2.83 deliveries per user a tick for quickstart, where the
+/// two-column variant at 200 k users delivers 2.52 on average over 30 ticks (8.2 % of
+/// reads shared, 10.5 reads per user a tick) and about 2.87 in its busiest ticks, as the
+/// recommender learns what users like. The earlier calibration at 1.0, on ticks 3 to 4
+/// (7.6 % of reads), planned 2.37.
+const SHARE_INTEREST: f64 = 1.1;
 /// Interest at which the follow logit is evaluated, with the mean quality of posted
 /// notes: users follow, as they share, the authors of what interests them. Calibrated on
 /// a month, where follows are many enough to matter: it gives the two-column variant's
@@ -257,8 +250,7 @@ impl MemoryPlan {
         // Per user while running: columns, estimates (f32 per topic), graph rows, a stage
         // byte per focal institution, the rest of the user's state and the follows made
         // during the run.
-        let follows =
-            (1.0 - (-follows_per_user).exp()) * FOLLOW_BLOCK_BYTES + (follows_per_user - 4.0).max(0.0) * FOLLOW_BYTES;
+        let follows = follows_per_user * FOLLOW_BYTES + follows_per_user / f64::from(p.ticks.max(1)) * NEW_FOLLOW_BYTES;
         let per_user = columns
             + 4.0 * topics as f64
             + social_row
@@ -267,7 +259,12 @@ impl MemoryPlan {
             + USER_STATE_BYTES
             + follows
             + read_memory_bytes(s, notes);
-        let per_note = Notes::BYTES_PER_NOTE as f64 + NOTE_STATE_BYTES + NOTE_SNAPSHOT_BYTES + NOTE_SLACK_BYTES;
+        // No slack per note: the columns grow by pushing, but their unwritten capacity is
+        // never resident, as `feedsim` maps blocks of 1 MiB and more apart (`src/main.rs`).
+        // Under glibc's default, which kept blocks of up to 32 MiB on its heap where a
+        // growing column's old blocks stayed resident, 2 k users over 300 ticks (394 k
+        // notes) peaked 49 B per note higher (141.4 MiB against 122.9).
+        let per_note = Notes::BYTES_PER_NOTE as f64 + NOTE_STATE_BYTES + NOTE_SNAPSHOT_BYTES;
         let deliveries = share * deliveries;
         let shares = deliveries * DELIVERY_BYTES + sort_scratch_bytes(deliveries);
         let run = users * per_user

@@ -7,7 +7,8 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::session::{
-    CampaignTick, ChunkOutcome, INBOX_LIMIT, NO_NOTE, NoteCard, ReviewPost, TickView, UserList, UserRows, topic_weights,
+    CampaignTick, ChunkOutcome, INBOX_LIMIT, NO_NOTE, NoteCard, ReviewPost, RunFollows, TickView, UserList, UserRows,
+    topic_weights,
 };
 use super::shard::Shard;
 use crate::model::behaviour::{ResponseGrid, journey};
@@ -84,9 +85,9 @@ pub struct VariantState {
     journey: Vec<u8>,
     /// Topic each user last started asking about.
     ask_topic: Vec<u8>,
-    /// Creators each user started following during the run, oldest first (follows in
-    /// the world's initial follow graph are not repeated here).
-    followed: Vec<UserList>,
+    /// Creators each held user started following during the run, oldest first (follows
+    /// in the world's initial follow graph are not repeated here).
+    followed: RunFollows,
     /// Notes each user has read, sorted: one list per user under
     /// `response.once_per_item`, none otherwise.
     #[serde(default)]
@@ -114,7 +115,7 @@ impl VariantState {
             ticks_done: 0,
             journey: vec![0; held * focal],
             ask_topic: users.primary.data.clone(),
-            followed: vec![UserList::new(); held],
+            followed: RunFollows::new(held),
             // Memory only where a variant keeps it (a list header per user otherwise).
             read: if params.response.once_per_item { vec![UserList::new(); held] } else { Vec::new() },
             pending_shares: Vec::new(),
@@ -134,6 +135,7 @@ impl VariantState {
         let held = world.users.local().len();
         self.follows_gained.len() == world.creators.count
             && self.ask_topic.len() == held
+            && self.followed.users() == held
             && self.journey.len() == held * params.journey.focal.len()
             && self.estimates.values.len() == held * world.users.topics
             && self.read.len() == if params.response.once_per_item { held } else { 0 }
@@ -480,6 +482,10 @@ impl<'w> VariantRun<'w> {
             }
         };
         let focal = p.journey.focal.len();
+        // The tick's follows, this rank's users' own, in chunk (so user) order.
+        let mut outcomes = outcomes;
+        let mut follows: Vec<(u32, u32)> = outcomes.iter_mut().flat_map(|o| std::mem::take(&mut o.follows)).collect();
+        self.state.followed.append(&mut follows);
         // Other ranks' users: their counts, outcomes, shares to this rank's users and the
         // sampled estimate rows (the strides of the ring cut-offs and the learning metric).
         self.shard.sum_counters(before_users, &self.state.notes, active, &self.state.follows_gained);
@@ -488,6 +494,11 @@ impl<'w> VariantRun<'w> {
         let mut draws = vec![0u64; dist.pools.len()];
         let (mut read_interest, mut reads_seen) = (0.0, 0u64);
         let mut merged = ChunkOutcome::new(0, focal);
+        // The tick's deliveries in one list of exactly their size (grown chunk by chunk,
+        // its doubling capacity held up to twice them at the tick's memory peak).
+        if outcomes.len() > 1 {
+            self.state.pending_shares.reserve_exact(outcomes.iter().map(|o| o.shares.len()).sum());
+        }
         for o in outcomes {
             for (d, x) in draws.iter_mut().zip(&o.draws) {
                 *d += u64::from(*x);
@@ -496,8 +507,8 @@ impl<'w> VariantRun<'w> {
             reads_seen += o.reads;
             merged.add_counts(&o);
             add_into(&mut self.state.measured.conversions, &o.conversions);
-            // Moved rather than copied when it is the first list (one list of a split run).
-            if self.state.pending_shares.is_empty() {
+            // Moved rather than copied when it is the only list.
+            if self.state.pending_shares.capacity() == 0 {
                 self.state.pending_shares = o.shares;
             } else {
                 self.state.pending_shares.extend(o.shares);
@@ -553,8 +564,7 @@ impl<'w> VariantRun<'w> {
         };
         let columns =
             (&mut self.state.estimates.values[..], &mut self.state.journey[..], &mut self.state.ask_topic[..]);
-        let rows =
-            user_rows(columns, (&mut self.state.followed, &mut self.state.read), (t, focal), self.shard.users.start);
+        let rows = user_rows(columns, (&self.state.followed, &mut self.state.read), (t, focal), self.shard.users.start);
         // One count buffer per worker thread, made when the thread runs its first chunk
         // (a pool with more threads than chunks makes no more than it uses): a task locks
         // its thread's own (never contended; a task runs on one thread and starts no
@@ -635,7 +645,8 @@ impl<'w> VariantRun<'w> {
                 est: &mut s.estimates.values[u * t..(u + 1) * t],
                 journey: &mut s.journey[u * focal..(u + 1) * focal],
                 ask_topic: &mut s.ask_topic[u..u + 1],
-                follows: &mut s.followed[u..u + 1],
+                follows: &s.followed,
+                held: u,
                 read: if has_read { &mut s.read[u..u + 1] } else { &mut [] },
             };
             view.run_chunk(rows, &mut counts, &mut out);
@@ -799,12 +810,13 @@ struct NoteSnapshot {
     cards: Vec<NoteCard>,
 }
 
-/// Splits the user-owned columns (estimates, journeys, asked topics; follows) of the held
-/// users, the first of them `first` (a chunk boundary), into chunks of [`CHUNK_USERS`]:
-/// each chunk is written by one task, so no two tasks share a row.
+/// Splits the user-owned columns (estimates, journeys, asked topics, read lists) of the
+/// held users, the first of them `first` (a chunk boundary), into chunks of
+/// [`CHUNK_USERS`]: each chunk is written by one task, so no two tasks share a row. The
+/// run's follows are only read during the phase; every chunk gets all of them.
 fn user_rows<'a>(
     (mut est, mut journey, mut ask): (&'a mut [f32], &'a mut [u8], &'a mut [u8]),
-    (mut follows, mut read): (&'a mut [UserList], &'a mut [UserList]),
+    (follows, mut read): (&'a RunFollows, &'a mut [UserList]),
     (t, focal): (usize, usize),
     first: usize,
 ) -> Vec<UserRows<'a>> {
@@ -817,12 +829,11 @@ fn user_rows<'a>(
         let (e, e_rest) = std::mem::take(&mut est).split_at_mut(len * t);
         let (j, j_rest) = std::mem::take(&mut journey).split_at_mut(len * focal);
         let (a, a_rest) = std::mem::take(&mut ask).split_at_mut(len);
-        let (f, f_rest) = std::mem::take(&mut follows).split_at_mut(len);
         // Read lists exist for every user or for none.
         let read_len = if read.is_empty() { 0 } else { len };
         let (r, r_rest) = std::mem::take(&mut read).split_at_mut(read_len);
-        (est, journey, ask, follows, read) = (e_rest, j_rest, a_rest, f_rest, r_rest);
-        rows.push(UserRows { first: first + done, est: e, journey: j, ask_topic: a, follows: f, read: r });
+        (est, journey, ask, read) = (e_rest, j_rest, a_rest, r_rest);
+        rows.push(UserRows { first: first + done, est: e, journey: j, ask_topic: a, follows, held: done, read: r });
         done += len;
     }
     rows

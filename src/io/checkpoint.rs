@@ -31,7 +31,7 @@ use crate::scenario::Scenario;
 pub const FILE_NAME: &str = "checkpoint.bin";
 const MAGIC: &[u8; 8] = b"FEEDSIMK";
 /// Bumped whenever the payload's layout changes.
-pub const FORMAT: u32 = 1;
+pub const FORMAT: u32 = 2;
 /// The version and a fingerprint of the model's source (see `build.rs`): two builds of
 /// one version with different code refuse each other's checkpoints.
 const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), "+src.", env!("FEEDSIM_SOURCE_HASH"));

@@ -1,6 +1,79 @@
-//! The creators the acting user follows, as a bit set over creators: whether a reader
-//! follows a cover's author decides whether the follow act counts, which every impression
-//! asks when the platform counts expected responses.
+//! The creators users follow: the run's follows of every held user, kept between ticks
+//! ([`RunFollows`]), and those of the acting user as a bit set over creators
+//! ([`FollowedSet`]): whether a reader follows a cover's author decides whether the
+//! follow act counts, which every impression asks when the platform counts expected
+//! responses.
+
+use serde::{Deserialize, Serialize};
+
+/// The creators each held user started following during the run, oldest first (follows
+/// in the world's initial follow graph are not repeated here): every user's row in one
+/// array, 4 B per follow and 8 B per user. A list per user took a pointer per user and a
+/// heap block per list that grows by doubling, about 18 B per follow over a month, the
+/// largest per-user state of a long run. Read-only while users act; the follows a tick
+/// made are added after its user phase ([`RunFollows::append`]).
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunFollows {
+    /// Where each held user's row starts in `creators`, one entry more than users.
+    start: Vec<u64>,
+    creators: Vec<u32>,
+}
+
+impl RunFollows {
+    /// No follows for `users` held users.
+    pub fn new(users: usize) -> RunFollows {
+        RunFollows { start: vec![0; users + 1], creators: Vec::new() }
+    }
+
+    /// Users held.
+    pub fn users(&self) -> usize {
+        self.start.len() - 1
+    }
+
+    /// The creators held user `i` (counted from the first held user) followed, oldest first.
+    #[inline]
+    pub fn row(&self, i: usize) -> &[u32] {
+        &self.creators[self.start[i] as usize..self.start[i + 1] as usize]
+    }
+
+    /// Adds follows made since, `(held user, creator)` with each user's follows in the
+    /// order made, to the ends of their rows. In place: the array grows by exactly the
+    /// new follows and rows move right, the last first, so a month's follows never sit in
+    /// memory twice.
+    pub fn append(&mut self, added: &mut [(u32, u32)]) {
+        if added.is_empty() {
+            return;
+        }
+        // Stable: a user's follows keep the order they were made in.
+        added.sort_by_key(|&(user, _)| user);
+        let old_len = self.creators.len();
+        self.creators.reserve_exact(added.len());
+        self.creators.resize(old_len + added.len(), 0);
+        let (mut write, mut old_end, mut pending) = (self.creators.len(), old_len, added.len());
+        for user in (0..self.users()).rev() {
+            if pending == 0 {
+                // No follows left to add: the rows before stay where they are.
+                break;
+            }
+            let old_start = self.start[user] as usize;
+            self.start[user + 1] = write as u64;
+            let mut first = pending;
+            while first > 0 && added[first - 1].0 as usize == user {
+                first -= 1;
+            }
+            for &(_, creator) in added[first..pending].iter().rev() {
+                write -= 1;
+                self.creators[write] = creator;
+            }
+            pending = first;
+            let len = old_end - old_start;
+            self.creators.copy_within(old_start..old_end, write - len);
+            write -= len;
+            old_end = old_start;
+        }
+        debug_assert!(pending == 0, "follows of users not held");
+    }
+}
 
 /// One bit per creator, set for the creators the acting user follows (the world's
 /// initial follows and the run's) and cleared when the user's session ends. One set per
@@ -51,6 +124,42 @@ impl FollowedSet {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn appended_follows_end_their_users_rows_in_order() {
+        let mut f = RunFollows::new(5);
+        f.append(&mut [(3, 30), (1, 10), (3, 31)]);
+        f.append(&mut []);
+        f.append(&mut [(4, 40), (0, 1), (3, 32), (1, 11), (4, 41)]);
+        let rows: Vec<&[u32]> = (0..5).map(|i| f.row(i)).collect();
+        assert_eq!(rows, [&[1][..], &[10, 11], &[], &[30, 31, 32], &[40, 41]]);
+        assert_eq!(f.creators.len(), 8);
+        // The last user untouched and the first ones alone.
+        f.append(&mut [(0, 2)]);
+        assert_eq!(f.row(0), [1, 2]);
+        assert_eq!(f.row(4), [40, 41]);
+        assert_eq!(f.row(3), [30, 31, 32]);
+    }
+
+    #[test]
+    fn appending_matches_a_list_per_user() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_pcg::Pcg64Mcg::seed_from_u64(7);
+        let users = 50;
+        let (mut f, mut lists) = (RunFollows::new(users), vec![Vec::new(); users]);
+        for _ in 0..20 {
+            let mut added: Vec<(u32, u32)> = (0..rng.next_u32() % 40)
+                .map(|_| ((rng.next_u32() as usize % users) as u32, rng.next_u32() % 1000))
+                .collect();
+            for &(u, c) in &added {
+                lists[u as usize].push(c);
+            }
+            f.append(&mut added);
+            for (u, list) in lists.iter().enumerate() {
+                assert_eq!(f.row(u), &list[..], "user {u}");
+            }
+        }
+    }
 
     #[test]
     fn holds_what_was_inserted_and_empties_again() {

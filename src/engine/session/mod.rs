@@ -16,6 +16,7 @@ mod respond;
 mod slate;
 
 use followed::FollowedSet;
+pub use followed::RunFollows;
 use slate::{SlateTopics, TopicDraw};
 
 use rand_distr::{Distribution, Normal, Poisson};
@@ -120,7 +121,7 @@ pub struct NoteCard {
     pub focal: u8,
 }
 
-/// A user's list of creators or notes (follows made, notes read): a pointer-sized header,
+/// A user's list of notes read (once-per-item memory): a pointer-sized header,
 /// 8 B against a `Vec`'s 24 B, since most users' lists stay empty and allocate nothing.
 pub type UserList = thin_vec::ThinVec<u32>;
 
@@ -134,8 +135,11 @@ pub struct UserRows<'a> {
     pub journey: &'a mut [u8],
     /// The topic each user last started asking about.
     pub ask_topic: &'a mut [u8],
-    /// Creators each user started following during the run.
-    pub follows: &'a mut [UserList],
+    /// Creators each held user started following before this tick (read only: the
+    /// tick's new follows go to [`ChunkOutcome::follows`]).
+    pub follows: &'a RunFollows,
+    /// The chunk's first user's row in `follows` (its index among the held users).
+    pub held: usize,
     /// Notes each user has read, sorted (under `response.once_per_item`; empty, one
     /// entry per user or none at all, otherwise).
     pub read: &'a mut [UserList],
@@ -171,6 +175,9 @@ pub struct ChunkOutcome {
     pub focal_reads: Vec<u64>,
     /// (friend, note) share deliveries for next tick.
     pub shares: Vec<(u32, u32)>,
+    /// (held user, creator) follows made this tick, each user's in the order made (for
+    /// [`RunFollows::append`]; this rank's users only, never sent to other ranks).
+    pub follows: Vec<(u32, u32)>,
     pub reviews: Vec<ReviewPost>,
 }
 
@@ -226,7 +233,10 @@ struct Actor<'r> {
     est: &'r mut [f32],
     journey: &'r mut [u8],
     ask_topic: &'r mut u8,
-    follows: &'r mut UserList,
+    /// Creators followed during the run before this tick, oldest first.
+    follows: &'r [u32],
+    /// Creators followed in this session, in the order followed.
+    new_follows: &'r mut Vec<u32>,
     /// Notes read before, sorted (`None` without once-per-item memory).
     read: Option<&'r mut UserList>,
     consumed: u32,
@@ -245,25 +255,27 @@ impl<'a, F: FeedPolicy> TickView<'a, F> {
         let focal = self.params.journey.focal.len();
         let n = rows.ask_topic.len();
         let (mut est, mut journey) = (rows.est, rows.journey);
-        let mut follows = rows.follows.iter_mut();
         let mut read = rows.read.iter_mut();
         let mut followed = FollowedSet::new(self.world.creators.count);
+        let mut new_follows = Vec::new();
         for (i, ask) in rows.ask_topic.iter_mut().enumerate() {
             let (e, rest) = est.split_at_mut(t);
             est = rest;
             let (j, rest) = journey.split_at_mut(focal);
             journey = rest;
             let u = rows.first + i;
-            let user_follows = follows.next().expect("rows have equal lengths");
+            let held = rows.held + i;
+            let before = rows.follows.row(held);
             let initial = self.initial_follows(u);
-            followed.insert_all(initial.clone().chain(user_follows.iter().copied()));
+            followed.insert_all(initial.clone().chain(before.iter().copied()));
             let mut actor = Actor {
                 u,
                 seg: self.world.users.segment[u],
                 est: e,
                 journey: j,
                 ask_topic: ask,
-                follows: &mut *user_follows,
+                follows: before,
+                new_follows: &mut new_follows,
                 read: read.next(),
                 consumed: 0,
                 rng: stream(self.params.seed, self.tick, u as u64, Purpose::Session),
@@ -271,8 +283,9 @@ impl<'a, F: FeedPolicy> TickView<'a, F> {
                 followed: &mut followed,
             };
             self.session(&mut actor, out);
-            followed.remove_all(initial.chain(user_follows.iter().copied()));
+            followed.remove_all(initial.chain(before.iter().copied()).chain(new_follows.iter().copied()));
             debug_assert!(followed.is_empty());
+            out.follows.extend(new_follows.drain(..).map(|c| (held as u32, c)));
         }
         debug_assert!(n == 0 || est.is_empty());
     }

@@ -185,7 +185,7 @@ impl<F: FeedPolicy> TickView<'_, F> {
             }
         }
         if acts.follow {
-            a.follows.push(author);
+            a.new_follows.push(author);
             a.followed.insert(author);
         }
         if acts.share {

@@ -214,12 +214,17 @@ impl<F: FeedPolicy> TickView<'_, F> {
     pub(super) fn followed_note(&self, a: &mut Actor) -> Option<u32> {
         let creators = self.world.users.count as u32;
         let initial = self.world.follows.neighbors(a.u as u32);
-        let k = initial.len() + a.follows.len();
+        let (before, new) = (a.follows.len(), a.new_follows.len());
+        let k = initial.len() + before + new;
         if k == 0 {
             return None;
         }
         let i = ((unit(&mut a.rng) * k as f64) as usize).min(k - 1);
-        let c = if i < initial.len() { initial[i] - creators } else { a.follows[i - initial.len()] };
+        let c = match i.checked_sub(initial.len()) {
+            None => initial[i] - creators,
+            Some(j) if j < before => a.follows[j],
+            Some(j) => a.new_follows[j - before],
+        };
         let n = self.latest_note[c as usize];
         (n != NO_NOTE).then_some(n)
     }
