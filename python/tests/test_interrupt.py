@@ -20,7 +20,10 @@ CALLS = {
 }
 
 CHILD = """
-import sys, time
+import signal, sys, time
+# Ctrl-C as in a terminal even when the tests were started with SIGINT ignored (a
+# shell's background job), which this process would otherwise inherit.
+signal.signal(signal.SIGINT, signal.default_int_handler)
 import feedsim
 print("started", flush=True)
 t = time.perf_counter()
