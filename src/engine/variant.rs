@@ -467,7 +467,7 @@ impl<'w> VariantRun<'w> {
             tick,
         );
         let before_users = self.shard.before(&self.state.notes, active.clone(), &self.state.follows_gained);
-        let outcomes = match p.feed.layout {
+        let mut outcomes = match p.feed.layout {
             Layout::TwoColumn | Layout::Grid | Layout::List => {
                 let columns = match p.feed.layout {
                     Layout::TwoColumn => 2,
@@ -483,7 +483,6 @@ impl<'w> VariantRun<'w> {
         };
         let focal = p.journey.focal.len();
         // The tick's follows, this rank's users' own, in chunk (so user) order.
-        let mut outcomes = outcomes;
         let mut follows: Vec<(u32, u32)> = outcomes.iter_mut().flat_map(|o| std::mem::take(&mut o.follows)).collect();
         self.state.followed.append(&mut follows);
         // Other ranks' users: their counts, outcomes, shares to this rank's users and the
