@@ -21,6 +21,7 @@ pub mod engine;
 pub mod error;
 pub mod fastmath;
 pub mod io;
+pub mod memory;
 pub mod model;
 pub mod observe;
 pub mod rng;

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 /// Layers from the top: a layer may use those after it. Equal ranks (the base) do not
 /// use each other by rule, but may.
-const LAYERS: [(&str, u8); 11] = [
+const LAYERS: [(&str, u8); 12] = [
     ("app", 0),
     ("io", 1),
     ("study", 2),
@@ -20,6 +20,7 @@ const LAYERS: [(&str, u8); 11] = [
     ("cluster", 7),
     ("error", 7),
     ("fastmath", 7),
+    ("memory", 7),
     ("rng", 7),
 ];
 

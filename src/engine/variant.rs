@@ -8,11 +8,11 @@ use serde::{Deserialize, Serialize};
 
 use super::session::{
     CampaignTick, ChunkOutcome, INBOX_LIMIT, NO_NOTE, NoteCard, ReviewPost, RunFollows, TickView, UserList, UserRows,
-    topic_weights,
+    Worker, topic_weights,
 };
 use super::shard::Shard;
 use crate::model::behaviour::{ResponseGrid, journey};
-use crate::model::content::{CHANCE_UNIT, LocalCounts, Notes, RINGS};
+use crate::model::content::{CHANCE_UNIT, Notes, RINGS};
 use crate::model::platform::{
     AliasTable, Estimates, FeedPolicy, Pools, Sampled, SearchIndex, SimUnits, SingleColumnFeed, Staging, TwoColumnFeed,
     rings, user_ring,
@@ -560,30 +560,30 @@ impl<'w> VariantRun<'w> {
             focal_of: &self.focal_of,
             campaigns: &campaigns,
             trend_boost: &trend_boost,
+            prefetch: super::session::prefetch_pays(active.len(), pools.listed(), rayon::current_num_threads()),
         };
         let columns =
             (&mut self.state.estimates.values[..], &mut self.state.journey[..], &mut self.state.ask_topic[..]);
         let rows = user_rows(columns, (&self.state.followed, &mut self.state.read), (t, focal), self.shard.users.start);
-        // One count buffer per worker thread, made when the thread runs its first chunk
-        // (a pool with more threads than chunks makes no more than it uses): a task locks
-        // its thread's own (never contended; a task runs on one thread and starts no
-        // other task).
-        let counts: Vec<Mutex<Option<LocalCounts>>> =
-            (0..rayon::current_num_threads()).map(|_| Mutex::new(None)).collect();
+        // One [`Worker`] (count buffer and followed set) per worker thread, made when the
+        // thread runs its first chunk (a pool with more threads than chunks makes no more
+        // than it uses): a task locks its thread's own (never contended; a task runs on
+        // one thread and starts no other task).
+        let workers: Vec<Mutex<Option<Worker>>> = (0..rayon::current_num_threads()).map(|_| Mutex::new(None)).collect();
         let outcomes = rows
             .into_par_iter()
             .map(|r| {
                 let mut out = ChunkOutcome::new(pools.len(), focal);
-                let worker = rayon::current_thread_index().unwrap_or(0) % counts.len();
-                let mut counts = counts[worker].lock().expect("a worker's counts are never poisoned");
-                let counts = counts.get_or_insert_with(|| LocalCounts::new(active.clone(), creators));
-                view.run_chunk(r, counts, &mut out);
+                let worker = rayon::current_thread_index().unwrap_or(0) % workers.len();
+                let mut worker = workers[worker].lock().expect("a worker's counts are never poisoned");
+                let worker = worker.get_or_insert_with(|| Worker::new(active.clone(), creators));
+                view.run_chunk(r, worker, &mut out);
                 out
             })
             .collect();
-        for c in counts {
-            if let Some(mut c) = c.into_inner().expect("a worker's counts are never poisoned") {
-                c.add_into(notes, &self.state.follows_gained);
+        for w in workers {
+            if let Some(mut w) = w.into_inner().expect("a worker's counts are never poisoned") {
+                w.counts.add_into(notes, &self.state.follows_gained);
             }
         }
         outcomes
@@ -612,7 +612,7 @@ impl<'w> VariantRun<'w> {
             order.swap(i, (crate::rng::unit(&mut rng) * (i + 1) as f64) as usize % (i + 1));
         }
         let mut out = ChunkOutcome::new(pools.len(), focal);
-        let mut counts = LocalCounts::new(active.clone(), world.creators.count);
+        let mut worker = Worker::new(active.clone(), world.creators.count);
         let has_read = !self.state.read.is_empty();
         // One process holds every user (arrival is sequential only there).
         debug_assert_eq!(world.users.local(), 0..n);
@@ -638,6 +638,8 @@ impl<'w> VariantRun<'w> {
                 focal_of: &self.focal_of,
                 campaigns,
                 trend_boost,
+                // One count buffer: this loop's.
+                prefetch: super::session::prefetch_pays(active.len(), pools.listed(), 1),
             };
             let rows = UserRows {
                 first: u,
@@ -648,8 +650,8 @@ impl<'w> VariantRun<'w> {
                 held: u,
                 read: if has_read { &mut s.read[u..u + 1] } else { &mut [] },
             };
-            view.run_chunk(rows, &mut counts, &mut out);
-            counts.add_into(&s.notes, &s.follows_gained);
+            view.run_chunk(rows, &mut worker, &mut out);
+            worker.counts.add_into(&s.notes, &s.follows_gained);
             snap = take_snapshot(p, &self.units, &s.notes, &self.focal_of, active.clone());
         }
         vec![out]

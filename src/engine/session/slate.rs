@@ -50,12 +50,18 @@ impl<F: FeedPolicy> TickView<'_, F> {
         // The best K so far as keys in descending order: a key orders by score, then by
         // earlier retrieval, and carries the candidate's index in its low half.
         let mut top = [0u64; C];
+        if self.prefetch {
+            self.prefetch_first_tries(a, topics, view, c);
+        }
         let (mut len, mut mask) = (0, 0);
         for _ in 0..c {
             let Some((n, topic, score)) = self.retrieve(a, topics, view, Taken { notes: &cand[..len], mask }) else {
                 continue;
             };
             mask |= bit(n);
+            if self.prefetch {
+                self.prefetch_shown(a, n);
+            }
             let mut s = score + view.term[topic];
             if temperature > 0.0 {
                 let u = unit(&mut a.rng).max(1e-300);
@@ -80,6 +86,37 @@ impl<F: FeedPolicy> TickView<'_, F> {
             out.draws[view.pool[topic_of[i] as usize] as usize] += 1;
         }
         shown
+    }
+
+    /// Starts loading the pool slots the first tries of `c` retrievals will read: the
+    /// random numbers do not depend on what the slots hold, so a copy of the user's
+    /// generator tells them in advance (one 64-bit number per try, and one more per
+    /// candidate for its Gumbel draw when the ranking has a temperature). A retry after
+    /// a duplicate or an empty pool shifts the later ones: those loads are then wasted,
+    /// never wrong. Without the hint, a decision's slot reads, each a miss of every cache
+    /// at millions of notes, overlapped only as far as the processor looks ahead.
+    #[inline(always)]
+    fn prefetch_first_tries(&self, a: &Actor, topics: &TopicDraw, view: &SlateTopics, c: usize) {
+        let gumbel = self.params.feed.ranking_temperature > 0.0;
+        let mut rng = a.rng.clone();
+        for _ in 0..c {
+            let [hi, lo] = halves(&mut rng);
+            self.pools.prefetch_slot(view.span[topics.draw(hi)], lo);
+            if gumbel {
+                unit(&mut rng);
+            }
+        }
+    }
+
+    /// Starts loading what showing note `n` reads at random (its card and the worker's
+    /// count row) as soon as it is retrieved, so that those loads overlap the ranking
+    /// of the other candidates rather than follow it. At millions of active notes each is
+    /// a miss of every cache; without the hint a single-column decision waited for them
+    /// one after another.
+    #[inline(always)]
+    fn prefetch_shown(&self, a: &Actor, n: u32) {
+        crate::memory::prefetch(self.cards.as_ptr().wrapping_add(n as usize));
+        a.counts.prefetch(n as usize);
     }
 
     /// K weighted draws from the pools, one per slot (no ranking stage).

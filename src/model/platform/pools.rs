@@ -165,6 +165,9 @@ pub struct Pools {
 }
 
 impl Pools {
+    /// Bytes of one pool slot.
+    pub const SLOT_BYTES: usize = std::mem::size_of::<PoolSlot>();
+
     /// Number of audience rings a user is sorted into (1 under traffic pools).
     pub fn rings(audience: Audience) -> usize {
         match audience {
@@ -317,6 +320,20 @@ impl Pools {
     #[inline]
     pub fn draw_span(&self, span: PoolSpan, r: u32) -> Option<(u32, f32)> {
         draw_slot(&self.slots, span, r)
+    }
+
+    /// Starts loading the slot [`Self::draw_span`] would read with the same arguments (a
+    /// hint: it reads and changes nothing).
+    #[inline(always)]
+    pub fn prefetch_slot(&self, span: PoolSpan, r: u32) {
+        if span.len == 0 {
+            return;
+        }
+        let x = u64::from(r) * span.len as u64;
+        let slot = self.slots.as_ptr().wrapping_add(span.start + (x >> 32) as usize);
+        crate::memory::prefetch(slot);
+        // A 24-byte slot may straddle two cache lines.
+        crate::memory::prefetch(slot.cast::<u8>().wrapping_add(std::mem::size_of::<PoolSlot>() - 1));
     }
 
     /// An active note's part of the ranking score: its log weight before pacing.
