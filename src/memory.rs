@@ -1,8 +1,8 @@
 //! Loads started ahead of need.
 //!
-//! At millions of active notes, the rows an impression reads at random (a pool slot per
-//! retrieval try, the shown note's card and its count row) each miss every cache, and a
-//! decision waited for them nearly one after another: the processor looks ahead only a
+//! Once a tick's active notes outgrow the cache (hundreds of thousands of them), the rows
+//! an impression reads at random (a pool slot per retrieval try, the shown note's card and
+//! its count row) each miss it, and a decision waited for them nearly one after another: the processor looks ahead only a
 //! few hundred instructions. Where the loop knows such an address well before it reads
 //! it, [`prefetch`] starts the load then (`engine::session`, `benches/README.md`).
 //!

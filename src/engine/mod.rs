@@ -26,6 +26,7 @@ use crate::model::world::World;
 use crate::observe::output::{RunOutput, VariantOutput};
 use crate::scenario::Scenario;
 
+pub use session::{PREFETCH_FROM_BYTES, prefetch_pays};
 pub use shard::Shard;
 pub use variant::{VariantRun, VariantState};
 

@@ -638,7 +638,7 @@ impl<'w> VariantRun<'w> {
                 focal_of: &self.focal_of,
                 campaigns,
                 trend_boost,
-                // One count buffer: this loop's.
+                // This loop's one worker.
                 prefetch: super::session::prefetch_pays(active.len(), pools.listed(), 1),
             };
             let rows = UserRows {

@@ -251,7 +251,7 @@ impl LocalCounts {
         if let Some(row) = self.rows.get(n.wrapping_sub(self.first)) {
             let row: *const LocalRow = row;
             crate::memory::prefetch(row);
-            crate::memory::prefetch(row.cast::<u8>().wrapping_add(std::mem::size_of::<LocalRow>() - 1));
+            crate::memory::prefetch(row.cast::<u8>().wrapping_add(Self::ROW_BYTES - 1));
         }
     }
 

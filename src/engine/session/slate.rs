@@ -93,8 +93,8 @@ impl<F: FeedPolicy> TickView<'_, F> {
     /// generator tells them in advance (one 64-bit number per try, and one more per
     /// candidate for its Gumbel draw when the ranking has a temperature). A retry after
     /// a duplicate or an empty pool shifts the later ones: those loads are then wasted,
-    /// never wrong. Without the hint, a decision's slot reads, each a miss of every cache
-    /// at millions of notes, overlapped only as far as the processor looks ahead.
+    /// never wrong. Without the hint, a decision's slot reads, each a cache miss once the
+    /// notes outgrow the cache, overlapped only as far as the processor looks ahead.
     #[inline(always)]
     fn prefetch_first_tries(&self, a: &Actor, topics: &TopicDraw, view: &SlateTopics, c: usize) {
         let gumbel = self.params.feed.ranking_temperature > 0.0;
@@ -110,9 +110,9 @@ impl<F: FeedPolicy> TickView<'_, F> {
 
     /// Starts loading what showing note `n` reads at random (its card and the worker's
     /// count row) as soon as it is retrieved, so that those loads overlap the ranking
-    /// of the other candidates rather than follow it. At millions of active notes each is
-    /// a miss of every cache; without the hint a single-column decision waited for them
-    /// one after another.
+    /// of the other candidates rather than follow it. Once the notes outgrow the cache each
+    /// is a miss; without the hint a single-column decision waited for them one after
+    /// another.
     #[inline(always)]
     fn prefetch_shown(&self, a: &Actor, n: u32) {
         crate::memory::prefetch(self.cards.as_ptr().wrapping_add(n as usize));

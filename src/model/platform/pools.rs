@@ -333,7 +333,7 @@ impl Pools {
         let slot = self.slots.as_ptr().wrapping_add(span.start + (x >> 32) as usize);
         crate::memory::prefetch(slot);
         // A 24-byte slot may straddle two cache lines.
-        crate::memory::prefetch(slot.cast::<u8>().wrapping_add(std::mem::size_of::<PoolSlot>() - 1));
+        crate::memory::prefetch(slot.cast::<u8>().wrapping_add(Self::SLOT_BYTES - 1));
     }
 
     /// An active note's part of the ranking score: its log weight before pacing.
