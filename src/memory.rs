@@ -23,3 +23,12 @@ pub fn prefetch<T>(p: *const T) {
     #[cfg(not(target_arch = "x86_64"))]
     let _ = p;
 }
+
+/// [`prefetch`] of a whole row of type `T` at `p`: its first and its last byte, so a row
+/// that straddles two cache lines (a 24-byte pool slot, a 72-byte count row) is loaded
+/// whole.
+#[inline(always)]
+pub fn prefetch_row<T>(p: *const T) {
+    prefetch(p);
+    prefetch(p.cast::<u8>().wrapping_add(std::mem::size_of::<T>() - 1));
+}

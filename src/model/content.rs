@@ -249,9 +249,7 @@ impl LocalCounts {
     #[inline(always)]
     pub fn prefetch(&self, n: usize) {
         if let Some(row) = self.rows.get(n.wrapping_sub(self.first)) {
-            let row: *const LocalRow = row;
-            crate::memory::prefetch(row);
-            crate::memory::prefetch(row.cast::<u8>().wrapping_add(Self::ROW_BYTES - 1));
+            crate::memory::prefetch_row(row);
         }
     }
 

@@ -138,12 +138,23 @@ pub struct PoolSpan {
 /// the slot (its integer part) and decides between its note and its alias (its fraction).
 #[inline]
 fn draw_slot(slots: &[PoolSlot], span: PoolSpan, r: u32) -> Option<(u32, f32)> {
-    if span.len == 0 {
-        return None;
+    let (i, fraction) = span.place(r)?;
+    let s = &slots[i];
+    Some(if fraction < s.keep { (s.item, s.item_score) } else { (s.alias, s.alias_score) })
+}
+
+impl PoolSpan {
+    /// Where 32 random bits land in the span: the slot (the integer part of `r · n / 2³²`,
+    /// as an index of the tick's slot array) and the fraction that decides between its note
+    /// and its alias. `None` for an empty pool.
+    #[inline]
+    fn place(self, r: u32) -> Option<(usize, u64)> {
+        if self.len == 0 {
+            return None;
+        }
+        let x = u64::from(r) * self.len as u64;
+        Some((self.start + (x >> 32) as usize, x & 0xFFFF_FFFF))
     }
-    let x = u64::from(r) * span.len as u64;
-    let s = &slots[span.start + (x >> 32) as usize];
-    Some(if x & 0xFFFF_FFFF < s.keep { (s.item, s.item_score) } else { (s.alias, s.alias_score) })
 }
 
 /// 2³², the scale of a 32-bit random fraction (pool and topic draws).
@@ -326,14 +337,9 @@ impl Pools {
     /// hint: it reads and changes nothing).
     #[inline(always)]
     pub fn prefetch_slot(&self, span: PoolSpan, r: u32) {
-        if span.len == 0 {
-            return;
+        if let Some((i, _)) = span.place(r) {
+            crate::memory::prefetch_row(self.slots.as_ptr().wrapping_add(i));
         }
-        let x = u64::from(r) * span.len as u64;
-        let slot = self.slots.as_ptr().wrapping_add(span.start + (x >> 32) as usize);
-        crate::memory::prefetch(slot);
-        // A 24-byte slot may straddle two cache lines.
-        crate::memory::prefetch(slot.cast::<u8>().wrapping_add(Self::SLOT_BYTES - 1));
     }
 
     /// An active note's part of the ranking score: its log weight before pacing.
