@@ -234,6 +234,21 @@ fn set_value_of_wrong_type() {
 }
 
 #[test]
+fn reviews_per_note_below_one() {
+    let (text, line) = replace_line("reviews_per_note = 15000 ", "reviews_per_note = 0.5");
+    let b = Broken::new(&text);
+    let stderr = b.run(&[]);
+    assert_has(
+        &stderr,
+        &[
+            &format!("feedsim: {}:{line}: `journey.reviews_per_note`", b.path()),
+            "= 0.5 is out of range",
+            "valid values are 1 to",
+        ],
+    );
+}
+
+#[test]
 fn set_value_out_of_range_has_no_line() {
     let b = Broken::new(QUICKSTART);
     let stderr = b.run(&["--set", "feed.slate_size=80"]);

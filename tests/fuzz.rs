@@ -110,6 +110,7 @@ const KEYS: &[&str] = &[
     // --set reaches them too.
     "journey.aware_per_impression",
     "journey.advocate_rate",
+    "journey.reviews_per_note",
     "journey.focal",
     "search.enabled",
     "search.results",

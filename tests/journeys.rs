@@ -149,3 +149,54 @@ fn slate_order_is_a_scenario_choice() {
     let out = common::run_on(&s, 2);
     assert_ne!(out.summary.variants[0].metrics, out.summary.variants[1].metrics);
 }
+
+/// Quickstart's two-column feed with a journey that converts readily (so that a small
+/// world has advocates to count), at `users`: the review notes listed over the run, and
+/// the share of users who advocated. With `one_note_per_advocate` every simulated
+/// advocate posts exactly one note at any size (`reviews_per_note` = the world's
+/// `users_per_agent`), the rule before reviews were counted in platform units.
+fn reviews_at(users: u32, one_note_per_advocate: bool) -> (f64, f64) {
+    let users_set = format!("world.users={users}");
+    let mut s = common::load(
+        "quickstart.toml",
+        &[
+            &users_set,
+            "ticks=10",
+            "journey.aware_per_impression=1",
+            "journey.appeal_per_read=1",
+            "journey.ask_per_read=1",
+            "journey.act_per_read=1",
+            "journey.advocate_rate=1",
+        ],
+    );
+    s.variants.truncate(1);
+    let v = &mut s.variants[0].params;
+    for g in v.creators.iter_mut().filter(|g| v.journey.focal.contains(&g.name)) {
+        g.posts_per_tick = 2.0;
+    }
+    if one_note_per_advocate {
+        s.variants[0].params.journey.reviews_per_note = s.variants[0].params.users_per_agent();
+    }
+    let out = common::run_on(&s, 2);
+    let v = &out.variants[0];
+    let reviews = v.notes.iter().filter(|n| n.kind == feedsim::scenario::ContentKind::Review).count();
+    (reviews as f64, v.metrics["user_share.funnel.china_merchants_bank.advocate"])
+}
+
+#[test]
+fn review_notes_are_as_many_at_any_world_size() {
+    // A fourfold world resolves the same platform more finely: as many review notes.
+    // Not at 4 k users: with these rates a 4 k world converts three times the share of
+    // users a 16 k or 64 k world does even with no reviews (0.40 % against 0.125 %), a
+    // small-world effect of its own.
+    let (small, small_share) = reviews_at(16_000, false);
+    let (large, large_share) = reviews_at(64_000, false);
+    eprintln!("review notes at 16 k and 64 k users: {small} and {large}; advocates {small_share} and {large_share}");
+    assert!(small > 100.0, "too few reviews to compare: {small}");
+    assert!((0.7..1.4).contains(&(large / small)), "review notes moved with size: {small} at 16 k, {large} at 64 k");
+    // Flip: one note per simulated advocate, the count grows with the world.
+    let (small_one, _) = reviews_at(16_000, true);
+    let (large_one, _) = reviews_at(64_000, true);
+    eprintln!("one note per advocate: {small_one} and {large_one}");
+    assert!(large_one / small_one > 2.5, "one note per advocate did not grow with size: {small_one}, {large_one}");
+}

@@ -32,7 +32,7 @@
 use std::ops::Range;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
-use super::session::{ChunkOutcome, ReviewPost};
+use super::session::{ChunkOutcome, ReviewPost, ReviewRole};
 use crate::cluster::wire::{Reader, Writer};
 use crate::cluster::{Comm, Solo};
 use crate::model::content::{COUNTERS, EXPECTED, NewNote, Notes};
@@ -417,6 +417,7 @@ fn write_ordered(w: &mut Writer, o: &ChunkOutcome) {
         w.u8(ContentKind::ALL.iter().position(|&k| k == n.kind).expect("a listed kind") as u8);
         w.f32(n.credibility);
         w.u16(n.campaign);
+        w.u8(ReviewRole::ALL.iter().position(|&k| k == r.role).expect("a listed role") as u8);
     }
 }
 
@@ -436,6 +437,7 @@ fn read_ordered(r: &mut Reader, pools: usize, focal: usize) -> ChunkOutcome {
                 credibility: r.f32(),
                 campaign: r.u16(),
             },
+            role: ReviewRole::ALL[r.u8() as usize],
         })
         .collect();
     o
@@ -471,6 +473,7 @@ mod tests {
                 credibility: 0.9,
                 campaign: 1,
             },
+            role: ReviewRole::SharesLatest,
         }];
         let mut w = Writer::default();
         write_ordered(&mut w, &o);
@@ -479,6 +482,7 @@ mod tests {
         assert_eq!(back.reviews[0].user, 3);
         assert_eq!(back.reviews[0].note.kind, ContentKind::Review);
         assert_eq!(back.reviews[0].note.campaign, 1);
+        assert_eq!(back.reviews[0].role, ReviewRole::SharesLatest);
     }
 
     #[test]

@@ -7,8 +7,8 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::session::{
-    CampaignTick, ChunkOutcome, INBOX_LIMIT, NO_NOTE, NoteCard, ReviewPost, RunFollows, TickView, UserList, UserRows,
-    Worker, topic_weights,
+    CampaignTick, ChunkOutcome, INBOX_LIMIT, NO_NOTE, NoteCard, ReviewPost, ReviewRole, RunFollows, TickView, UserList,
+    UserRows, Worker, topic_weights,
 };
 use super::shard::Shard;
 use crate::model::behaviour::{ResponseGrid, journey};
@@ -213,10 +213,30 @@ impl<'w> VariantRun<'w> {
         let mut deliveries = std::mem::take(&mut self.state.pending_shares);
         deliveries.retain(|&(_, note)| note >= first_active);
         let mut reviewed = Vec::new();
+        let mut latest = self.latest_reviews(first_active);
         for r in std::mem::take(&mut self.state.pending_reviews) {
-            let id = self.state.notes.len() as u32;
-            self.state.notes.push(r.note);
-            self.state.measured.count_review(r.note.author);
+            let f = world
+                .creators
+                .advocate_account
+                .iter()
+                .position(|&a| a == r.note.author)
+                .expect("an advocates' account");
+            let id = if r.role == ReviewRole::SharesLatest {
+                match latest[f] {
+                    Some(id) => id,
+                    // No review of the institution is active yet: nothing to share.
+                    None => continue,
+                }
+            } else {
+                let id = self.state.notes.len() as u32;
+                self.state.notes.push(r.note);
+                self.state.measured.count_review(r.note.author);
+                latest[f] = Some(id);
+                id
+            };
+            if r.role == ReviewRole::Listed {
+                continue;
+            }
             if self.params.sharing.enabled && world.social.holds(r.user) {
                 // A review reaches at most as many draws as the advocate has friends (a
                 // share by a reader draws `friends_per_share` whatever the count).
@@ -230,6 +250,28 @@ impl<'w> VariantRun<'w> {
         // the shares rather than appended (which would copy the shares).
         let reviewed = self.shard.route(reviewed);
         self.fill_inboxes(&deliveries, &reviewed);
+    }
+
+    /// Each focal institution's newest active review (its advocates' account's newest
+    /// note from `first_active` on), which an advocate who posts no note shares.
+    fn latest_reviews(&self, first_active: u32) -> Vec<Option<u32>> {
+        let accounts = &self.world.creators.advocate_account;
+        let mut latest = vec![None; accounts.len()];
+        if accounts.is_empty() {
+            return latest;
+        }
+        let authors = &self.state.notes.author[first_active as usize..];
+        for (i, author) in authors.iter().enumerate().rev() {
+            if let Some(f) = accounts.iter().position(|a| a == author)
+                && latest[f].is_none()
+            {
+                latest[f] = Some(first_active + i as u32);
+                if latest.iter().all(Option::is_some) {
+                    break;
+                }
+            }
+        }
+        latest
     }
 
     /// The inboxes of this rank's users from the tick's deliveries: each user's first

@@ -450,6 +450,7 @@ static PARAMS: &[Rule<Params>] = &[
     range("journey.ask_per_read", 0.0, 1.0, |p| p.journey.ask_per_read),
     range("journey.act_per_read", 0.0, 1.0, |p| p.journey.act_per_read),
     range("journey.advocate_rate", 0.0, 1.0, |p| p.journey.advocate_rate),
+    range("journey.reviews_per_note", 1.0, 1e12, |p| p.journey.reviews_per_note),
     range("search.ask_search_rate", 0.0, 1.0, |p| p.search.ask_search_rate),
     range("search.base_search_rate", 0.0, 1.0, |p| p.search.base_search_rate),
     range("search.user_initiated_share", 0.0, 1.0, |p| p.search.user_initiated_share),

@@ -130,8 +130,11 @@ pub struct TickView<'a, F> {
 /// instructions: about where those rows stop fitting the last-level cache (32 MiB on the
 /// machine measured, a 2 vCPU EPYC). Measured late in quickstart's runs (ticks 15–16,
 /// `benches/README.md`): its single-column feed at 1 M users (3.4 MiB of such rows) ran
-/// 13 % slower with the hints, at 10 M users (66 MiB: advocates' reviews grow with the
-/// users) 23 % faster; the two-column feed at 10 M (7 MiB) the same either way.
+/// 13 % slower with the hints, at 10 M users (66 MiB, when every simulated advocate
+/// posted a review note, so that reviews grew with the users) 23 % faster; the
+/// two-column feed at 10 M (7 MiB) the same either way. Since reviews are listed in
+/// platform units (`journey.reviews_per_note`) a world's notes no longer grow with its
+/// users; large catalogues and creator sets still cross it.
 pub const PREFETCH_FROM_BYTES: usize = 32 << 20;
 
 /// Whether the prefetch hints pay at `active` active notes, `listed` pool slots and
@@ -185,10 +188,34 @@ pub struct UserRows<'a> {
 /// A review an advocate will post next tick, with who posted it (to share with friends).
 #[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
 pub struct ReviewPost {
-    /// The note to post (author: the focal institution's advocate account).
+    /// The note to post (author: the focal institution's advocate account). Under
+    /// [`ReviewRole::SharesLatest`] only its author is read.
     pub note: NewNote,
     /// The advocate.
     pub user: u32,
+    /// Whether the note is posted, and whether the advocate shares it.
+    pub role: ReviewRole,
+}
+
+/// What a simulated advocate's review becomes. A simulated advocate stands for
+/// `users_per_agent` real advocates, whose reviews the world lists one note per
+/// `journey.reviews_per_note`: an advocate may post several notes, or none. Every
+/// advocate shares one review with friends, whatever the count, so word of mouth per
+/// advocate does not depend on `world.users` either.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum ReviewRole {
+    /// Posted, and shared with the advocate's friends (the advocate's first note).
+    Shared,
+    /// Posted only (the advocate's further notes).
+    Listed,
+    /// Not posted: the advocate shares the newest active review of the institution,
+    /// posted before it (this tick, in list order, or earlier), which stands for it.
+    SharesLatest,
+}
+
+impl ReviewRole {
+    /// All roles, in their wire order.
+    pub const ALL: [ReviewRole; 3] = [ReviewRole::Shared, ReviewRole::Listed, ReviewRole::SharesLatest];
 }
 
 /// What a chunk of users did in a tick (merged in chunk order).

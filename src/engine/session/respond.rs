@@ -235,22 +235,32 @@ impl<F: FeedPolicy> TickView<'_, F> {
         out.entered[f * journey::STAGES + ADVOCATE as usize - 1] += 1;
         let review = p.kinds.get(ContentKind::Review);
         let drop = prize.map_or(0.0, |c| self.campaigns[c].prize_credibility_drop);
-        // assumption: reviews by ordinary users vary around middling quality.
-        let quality: f64 = (0.5 + Normal::<f64>::new(0.0, 0.15).expect("fixed sd").sample(&mut a.rng)).clamp(0.0, 1.0);
-        let appeal = (0.5 * quality + 0.5 * unit(&mut a.rng) + review.appeal_bonus).clamp(0.0, 1.0);
-        out.reviews.push(ReviewPost {
-            note: NewNote {
-                author: self.world.creators.advocate_account[f],
-                topic: self.notes.topic[n],
-                quality: quality as f32,
-                appeal: appeal as f32,
-                born: self.tick + 1,
-                kind: ContentKind::Review,
-                credibility: (review.credibility * (1.0 - drop)) as f32,
-                campaign: prize.map_or(NO_CAMPAIGN, |c| c as u16),
-            },
-            user: a.u as u32,
-        });
+        let mut note = NewNote {
+            author: self.world.creators.advocate_account[f],
+            topic: self.notes.topic[n],
+            quality: 0.0,
+            appeal: 0.0,
+            born: self.tick + 1,
+            kind: ContentKind::Review,
+            credibility: (review.credibility * (1.0 - drop)) as f32,
+            campaign: prize.map_or(NO_CAMPAIGN, |c| c as u16),
+        };
+        let user = a.u as u32;
+        let listed = review_notes(p.users_per_agent() / p.journey.reviews_per_note, &mut a.rng);
+        if listed == 0 {
+            out.reviews.push(ReviewPost { note, user, role: ReviewRole::SharesLatest });
+            return;
+        }
+        for copy in 0..listed {
+            // assumption: reviews by ordinary users vary around middling quality.
+            let quality: f64 =
+                (0.5 + Normal::<f64>::new(0.0, 0.15).expect("fixed sd").sample(&mut a.rng)).clamp(0.0, 1.0);
+            let appeal = (0.5 * quality + 0.5 * unit(&mut a.rng) + review.appeal_bonus).clamp(0.0, 1.0);
+            note.quality = quality as f32;
+            note.appeal = appeal as f32;
+            let role = if copy == 0 { ReviewRole::Shared } else { ReviewRole::Listed };
+            out.reviews.push(ReviewPost { note, user, role });
+        }
     }
 
     /// Sends a note to a few friends' inboxes for next tick (word of mouth, S6).
@@ -260,6 +270,52 @@ impl<F: FeedPolicy> TickView<'_, F> {
         }
         for friend in self.world.draw_friends(a.u as u32, self.params.sharing.friends_per_share, &mut a.rng) {
             out.shares.push((friend, note));
+        }
+    }
+}
+
+/// Most notes one simulated advocate's review becomes. Only a world coarser than any
+/// meant for study reaches it (quickstart below 20 users: a simulated user standing for
+/// 15 M real ones); there its reviews stop scaling rather than flood the note arrays.
+pub const MOST_REVIEW_NOTES: f64 = 1000.0;
+
+/// How many notes one simulated advocate's review becomes when it stands for `mean`
+/// listed notes (`users_per_agent / journey.reviews_per_note`, at most
+/// [`MOST_REVIEW_NOTES`]): the whole part, and one more with the chance of the
+/// fraction, so the mean is exact and the count varies as little as it can. A whole
+/// `mean` draws nothing (a world at the resolution the scenario's notes were counted at
+/// keeps its random streams).
+fn review_notes(mean: f64, rng: &mut Pcg64Mcg) -> u32 {
+    let mean = mean.min(MOST_REVIEW_NOTES);
+    let whole = mean.floor();
+    let fraction = mean - whole;
+    whole as u32 + u32::from(fraction > 0.0 && unit(rng) < fraction)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{MOST_REVIEW_NOTES, review_notes};
+    use crate::rng::{Purpose, stream};
+
+    #[test]
+    fn a_whole_mean_is_that_many_notes_and_draws_nothing() {
+        let mut rng = stream(1, 2, 3, Purpose::Session);
+        let before = rng.clone();
+        assert_eq!(review_notes(1.0, &mut rng), 1);
+        assert_eq!(review_notes(4.0, &mut rng), 4);
+        assert_eq!(rng, before, "a whole mean drew a random number");
+    }
+
+    #[test]
+    fn a_fractional_mean_is_met_on_average_within_one_of_it() {
+        assert_eq!(review_notes(1e9, &mut stream(1, 2, 3, Purpose::Session)), MOST_REVIEW_NOTES as u32);
+        for mean in [0.05, 0.75, 2.4] {
+            let mut rng = stream(7, 0, 0, Purpose::Session);
+            let draws: Vec<u32> = (0..20_000).map(|_| review_notes(mean, &mut rng)).collect();
+            assert!(draws.iter().all(|&n| f64::from(n) >= mean.floor() && f64::from(n) <= mean.ceil()));
+            let average = draws.iter().map(|&n| f64::from(n)).sum::<f64>() / draws.len() as f64;
+            // Binomial standard error at 20 000 draws is at most 0.0036.
+            assert!((average - mean).abs() < 0.015, "mean {mean}: average {average}");
         }
     }
 }

@@ -18,6 +18,12 @@ pub struct JourneySpec {
     pub act_per_read: f64,
     /// Chance a user who acts advocates: posts a review and shares it with friends.
     pub advocate_rate: f64,
+    /// The platform's reviews one review note in the world stands for (platform units).
+    /// A simulated advocate stands for `users_per_agent` real ones, so it posts
+    /// `users_per_agent / reviews_per_note` notes (rounded at random, at most 1 000):
+    /// the notes that meet the audience are as many at any `world.users`, as the
+    /// creators' are.
+    pub reviews_per_note: f64,
 }
 
 impl Default for JourneySpec {
@@ -31,6 +37,9 @@ impl Default for JourneySpec {
             ask_per_read: 0.4,
             act_per_read: 0.3,
             advocate_rate: 0.2,
+            // assumption: the resolution the shipped scenarios run at (20 k of S1's 300 M
+            // users), where one simulated advocate's review is one note.
+            reviews_per_note: 15_000.0,
         }
     }
 }
