@@ -215,12 +215,7 @@ impl<'w> VariantRun<'w> {
         let mut reviewed = Vec::new();
         let mut latest = self.latest_reviews(first_active);
         for r in std::mem::take(&mut self.state.pending_reviews) {
-            let f = world
-                .creators
-                .advocate_account
-                .iter()
-                .position(|&a| a == r.note.author)
-                .expect("an advocates' account");
+            let f = self.focal_of[r.note.author as usize] as usize;
             let id = if r.role == ReviewRole::SharesLatest {
                 match latest[f] {
                     Some(id) => id,
@@ -261,10 +256,12 @@ impl<'w> VariantRun<'w> {
             return latest;
         }
         let authors = &self.state.notes.author[first_active as usize..];
-        for (i, author) in authors.iter().enumerate().rev() {
-            if let Some(f) = accounts.iter().position(|a| a == author)
-                && latest[f].is_none()
-            {
+        for (i, &author) in authors.iter().enumerate().rev() {
+            // `focal_of` maps an institution's own accounts and its advocates' account
+            // alike; only the latter authors reviews.
+            let f = self.focal_of[author as usize];
+            if f != journey::NOT_FOCAL && accounts[f as usize] == author && latest[f as usize].is_none() {
+                let f = f as usize;
                 latest[f] = Some(first_active + i as u32);
                 if latest.iter().all(Option::is_some) {
                     break;
