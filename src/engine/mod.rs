@@ -17,6 +17,7 @@
 pub mod plan;
 mod session;
 mod shard;
+mod shares;
 mod variant;
 
 use std::time::Instant;

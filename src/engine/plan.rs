@@ -10,14 +10,14 @@
 //! - **running a variant** (variants run one at a time), which sets the peak at any size
 //!   with the quickstart's activity: the world's columns and CSRs; per user the
 //!   platform's interest estimates (an f32 per topic), the journey stages, the ask topic,
-//!   the inbox offset and the creators followed during the run (8 B plus 4 B per follow,
-//!   one array for all users); every note posted so far (columns, counters, stage
-//!   state, the credited counters and the tick's per-note snapshots, 206 B per note in
-//!   quickstart); the pools of the active notes and each worker thread's counts of them;
+//!   the inbox offset and the creators followed during the run (8 B plus 2 B per follow
+//!   while creators fit a u16, one array for all users); every note posted so far
+//!   (columns, counters, stage state, the credited counters and the tick's per-note
+//!   snapshots, 206 B per note in quickstart); the pools of the active notes and each worker thread's counts of them;
 //!   per-creator totals and output rows; and one tick's share deliveries at their peak
-//!   (the sort at the start of a tick: chunk outcomes, the merged list, its sort scratch
-//!   and the inbox), about 24 B each, with the deliveries per tick taken from the
-//!   response model's share chance.
+//!   (the end of the user phase: the chunks' lists, held as the pending shares, and the
+//!   inbox), about 16 B each, with the deliveries per tick taken from the response
+//!   model's share chance.
 //!
 //! On top comes a fixed base: the binary, its libraries, the thread pool and allocator
 //! arenas. Measured with `bench.json`'s `peak_rss_bytes` (VmHWM) on the quickstart
@@ -135,17 +135,21 @@ const NOTE_ROW_BYTES: f64 = 56.0;
 /// followed during the run starts (a u64 of [`RunFollows`](crate::engine::RunFollows)).
 const USER_STATE_BYTES: f64 = 1.0 + 4.0 + 8.0;
 /// Bytes per follow made during the run: a creator id in one array of every user's
-/// follows, grown by exactly each tick's follows.
-const FOLLOW_BYTES: f64 = 4.0;
+/// follows, grown by exactly each tick's follows; a u16 while the world has at most
+/// 65 536 creators, a u32 beyond ([`RunFollows`](crate::engine::RunFollows)).
+fn follow_bytes(creators: f64) -> f64 {
+    if creators <= 65_536.0 { 2.0 } else { 4.0 }
+}
 /// Bytes per follow made in one tick while they are added after its user phase: the
 /// chunks' lists of (user, creator) pairs with their capacity ahead, and the merged list.
 const NEW_FOLLOW_BYTES: f64 = 8.0 * 2.0 + 8.0;
-/// Bytes per share delivery of one tick, held at its peak (the sort in `deliver`): the
-/// chunks' outcome lists (8 B per (friend, note), freed into the worker threads' arenas,
-/// which keep them resident for the next tick), the merged pending list (8 B) and the
-/// inbox column (4 B, kept at its capacity from tick to tick). The stable sort's scratch
-/// comes on top ([`sort_scratch_bytes`]).
-const DELIVERY_BYTES: f64 = 8.0 + 8.0 + 4.0;
+/// Bytes per share delivery of one tick, held at its peak (the end of the user phase):
+/// the chunks' outcome lists (8 B per (friend, note), grown by doubling, so half as much
+/// again on average), which are the pending shares until the next tick delivers them
+/// ([`PendingShares`](super::shares::PendingShares)), and the inbox column of the tick's
+/// deliveries (4 B, kept at its capacity from tick to tick). The inboxes are filled by a
+/// counting sort, with no scratch beyond a cursor per user.
+const DELIVERY_BYTES: f64 = 8.0 * 1.5 + 4.0;
 /// Interest at which the share logit is evaluated, with the mean quality of posted
 /// notes: users share what interests them. Calibrated on a month, whose busiest tick sets
 /// the peak: it plans 2.83 deliveries per user a tick for quickstart, where the
@@ -183,12 +187,6 @@ fn read_memory_bytes(s: &Scenario, notes: f64) -> f64 {
 /// Bytes per row of a CSR holding `edges` edges ([`ROW_BYTES`], doubled past `u32`).
 fn row_bytes(edges: f64) -> f64 {
     if edges <= f64::from(u32::MAX) { ROW_BYTES } else { 2.0 * ROW_BYTES }
-}
-
-/// Scratch of the standard library's stable sort (driftsort) over `len` elements of 8 B:
-/// `max(len / 2, min(len, 8 MB / 8))` elements.
-fn sort_scratch_bytes(len: f64) -> f64 {
-    (len / 2.0).max(len.min(8_000_000.0 / 8.0)) * 8.0
 }
 
 /// Fixed overhead an MPI rank has beyond [`BASE_BYTES`]: the MPI library, its runtime
@@ -250,7 +248,8 @@ impl MemoryPlan {
         // Per user while running: columns, estimates (f32 per topic), graph rows, a stage
         // byte per focal institution, the rest of the user's state and the follows made
         // during the run.
-        let follows = follows_per_user * FOLLOW_BYTES + follows_per_user / f64::from(p.ticks.max(1)) * NEW_FOLLOW_BYTES;
+        let follows =
+            follows_per_user * follow_bytes(creators) + follows_per_user / f64::from(p.ticks.max(1)) * NEW_FOLLOW_BYTES;
         let per_user = columns
             + 4.0 * topics as f64
             + social_row
@@ -266,7 +265,7 @@ impl MemoryPlan {
         // notes) peaked 49 B per note higher (141.4 MiB against 122.9).
         let per_note = Notes::BYTES_PER_NOTE as f64 + NOTE_STATE_BYTES + NOTE_SNAPSHOT_BYTES;
         let deliveries = share * deliveries;
-        let shares = deliveries * DELIVERY_BYTES + sort_scratch_bytes(deliveries);
+        let shares = deliveries * DELIVERY_BYTES;
         let run = users * per_user
             + share * (social_edges + follow_edges) * EDGE_BYTES
             + notes * per_note

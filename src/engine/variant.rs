@@ -11,6 +11,7 @@ use super::session::{
     UserRows, Worker, topic_weights,
 };
 use super::shard::Shard;
+use super::shares::PendingShares;
 use crate::model::behaviour::{ResponseGrid, journey};
 use crate::model::content::{CHANCE_UNIT, Notes, RINGS};
 use crate::model::platform::{
@@ -93,7 +94,7 @@ pub struct VariantState {
     #[serde(default)]
     read: Vec<UserList>,
     /// Shares made last tick, delivered this tick.
-    pending_shares: Vec<(u32, u32)>,
+    pending_shares: PendingShares,
     /// Reviews advocates wrote last tick, posted this tick.
     pending_reviews: Vec<ReviewPost>,
     /// What the accounting phase has measured so far (metric state, not model state).
@@ -115,10 +116,10 @@ impl VariantState {
             ticks_done: 0,
             journey: vec![0; held * focal],
             ask_topic: users.primary.data.clone(),
-            followed: RunFollows::new(held),
+            followed: RunFollows::new(held, world.creators.count),
             // Memory only where a variant keeps it (a list header per user otherwise).
             read: if params.response.once_per_item { vec![UserList::new(); held] } else { Vec::new() },
-            pending_shares: Vec::new(),
+            pending_shares: PendingShares::default(),
             pending_reviews: Vec::new(),
             measured: Accumulators::new(world.creators.count, focal),
         }
@@ -276,7 +277,7 @@ impl<'w> VariantRun<'w> {
     /// stable, so the same as sorting the list stably by user, and needs no scratch
     /// beyond one cursor per user. The users are split into one contiguous range per
     /// thread; each thread reads the whole list and writes its own users' rows only.
-    fn fill_inboxes(&mut self, shares: &[(u32, u32)], reviewed: &[(u32, u32)]) {
+    fn fill_inboxes(&mut self, shares: &PendingShares, reviewed: &[(u32, u32)]) {
         let local = self.world.users.local();
         let deliveries = || shares.iter().chain(reviewed);
         debug_assert!(deliveries().all(|&(f, _)| local.contains(&(f as usize))));
@@ -532,11 +533,6 @@ impl<'w> VariantRun<'w> {
         let mut draws = vec![0u64; dist.pools.len()];
         let (mut read_interest, mut reads_seen) = (0.0, 0u64);
         let mut merged = ChunkOutcome::new(0, focal);
-        // The tick's deliveries in one list of exactly their size (grown chunk by chunk,
-        // its doubling capacity held up to twice them at the tick's memory peak).
-        if outcomes.len() > 1 {
-            self.state.pending_shares.reserve_exact(outcomes.iter().map(|o| o.shares.len()).sum());
-        }
         for o in outcomes {
             for (d, x) in draws.iter_mut().zip(&o.draws) {
                 *d += u64::from(*x);
@@ -545,12 +541,7 @@ impl<'w> VariantRun<'w> {
             reads_seen += o.reads;
             merged.add_counts(&o);
             add_into(&mut self.state.measured.conversions, &o.conversions);
-            // Moved rather than copied when it is the only list.
-            if self.state.pending_shares.capacity() == 0 {
-                self.state.pending_shares = o.shares;
-            } else {
-                self.state.pending_shares.extend(o.shares);
-            }
+            self.state.pending_shares.push(o.shares);
             self.state.pending_reviews.extend(o.reviews);
         }
         self.state.demand = draws.iter().map(|&d| d as f64).collect();

@@ -15,6 +15,7 @@ mod followed;
 mod respond;
 mod slate;
 
+use followed::FollowRow;
 use followed::FollowedSet;
 pub use followed::RunFollows;
 use slate::{SlateTopics, TopicDraw};
@@ -298,7 +299,7 @@ struct Actor<'r> {
     journey: &'r mut [u8],
     ask_topic: &'r mut u8,
     /// Creators followed during the run before this tick, oldest first.
-    follows: &'r [u32],
+    follows: FollowRow<'r>,
     /// Creators followed in this session, in the order followed.
     new_follows: &'r mut Vec<u32>,
     /// Notes read before, sorted (`None` without once-per-item memory).
@@ -333,7 +334,7 @@ impl<'a, F: FeedPolicy> TickView<'a, F> {
             let held = rows.held + i;
             let before = rows.follows.row(held);
             let initial = self.initial_follows(u);
-            followed.insert_all(initial.clone().chain(before.iter().copied()));
+            followed.insert_all(initial.clone().chain(before.iter()));
             let mut actor = Actor {
                 u,
                 seg: self.world.users.segment[u],
@@ -349,7 +350,7 @@ impl<'a, F: FeedPolicy> TickView<'a, F> {
                 followed: &mut *followed,
             };
             self.session(&mut actor, out);
-            followed.remove_all(initial.chain(before.iter().copied()).chain(new_follows.iter().copied()));
+            followed.remove_all(initial.chain(before.iter()).chain(new_follows.iter().copied()));
             debug_assert!(followed.is_empty());
             out.follows.extend(new_follows.drain(..).map(|c| (held as u32, c)));
         }

@@ -259,7 +259,7 @@ impl<F: FeedPolicy> TickView<'_, F> {
         let i = ((unit(&mut a.rng) * k as f64) as usize).min(k - 1);
         let c = match i.checked_sub(initial.len()) {
             None => initial[i] - creators,
-            Some(j) if j < before => a.follows[j],
+            Some(j) if j < before => a.follows.get(j),
             Some(j) => a.new_follows[j - before],
         };
         let n = self.latest_note[c as usize];
