@@ -230,17 +230,19 @@ impl MemoryPlan {
         let variants = s.variants.len() as f64;
         let (deliveries, follows_per_user) = planned_shares_and_follows(s, all, creators);
 
-        let columns = Users::bytes_per_user(topics) as f64;
+        let columns = Users::bytes_per_user(users as usize, topics) as f64;
         let creator_bytes = creators * (CREATOR_BYTES + CREATOR_ROW_BYTES * variants);
         // Build: users' columns, then the social graph from its edge list (with the users'
         // order), then the follow graph from its edge list next to the finished social graph.
         let order = all * (ORDER_BYTES + if split { KEY_BYTES } else { 0.0 });
-        let far_bits = if split { all * topics as f64 / 8.0 } else { 0.0 };
+        // Whether each user is interested enough in each topic, one bit per user and
+        // topic of the whole population (interests are drawn again, not held).
+        let interest_bits = all * topics as f64 / 8.0;
         let (social_row, follow_row) = (row_bytes(share * social_edges), row_bytes(share * follow_edges));
         let social_build = share * social_edges * SOCIAL_EDGE_BUILD_BYTES + users * social_row + order;
         let social_built = share * social_edges * EDGE_BYTES + users * social_row;
         let follow_rows = if split { users } else { users + creators };
-        let follow_build = share * follow_edges * FOLLOW_EDGE_BUILD_BYTES + follow_rows * follow_row + far_bits;
+        let follow_build = share * follow_edges * FOLLOW_EDGE_BUILD_BYTES + follow_rows * follow_row + interest_bits;
         let build = users * columns + creator_bytes + social_build.max(social_built + follow_build);
 
         // Run: the built world, the variant's per-user state, the notes, the active pools

@@ -606,7 +606,7 @@ impl<'w> VariantRun<'w> {
                 let mut out = ChunkOutcome::new(pools.len(), focal);
                 let worker = rayon::current_thread_index().unwrap_or(0) % workers.len();
                 let mut worker = workers[worker].lock().expect("a worker's counts are never poisoned");
-                let worker = worker.get_or_insert_with(|| Worker::new(active.clone(), creators));
+                let worker = worker.get_or_insert_with(|| Worker::new(active.clone(), creators, t));
                 view.run_chunk(r, worker, &mut out);
                 out
             })
@@ -642,7 +642,7 @@ impl<'w> VariantRun<'w> {
             order.swap(i, (crate::rng::unit(&mut rng) * (i + 1) as f64) as usize % (i + 1));
         }
         let mut out = ChunkOutcome::new(pools.len(), focal);
-        let mut worker = Worker::new(active.clone(), world.creators.count);
+        let mut worker = Worker::new(active.clone(), world.creators.count, world.users.topics);
         let has_read = !self.state.read.is_empty();
         // One process holds every user (arrival is sequential only there).
         debug_assert_eq!(world.users.local(), 0..n);

@@ -65,12 +65,18 @@ pub struct Worker {
     /// The worker's counts of note events (added to the notes' counters after the phase).
     pub counts: LocalCounts,
     followed: FollowedSet,
+    /// The acting user's true interest per topic, drawn at its session's start.
+    truth: Vec<f32>,
 }
 
 impl Worker {
-    /// A worker counting the notes `active`, over `creators` creators.
-    pub fn new(active: std::ops::Range<usize>, creators: usize) -> Worker {
-        Worker { counts: LocalCounts::new(active, creators), followed: FollowedSet::new(creators) }
+    /// A worker counting the notes `active`, over `creators` creators and `topics` topics.
+    pub fn new(active: std::ops::Range<usize>, creators: usize, topics: usize) -> Worker {
+        Worker {
+            counts: LocalCounts::new(active, creators),
+            followed: FollowedSet::new(creators),
+            truth: vec![0.0; topics],
+        }
     }
 }
 
@@ -295,6 +301,8 @@ pub fn topic_weights(row: &[f32], sharpness: f64, out: &mut [f64]) -> f64 {
 struct Actor<'r> {
     u: usize,
     seg: Segment,
+    /// The user's true interest per topic.
+    truth: &'r [f32],
     est: &'r mut [f32],
     journey: &'r mut [u8],
     ask_topic: &'r mut u8,
@@ -322,7 +330,7 @@ impl<'a, F: FeedPolicy> TickView<'a, F> {
         let n = rows.ask_topic.len();
         let (mut est, mut journey) = (rows.est, rows.journey);
         let mut read = rows.read.iter_mut();
-        let (counts, followed) = (&mut w.counts, &mut w.followed);
+        let (counts, followed, truth) = (&mut w.counts, &mut w.followed, &mut w.truth);
         debug_assert!(followed.is_empty());
         let mut new_follows = Vec::new();
         for (i, ask) in rows.ask_topic.iter_mut().enumerate() {
@@ -334,10 +342,12 @@ impl<'a, F: FeedPolicy> TickView<'a, F> {
             let held = rows.held + i;
             let before = rows.follows.row(held);
             let initial = self.initial_follows(u);
+            self.world.users.interest_into(u, truth);
             followed.insert_all(initial.clone().chain(before.iter()));
             let mut actor = Actor {
                 u,
                 seg: self.world.users.segment[u],
+                truth,
                 est: e,
                 journey: j,
                 ask_topic: ask,

@@ -50,7 +50,7 @@ impl<F: FeedPolicy> TickView<'_, F> {
             return;
         }
         let p = self.params;
-        let truth = self.world.users.interest_row(a.u);
+        let truth = a.truth;
         let (core, hp) = (p.crowd.core_interest as f32, p.crowd.high_potential_interest as f32);
         let mut covers = [CoverView::default(); N];
         for (i, &n) in items.iter().enumerate() {

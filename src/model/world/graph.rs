@@ -204,27 +204,17 @@ pub fn follow_graph(p: &Params, users: &Users, creators: &Creators) -> Graph {
     let local = users.local();
     let scale = f64::from(p.world.users) / p.world.platform_users as f64;
     let hp = p.crowd.high_potential_interest as f32;
-    // Whether users not held are interested enough, one bit per user and topic (drawn
-    // again from their streams; nothing when every user is held).
-    let mut far = vec![0u64; if local.len() == n { 0 } else { (n * t).div_ceil(64) }];
-    if !far.is_empty() {
-        users.scan(|u, tr| {
-            if !local.contains(&u) {
-                for (k, &x) in tr.interest.iter().enumerate() {
-                    if x >= hp {
-                        far[(u * t + k) / 64] |= 1 << ((u * t + k) % 64);
-                    }
-                }
+    // Whether each user is interested enough, one bit per user and topic (interests are
+    // not held: drawn again from the users' streams).
+    let mut bits = vec![0u64; (n * t).div_ceil(64)];
+    users.scan(|u, tr| {
+        for (k, &x) in tr.interest.iter().enumerate() {
+            if x >= hp {
+                bits[(u * t + k) / 64] |= 1 << ((u * t + k) % 64);
             }
-        });
-    }
-    let interested = |u: usize, k: usize| {
-        if local.contains(&u) {
-            users.interest_row(u)[k] >= hp
-        } else {
-            far[(u * t + k) / 64] >> ((u * t + k) % 64) & 1 == 1
         }
-    };
+    });
+    let interested = |u: usize, k: usize| bits[(u * t + k) / 64] >> ((u * t + k) % 64) & 1 == 1;
     let mut edges: Vec<(u32, u32)> = (0..creators.count)
         .into_par_iter()
         .flat_map_iter(|c| {
