@@ -160,7 +160,7 @@ impl<'w> VariantRun<'w> {
         // Sums over every user in id order (the same bits on every rank).
         let mut campaign_reach = vec![0.0f64; params.campaigns.len()];
         if !params.campaigns.is_empty() {
-            users.scan(|_, tr| {
+            users.scan_traits(|_, tr| {
                 for (reach, c) in campaign_reach.iter_mut().zip(&params.campaigns) {
                     if c.target.as_ref().is_none_or(|t| matches(t, tr.segment)) {
                         *reach += f64::from(tr.activity);
@@ -373,7 +373,7 @@ impl<'w> VariantRun<'w> {
         let local = users.local();
         let mut demand = vec![0.0; pools.len()];
         let mut weights = vec![0.0; t];
-        users.scan(|u, tr| {
+        users.scan_traits(|u, tr| {
             let row = if local.contains(&u) {
                 let i = u - local.start;
                 &self.state.estimates.values[i * t..(i + 1) * t]
@@ -925,7 +925,7 @@ mod tests {
             run.distribute(0);
             let planned: f64 = run.state.demand.iter().sum();
             let mut activity = 0.0;
-            world.users.scan(|_, tr| activity += f64::from(tr.activity));
+            world.users.scan_traits(|_, tr| activity += f64::from(tr.activity));
             let want = activity * p.response.decisions_scale * f64::from(p.feed.shown_per_slate());
             assert!((planned - want).abs() <= 1e-9 * want, "{sets:?}: planned {planned}, want {want}");
         }

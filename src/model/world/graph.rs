@@ -138,7 +138,7 @@ pub fn social_graph(p: &Params, users: &Users) -> Graph {
         return Graph::rows_from_sorted(local.start as u32, local.len(), &[]);
     }
     let mut key = vec![(0u8, 0u8); n];
-    users.scan(|u, tr| key[u] = (tr.segment.0, tr.primary));
+    users.scan_traits(|u, tr| key[u] = (tr.segment.0, tr.primary));
     let mut order: Vec<u32> = (0..n as u32).collect();
     order.par_sort_unstable_by_key(|&u| (key[u as usize], u));
     drop(key);

@@ -144,24 +144,38 @@ impl Users {
     /// rows are read where the interests are held, the others drawn again from their
     /// streams (in parallel blocks; identical to what their own rank holds). Sums over
     /// all users taken in this order are the same bits on any rank and in one process.
-    pub fn scan(&self, mut f: impl FnMut(usize, Traits)) {
+    pub fn scan(&self, f: impl FnMut(usize, Traits)) {
+        self.visit(true, f);
+    }
+
+    /// [`Users::scan`] for a visit that reads no interest (the traits' `interest` may be
+    /// empty): the held users' columns are read, where `scan` would draw their interests
+    /// again when they are not held.
+    pub fn scan_traits(&self, f: impl FnMut(usize, Traits)) {
+        self.visit(false, f);
+    }
+
+    fn visit(&self, interests: bool, mut f: impl FnMut(usize, Traits)) {
         const BLOCK: usize = 1 << 15;
         let t = self.topics;
         let local = self.local();
+        let read_held = !interests || self.interest.is_some();
         let mut rows = Vec::new();
         let mut traits: Vec<(Segment, f32, u8)> = Vec::new();
         let mut at = 0;
         while at < self.count {
-            if let Some(held) = self.interest.as_ref().filter(|_| local.contains(&at)) {
+            if read_held && local.contains(&at) {
                 for u in local.clone() {
                     let (segment, activity, primary) = (self.segment[u], self.activity[u], self.primary[u]);
                     let i = u - local.start;
-                    f(u, Traits { segment, activity, primary, interest: &held[i * t..(i + 1) * t] });
+                    let interest =
+                        self.interest.as_ref().filter(|_| interests).map_or(&[][..], |h| &h[i * t..(i + 1) * t]);
+                    f(u, Traits { segment, activity, primary, interest });
                 }
                 at = local.end;
                 continue;
             }
-            let held_next = self.interest.is_some() && at < local.start;
+            let held_next = read_held && at < local.start;
             let end = if held_next { (at + BLOCK).min(local.start) } else { (at + BLOCK).min(self.count) };
             rows.resize((end - at) * t, 0.0);
             traits.resize(end - at, (Segment(0), 0.0, 0));
@@ -412,6 +426,10 @@ mod tests {
             users.scan(|u, tr| rows.push((u, tr.segment, tr.activity, tr.primary, tr.interest.to_vec())));
         }
         assert!(rows[0] == rows[1] && rows[0].len() == 3000);
+        // Without interests, the same traits in the same order.
+        let mut traits = Vec::new();
+        drawn.scan_traits(|u, tr| traits.push((u, tr.segment, tr.activity, tr.primary)));
+        assert!(traits.iter().zip(&rows[0]).all(|(a, b)| *a == (b.0, b.1, b.2, b.3)) && traits.len() == 3000);
         assert!(held.heap_bytes() > drawn.heap_bytes() + 3000 * t * 4 - 1);
     }
 
