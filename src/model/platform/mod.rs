@@ -171,18 +171,7 @@ impl Estimates {
     /// user of the segment starts from. Summed over all users in id order, so the same
     /// bits on every rank.
     pub fn segment_means(users: &crate::model::world::Users) -> Vec<f32> {
-        let t = users.topics;
-        let segs = crate::model::world::Segment::COUNT;
-        let mut sum = vec![0.0f64; segs * t];
-        let mut count = vec![0u64; segs];
-        users.scan(|_, tr| {
-            let s = tr.segment.0 as usize;
-            count[s] += 1;
-            for (k, &x) in tr.interest.iter().enumerate() {
-                sum[s * t + k] += f64::from(x);
-            }
-        });
-        (0..segs * t).map(|i| (sum[i] / count[i / t.max(1)].max(1) as f64) as f32).collect()
+        users.segment_means().to_vec()
     }
 }
 

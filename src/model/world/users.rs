@@ -14,6 +14,7 @@
 pub const HELD_INTERESTS_MAX_BYTES: usize = 256 << 20;
 
 use std::ops::Range;
+use std::sync::OnceLock;
 
 use rand_distr::{Distribution, LogNormal};
 use rand_pcg::Pcg64Mcg;
@@ -65,6 +66,9 @@ pub struct Users {
     pub primary: Rows<u8>,
     /// How any user's traits are drawn (to visit users whose rows are not held).
     draw: UserDraw,
+    /// Each segment's mean true interest per topic, once asked for
+    /// ([`Users::segment_means`]; every variant starts its estimates from them).
+    segment_means: OnceLock<Vec<f32>>,
 }
 
 impl Users {
@@ -90,6 +94,7 @@ impl Users {
             activity: Rows::new(local.start, vec![0.0; len]),
             primary: Rows::new(local.start, vec![0; len]),
             draw,
+            segment_means: OnceLock::new(),
         };
         let first = local.start;
         let draw = &users.draw;
@@ -138,6 +143,26 @@ impl Users {
             }
             None => self.draw.interest(u, row),
         }
+    }
+
+    /// Each segment's mean true interest per topic, `segments × topics`. Summed over all
+    /// users in id order, so the same bits on every rank; computed once, as a visit of
+    /// every user draws the interests again where they are not held.
+    pub fn segment_means(&self) -> &[f32] {
+        self.segment_means.get_or_init(|| {
+            let t = self.topics;
+            let segs = Segment::COUNT;
+            let mut sum = vec![0.0f64; segs * t];
+            let mut count = vec![0u64; segs];
+            self.scan(|_, tr| {
+                let s = tr.segment.0 as usize;
+                count[s] += 1;
+                for (k, &x) in tr.interest.iter().enumerate() {
+                    sum[s * t + k] += f64::from(x);
+                }
+            });
+            (0..segs * t).map(|i| (sum[i] / count[i / t.max(1)].max(1) as f64) as f32).collect()
+        })
     }
 
     /// Visits every user of the population in ascending id order with its traits: held
@@ -431,6 +456,20 @@ mod tests {
         drawn.scan_traits(|u, tr| traits.push((u, tr.segment, tr.activity, tr.primary)));
         assert!(traits.iter().zip(&rows[0]).all(|(a, b)| *a == (b.0, b.1, b.2, b.3)) && traits.len() == 3000);
         assert!(held.heap_bytes() > drawn.heap_bytes() + 3000 * t * 4 - 1);
+        // A rank's part (users 1000..2000 held) visits every user alike, held or drawn.
+        let part = Users::generate_part(&p, 1000..2000);
+        let part_drawn = Users { interest: None, ..part.clone() };
+        for users in [&part, &part_drawn] {
+            let mut visited = Vec::new();
+            users.scan(|u, tr| visited.push((u, tr.segment, tr.activity, tr.primary, tr.interest.to_vec())));
+            assert!(visited == rows[0]);
+            let mut traits = Vec::new();
+            users.scan_traits(|u, tr| traits.push((u, tr.segment, tr.activity, tr.primary)));
+            assert!(traits.iter().zip(&rows[0]).all(|(a, b)| *a == (b.0, b.1, b.2, b.3)) && traits.len() == 3000);
+            users.interest_into(1500, &mut a);
+            held.interest_into(1500, &mut b);
+            assert_eq!(a, b);
+        }
     }
 
     #[test]
