@@ -176,7 +176,7 @@ impl<'w> VariantRun<'w> {
         VariantRun {
             world,
             params,
-            segment_means: if state.demand.is_empty() { Estimates::segment_means(users) } else { Vec::new() },
+            segment_means: if state.demand.is_empty() { users.segment_means().to_vec() } else { Vec::new() },
             sampled,
             shard,
             state,

@@ -158,20 +158,13 @@ impl Estimates {
     /// Rows for the held users only; the means are over every user.
     pub fn from_segments(users: &crate::model::world::Users) -> Estimates {
         let t = users.topics;
-        let means = Estimates::segment_means(users);
+        let means = users.segment_means();
         let mut values = vec![0.0f32; users.local().len() * t];
         for (u, row) in users.local().zip(values.chunks_mut(t.max(1))) {
             let s = users.segment[u].0 as usize;
             row.copy_from_slice(&means[s * t..(s + 1) * t]);
         }
         Estimates { topics: t, values }
-    }
-
-    /// Each segment's mean true interest per topic, `segments × topics`: the row every
-    /// user of the segment starts from. Summed over all users in id order, so the same
-    /// bits on every rank.
-    pub fn segment_means(users: &crate::model::world::Users) -> Vec<f32> {
-        users.segment_means().to_vec()
     }
 }
 

@@ -5,12 +5,13 @@
 //! topic) are the largest per-user column (48 B at 12 topics, 480 MB at 10 M users), so
 //! they are held only up to [`HELD_INTERESTS_MAX_BYTES`]; beyond, a session draws its
 //! user's row again from the user's own stream ([`Users::interest_into`]): the same
-//! values, so the same results, for about 5 % more CPU per impression.
+//! values, so the same results, for a few per cent more CPU per impression.
 
 /// The most bytes of true interests held as a column (5.6 M users at 12 topics). Drawing
-/// a user's row at each session instead cost 4.9 % more CPU per impression (1 M users ×
-/// 5 ticks, 2 threads: 47.9 against 45.6 CPU s) and saves 4 B per user and topic, which
-/// is what lets a month at 10 M users fit in 2 GiB.
+/// a user's row at each session instead saves 4 B per user and topic, which is what lets
+/// a month at 10 M users fit in 2 GiB, and costs CPU: at 10 M users × 2 ticks the user
+/// phase took 1.6 % / 4.1 % more per two- / single-column impression, and the world's
+/// build 8.8 s instead of 6.7 (visits of every user that read interests draw them).
 pub const HELD_INTERESTS_MAX_BYTES: usize = 256 << 20;
 
 use std::ops::Range;
@@ -145,9 +146,10 @@ impl Users {
         }
     }
 
-    /// Each segment's mean true interest per topic, `segments × topics`. Summed over all
-    /// users in id order, so the same bits on every rank; computed once, as a visit of
-    /// every user draws the interests again where they are not held.
+    /// Each segment's mean true interest per topic, `segments × topics`: the row every
+    /// user of the segment starts from in the platform's estimates. Summed over all users
+    /// in id order, so the same bits on every rank; computed once, as a visit of every
+    /// user draws the interests again where they are not held.
     pub fn segment_means(&self) -> &[f32] {
         self.segment_means.get_or_init(|| {
             let t = self.topics;
