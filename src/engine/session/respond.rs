@@ -136,6 +136,9 @@ impl<F: FeedPolicy> TickView<'_, F> {
     /// Counts what the real users a simulated user stands for are expected to do with the
     /// items shown (each item's read chance in `chances`): the engagement score its read
     /// brings and the count covers show ([`crate::model::platform::SimUnits::observed`]).
+    // Always inlined into its one caller: as a call its prologue and epilogue took about
+    // 20 instructions per single-column impression (cachegrind).
+    #[inline(always)]
     fn count_chances(&self, grid: &ResponseGrid, a: &mut Actor, items: &[u32], covers: &[CoverView], chances: &[f64]) {
         let p = self.params;
         // Whether the follow act is possible matters only where it is counted.
