@@ -62,8 +62,8 @@ impl<F: FeedPolicy> TickView<'_, F> {
     /// `interest_sharpness · ln(estimated interest in its topic)` plus, when
     /// `ranking_temperature` T > 0, T times a Gumbel draw (so the top K are a draw without
     /// replacement from softmax(score / T)). The top K are shown, best first. The best so
-    /// far are kept in `PLACES` places: all of them when there are at most 8 (a fixed
-    /// count, unrolled; `PLACES` ≥ K), else the first K.
+    /// far are kept in `PLACES` places: all of them when `PLACES` is below C (a fixed
+    /// count, unrolled, at least K), else the first K of C.
     pub(super) fn rank_slate<const C: usize, const PLACES: usize>(
         &self,
         a: &mut Actor,
@@ -78,7 +78,7 @@ impl<F: FeedPolicy> TickView<'_, F> {
         // The best K so far as keys in descending order: a key orders by score, then by
         // earlier retrieval, and carries the candidate's index in its low half.
         let mut top = [0u64; PLACES];
-        let depth = if PLACES <= 8 { PLACES } else { k };
+        let depth = if PLACES < C { PLACES } else { k };
         if self.prefetch {
             self.prefetch_first_tries(a, topics, view, c);
         }
