@@ -38,8 +38,21 @@ fn main() -> std::process::ExitCode {
         ),
         common::trial("bench_times_numpy_beside_the_model", bench_times_numpy_beside_the_model)
             .with_ignored_flag(numpy_missing),
+        common::trial("mechanisms_script_switches_each_mechanism_off", mechanisms_script_switches_each_mechanism_off)
+            .with_ignored_flag(python_missing()),
     ];
     libtest_mimic::run(&args, tests).exit_code()
+}
+
+/// Whether `python3`, which `benches/mechanisms.sh` reads bench.json with, is missing
+/// (said in a note; with `CI` set the trial runs and fails instead).
+fn python_missing() -> bool {
+    let ok = std::process::Command::new("python3").arg("--version").output().is_ok_and(|o| o.status.success());
+    if !ok && std::env::var_os("CI").is_none() {
+        eprintln!("note: the test of benches/mechanisms.sh is ignored: it needs python3 to read bench.json");
+        return true;
+    }
+    false
 }
 
 /// An interpreter that imports numpy, or why there is none.
@@ -175,4 +188,45 @@ fn bench_rejects_a_bad_override() {
         .args(["--scenario", scenario.to_str().unwrap(), "--out", "/nonexistent/never"])
         .assert()
         .code(2);
+}
+
+/// `benches/mechanisms.sh` runs the bench once per configuration and prints one row each;
+/// every switch really changes the run (the same impressions as shipped would mean a
+/// mechanism was not switched off), and the scenario copy without a ranking stage is
+/// removed.
+fn mechanisms_script_switches_each_mechanism_off() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("m");
+    let assert = Command::new("bash")
+        .arg(Path::new(ROOT).join("benches/mechanisms.sh"))
+        .current_dir(ROOT)
+        .env("BIN", assert_cmd::cargo::cargo_bin("feedsim"))
+        .env("OUT", &out)
+        .env("USERS", "2000")
+        .env("TICKS", "2")
+        .env("THREADS", "1")
+        .assert()
+        .success();
+    let table = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
+    let names = ["as shipped", "no ranking stage", "no search", "no sharing", "no follow feed", "the feed alone"];
+    let rows: Vec<&str> = table.lines().skip(2).collect();
+    assert_eq!(rows.len(), names.len(), "{table}");
+    for (row, name) in rows.iter().zip(names) {
+        assert!(row.starts_with(&format!("| {name} |")), "{row}");
+    }
+    let impressions = |i: usize| {
+        let json: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(out.join(i.to_string()).join("bench.json")).unwrap()).unwrap();
+        json["impressions"].as_u64().unwrap()
+    };
+    let shipped = impressions(1);
+    for (i, name) in names.iter().enumerate().skip(1) {
+        assert_ne!(impressions(i + 1), shipped, "`{name}` ran the scenario as shipped:\n{table}");
+    }
+    let left: Vec<_> = std::fs::read_dir(Path::new(ROOT).join("scenarios"))
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with(".mechanisms-"))
+        .collect();
+    assert!(left.is_empty(), "scenario copies left behind: {left:?}");
 }
